@@ -1,0 +1,1 @@
+"""Detectors: one module per event family; each takes a Recording and a parameter set."""

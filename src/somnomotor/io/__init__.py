@@ -1,0 +1,1 @@
+"""Readers and writers: recordings (EDF/BDF/MNE), annotations, channel roles, atomic output."""

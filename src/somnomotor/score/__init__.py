@@ -1,0 +1,1 @@
+"""Scoring rules that turn detected or scored events into series and indices."""

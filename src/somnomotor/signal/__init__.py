@@ -1,0 +1,1 @@
+"""Signal processing on plain numpy arrays: filters, envelopes, baselines, artefact suppression."""

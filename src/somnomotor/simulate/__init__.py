@@ -1,0 +1,1 @@
+"""The night simulator: realistic overnight EMG with a ground-truth sidecar."""
