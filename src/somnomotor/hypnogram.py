@@ -151,8 +151,8 @@ class Hypnogram:
         ends = np.concatenate([change, [len(self._codes)]])
         for a, b in zip(starts, ends, strict=True):
             out.append(
-                (self.onset_s + a * self.epoch_s, self.onset_s + b * self.epoch_s,
-                 STAGES[self._codes[a]])
+                (float(self.onset_s + a * self.epoch_s), float(self.onset_s + b * self.epoch_s),
+                 STAGES[int(self._codes[a])])
             )
         return out
 
