@@ -1,0 +1,91 @@
+"""``somnomotor analyze FILE --out DIR``: score one night and write the output contract."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from somnomotor._errors import InputFileNotFoundError, OutputError
+from somnomotor.cli._progress import progress_bar
+
+HELP = "score one recording (EDF/EDF+/BDF) and write events.tsv and summary.json"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    from somnomotor.pipeline import ANALYSES, RULE_SETS
+
+    p = sub.add_parser(
+        "analyze",
+        help=HELP,
+        description=(
+            "Score the motor events of one night. Every analysis the montage allows is run "
+            "(leg movements/PLM, RSWA, fragmentary myoclonus, sleep starts, ...); results go "
+            "to DIR/events.tsv (one row per event, BIDS style), DIR/summary.json (every index "
+            "with its denominator, the rules and parameters used) and DIR/hypnogram.tsv."
+        ),
+    )
+    p.add_argument("recording", metavar="FILE", help="EDF, EDF+ or BDF recording")
+    p.add_argument("--out", "-o", metavar="DIR", type=Path,
+                   help="output folder (default: FILE's name + '.somnomotor' beside it)")
+    p.add_argument("--annotations", "-a", metavar="FILE", action="append", default=[],
+                   help="scored events/hypnogram file (EDF+, NSRR XML, SOMNOmedics, RemLogic, "
+                   "CSV/TSV); repeat for several files")
+    p.add_argument("--channel", "-c", metavar="ROLE=LABEL", action="append", default=[],
+                   help="assign a channel to a role, e.g. --channel leg_left='LAT-Ref' (repeatable)")
+    p.add_argument("--rules", choices=RULE_SETS, default="wasm_2016",
+                   help="leg-movement rule set (default: wasm_2016)")
+    p.add_argument("--only", metavar="ANALYSIS", action="append", choices=list(ANALYSES),
+                   help=f"run only this analysis (repeatable): {', '.join(ANALYSES)}")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace results already in DIR")
+    p.add_argument("--report", action="store_true",
+                   help="also write report.html and report.pdf")
+    p.add_argument("--json", action="store_true", help="print summary.json instead of the text summary")
+    p.set_defaults(run=run)
+
+
+def default_out_dir(recording: Path) -> Path:
+    """Where results go when --out is not given."""
+    return recording.with_name(recording.name + ".somnomotor")
+
+
+def run(args: argparse.Namespace) -> int:
+    from somnomotor.cli._common import parse_channel_overrides
+    from somnomotor.pipeline import analyze_recording, load_night, write_night_outputs
+    from somnomotor.report.outputs import SUMMARY_FILE
+    from somnomotor.report.text import format_summary
+
+    path = Path(args.recording)
+    if not path.exists():
+        raise InputFileNotFoundError(f"recording {str(path)!r} does not exist")
+    for ann in args.annotations:
+        if not Path(ann).exists():
+            raise InputFileNotFoundError(f"annotation file {ann!r} does not exist")
+    out_dir = args.out or default_out_dir(path)
+    if (out_dir / SUMMARY_FILE).exists() and not args.overwrite:
+        raise OutputError(
+            f"{str(out_dir)!r} already holds results ({SUMMARY_FILE}); "
+            "pass --overwrite to replace them or choose another --out"
+        )
+    roles = parse_channel_overrides(args.channel)
+    with progress_bar(args, desc="analysing") as progress:
+        progress("reading", 0.0)
+        recording = load_night(path, annotation_files=args.annotations, roles=roles or None)
+        analysis = analyze_recording(recording, rule_set=args.rules, analyses=args.only,
+                                     progress=progress)
+    written = write_night_outputs(analysis, out_dir, input_path=path,
+                                  annotation_files=args.annotations)
+    summary = json.loads(written[SUMMARY_FILE].read_text(encoding="utf-8"))
+    if args.report:
+        from somnomotor.report.html import render_report
+
+        render_report(out_dir, recording=recording)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(format_summary(summary))
+        print(f"\nresults written to {out_dir}{'/' if not str(out_dir).endswith('/') else ''}")
+    sys.stdout.flush()
+    return 0

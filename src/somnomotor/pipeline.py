@@ -1,0 +1,281 @@
+"""One night from file to results: read, align annotations, run every analysis the montage allows.
+
+This is the library call behind ``somnomotor analyze`` and ``somnomotor demo``; the CLI only
+parses arguments and prints.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from somnomotor._errors import (
+    ChannelNotFoundError,
+    ParameterError,
+    SomnomotorWarning,
+)
+from somnomotor.events import RESPIRATORY_TYPES, EventTable
+from somnomotor.recording import Recording
+from somnomotor.results import AnalysisResult, params_to_dict
+
+logger = logging.getLogger(__name__)
+
+#: Analyses in the order they run; each needs the channel roles listed.
+ANALYSES: Mapping[str, str] = {
+    "leg_movements": "leg movements and periodic limb movements (tibialis EMG)",
+    "rswa": "REM sleep without atonia (chin EMG, arms optional)",
+    "fragmentary_myoclonus": "fragmentary myoclonus (any EMG)",
+    "sleep_starts": "sleep starts / hypnic jerks (two or more EMG channels)",
+    "rhythmic": "rhythmic leg activity: HFT/HFLM and ALMA (tibialis EMG)",
+    "large_movements": "large muscle group movements (two or more EMG channels)",
+    "bruxism": "rhythmic masticatory muscle activity (masseter EMG)",
+}
+
+RULE_SETS: tuple[str, ...] = ("wasm_2016", "aasm")
+
+ProgressCallback = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class NightAnalysis:
+    """Everything one analysed night produced.
+
+    Attributes
+    ----------
+    recording : Recording
+        The night as analysed (hypnogram and annotations attached).
+    results : tuple of AnalysisResult
+        One per analysis that ran.
+    skipped : dict
+        Analysis name -> why it did not run (missing channel, no REM ...).
+    rule_set : str
+        ``"wasm_2016"`` or ``"aasm"``.
+    """
+
+    recording: Recording
+    results: tuple[AnalysisResult, ...]
+    skipped: Mapping[str, str] = field(default_factory=dict)
+    rule_set: str = "wasm_2016"
+
+    def result(self, family: str) -> AnalysisResult:
+        """The result of one analysis family."""
+        for res in self.results:
+            if res.family == family:
+                return res
+        raise KeyError(f"no result for {family!r}; ran {[r.family for r in self.results]}")
+
+
+def load_night(
+    path: str | os.PathLike[str] | Any,
+    *,
+    annotation_files: Sequence[str | os.PathLike[str]] = (),
+    roles: Mapping[str, str | Sequence[str]] | None = None,
+) -> Recording:
+    """Read a recording and attach scored annotations from separate files.
+
+    A hypnogram from a separate annotation file replaces one embedded in the recording
+    (the caller named that file on purpose); the replacement is reported as a warning.
+    """
+    from somnomotor.io.edf import read_recording
+
+    recording = read_recording(path, roles=roles)
+    if not annotation_files:
+        return recording
+    from somnomotor.io.annotations import read_annotations
+
+    files = [os.fspath(f) for f in annotation_files]
+    ann = read_annotations(
+        files if len(files) > 1 else files[0],
+        recording_start=recording.start,
+        recording_duration_s=recording.duration_s,
+    )
+    extra_warnings = list(ann.warnings)
+    hypnogram = recording.hypnogram
+    if ann.hypnogram is not None:
+        if hypnogram is not None:
+            extra_warnings.append(
+                f"the hypnogram from {ann.source} replaces the one embedded in the recording"
+            )
+        hypnogram = ann.hypnogram
+    events = EventTable.concat([recording.annotations, ann.events])
+    return replace(
+        recording,
+        hypnogram=hypnogram,
+        annotations=events,
+        warnings=tuple(recording.warnings) + tuple(extra_warnings),
+    )
+
+
+def _requirements_met(recording: Recording, analysis: str) -> str | None:
+    """None when the analysis can run, else the reason it cannot."""
+    emg_roles = ("leg_left", "leg_right", "leg", "chin", "arm_left", "arm_right", "masseter", "axial")
+    n_emg = sum(len(recording.roles.get(r, ())) for r in emg_roles)
+    if analysis in ("leg_movements", "rhythmic"):
+        if not recording.leg_channels():
+            return "no tibialis (leg) EMG channel"
+    elif analysis == "rswa":
+        if not recording.has_role("chin"):
+            return "no chin EMG channel"
+        if recording.hypnogram is None:
+            return "no hypnogram (REM epochs are needed)"
+        if recording.hypnogram.duration_s("R") <= 0:
+            return "no REM sleep in the hypnogram"
+    elif analysis == "fragmentary_myoclonus":
+        if n_emg == 0:
+            return "no EMG channel"
+    elif analysis in ("sleep_starts", "large_movements"):
+        if n_emg < 2:
+            return "fewer than two EMG channels"
+    elif analysis == "bruxism":
+        if not recording.has_role("masseter"):
+            return "no masseter/temporalis EMG channel"
+    return None
+
+
+def _run_leg_movements(recording: Recording, rule_set: str) -> AnalysisResult:
+    from somnomotor.detect.leg_movements import LegMovementDetectionParams, detect_leg_movements
+    from somnomotor.score.plm import score_plm
+    from somnomotor.score.plm_rules import PLMRules
+
+    det_params = getattr(LegMovementDetectionParams, rule_set)()
+    detection = detect_leg_movements(recording, det_params)
+    rules = getattr(PLMRules, rule_set)()
+    result = score_plm(
+        detection.events,
+        hypnogram=recording.hypnogram,
+        respiratory=recording.annotations.select(RESPIRATORY_TYPES),
+        arousals=recording.annotations.select("arousal"),
+        unscorable=detection.unscorable,
+        rules=rules,
+    )
+    return replace(
+        result,
+        unscorable=detection.unscorable,
+        params={"detection": params_to_dict(detection.params), "scoring": dict(result.params)},
+        warnings=tuple(detection.warnings) + tuple(result.warnings),
+    )
+
+
+def _run_rswa(recording: Recording, rule_set: str, leg: AnalysisResult | None) -> AnalysisResult:
+    from somnomotor.detect.rswa import detect_rswa
+    from somnomotor.score.rswa import score_rswa
+
+    detection = detect_rswa(recording)
+    leg_events = leg.events if leg is not None else None
+    return score_rswa(detection, leg_movements=leg_events)
+
+
+def _run_simple(analysis: str, recording: Recording) -> AnalysisResult:
+    module_name, func = {
+        "fragmentary_myoclonus": ("myoclonus", "detect_fragmentary_myoclonus"),
+        "sleep_starts": ("sleep_starts", "detect_sleep_starts"),
+        "rhythmic": ("rhythmic", "detect_rhythmic_leg_activity"),
+        "large_movements": ("large_movements", "detect_large_movements"),
+        "bruxism": ("bruxism", "detect_bruxism"),
+    }[analysis]
+    import importlib
+
+    module = importlib.import_module(f"somnomotor.detect.{module_name}")
+    result: AnalysisResult = getattr(module, func)(recording)
+    return result
+
+
+def analyze_recording(
+    recording: Recording,
+    *,
+    rule_set: str = "wasm_2016",
+    analyses: Sequence[str] | None = None,
+    progress: ProgressCallback | None = None,
+) -> NightAnalysis:
+    """Run the analyses on one night.
+
+    Parameters
+    ----------
+    recording : Recording
+    rule_set : {"wasm_2016", "aasm"}
+        Rule set for leg movements and periodic limb movements.
+    analyses : sequence of str, optional
+        Names from :data:`ANALYSES`. ``None`` runs every analysis the montage allows and
+        skips the others with a reason; naming an analysis whose channels are missing is
+        an error (e.g. no leg channel when leg analysis is asked for).
+    progress : callable, optional
+        Called as ``progress(analysis_name, fraction_done)``.
+    """
+    if rule_set not in RULE_SETS:
+        raise ParameterError(f"unknown rule set {rule_set!r}; allowed are {list(RULE_SETS)}")
+    explicit = analyses is not None
+    wanted = list(ANALYSES) if analyses is None else list(dict.fromkeys(analyses))
+    unknown = [a for a in wanted if a not in ANALYSES]
+    if unknown:
+        raise ParameterError(f"unknown analysis {unknown}; allowed are {list(ANALYSES)}")
+
+    results: list[AnalysisResult] = []
+    skipped: dict[str, str] = {}
+    leg_result: AnalysisResult | None = None
+    for i, name in enumerate(wanted):
+        if progress:
+            progress(name, i / len(wanted))
+        reason = _requirements_met(recording, name)
+        if reason is not None:
+            if explicit:
+                raise ChannelNotFoundError(
+                    f"cannot run {name} ({ANALYSES[name]}): {reason}; channels are "
+                    f"{recording.labels}. Name a channel with --channel ROLE=LABEL"
+                )
+            skipped[name] = reason
+            logger.info("skipping %s: %s", name, reason)
+            continue
+        try:
+            if name == "leg_movements":
+                leg_result = _run_leg_movements(recording, rule_set)
+                results.append(leg_result)
+            elif name == "rswa":
+                results.append(_run_rswa(recording, rule_set, leg_result))
+            else:
+                results.append(_run_simple(name, recording))
+        except ModuleNotFoundError as exc:  # an analysis not built into this version
+            if explicit:
+                raise ParameterError(f"analysis {name!r} is not available: {exc}") from exc
+            skipped[name] = f"not available in this version ({exc.name})"
+    if progress:
+        progress("done", 1.0)
+    if not results:
+        reasons = "; ".join(f"{k}: {v}" for k, v in skipped.items())
+        raise ChannelNotFoundError(
+            f"no analysis could run on this recording ({reasons}); channels are {recording.labels}"
+        )
+    for name, reason in skipped.items():
+        warnings.warn(f"{name} not analysed: {reason}", SomnomotorWarning, stacklevel=2)
+    return NightAnalysis(recording=recording, results=tuple(results), skipped=skipped,
+                         rule_set=rule_set)
+
+
+def write_night_outputs(
+    analysis: NightAnalysis,
+    out_dir: str | os.PathLike[str],
+    *,
+    input_path: str | os.PathLike[str] | None = None,
+    annotation_files: Sequence[str | os.PathLike[str]] = (),
+) -> dict[str, Path]:
+    """Write the output contract for an analysed night (see report.outputs)."""
+    from somnomotor.report.outputs import InputFileInfo, write_outputs
+
+    infos = [i for i in (InputFileInfo.of(p) for p in annotation_files) if i is not None]
+    return write_outputs(
+        out_dir,
+        recording=analysis.recording,
+        results=analysis.results,
+        rule_set=analysis.rule_set,
+        input_file=InputFileInfo.of(input_path),
+        annotation_files=infos,
+        extra={"skipped_analyses": dict(analysis.skipped)},
+    )
+
+
+__all__ = ["ANALYSES", "RULE_SETS", "NightAnalysis", "analyze_recording", "load_night",
+           "write_night_outputs"]
