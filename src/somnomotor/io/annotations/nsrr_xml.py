@@ -1,0 +1,85 @@
+"""NSRR XML annotations (``<PSGAnnotation><ScoredEvents><ScoredEvent>``).
+
+Each ``ScoredEvent`` has ``EventType`` (``Stages|Stages``, ``Respiratory|Respiratory`` ...),
+``EventConcept`` (``Stage 2 sleep|2``, ``Limb movement - left|Limb Movement (Left)``,
+``Arousal|Arousal ()``, ``Obstructive apnea|Obstructive Apnea``), ``Start`` and
+``Duration`` in s from the recording start, and ``SignalLocation``. The concept is the
+label; the signal location is the channel. The file carries no clock time of its own
+(see the NSRR annotation documentation, https://sleepdata.org), so onsets are already
+relative to the recording start.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from somnomotor._errors import AnnotationError
+from somnomotor.io.annotations._common import RawAnnotations
+
+
+def looks_like_xml(head: bytes) -> bool:
+    """True when the file starts (after a BOM / whitespace) with an XML tag."""
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+
+
+def _text(element: ET.Element, tag: str) -> str:
+    found = element.find(tag)
+    return (found.text or "").strip() if found is not None and found.text else ""
+
+
+def read_nsrr_xml(path: Path) -> RawAnnotations:
+    """Parse an NSRR XML annotation file.
+
+    Returns
+    -------
+    RawAnnotations
+        Onsets in s from the recording start (``start`` is None).
+    """
+    try:
+        # Only stdlib parsing: entity expansion attacks are out of scope for local files
+        # that a lab exported; external entities are not resolved by ElementTree.
+        root = ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        line = exc.position[0] if hasattr(exc, "position") else "?"
+        raise AnnotationError(
+            f"cannot parse annotation file {str(path)!r}, line {line}: not well-formed XML "
+            f"({exc}); expected NSRR XML <PSGAnnotation><ScoredEvents>..."
+        ) from exc
+    scored = root.find(".//ScoredEvents")
+    if scored is None:
+        raise AnnotationError(
+            f"annotation file {str(path)!r} is XML but has no <ScoredEvents> element "
+            f"(root element <{root.tag}>); expected NSRR XML <PSGAnnotation><ScoredEvents>"
+        )
+    raw = RawAnnotations()
+    epoch_length = _text(root, "EpochLength")
+    for number, event in enumerate(scored.findall("ScoredEvent"), start=1):
+        concept = _text(event, "EventConcept")
+        event_type = _text(event, "EventType")
+        start_text, duration_text = _text(event, "Start"), _text(event, "Duration")
+        if concept.lower().startswith("recording start time"):
+            continue  # an NSRR marker holding the clock time, not an event
+        try:
+            onset = float(start_text)
+            duration = float(duration_text) if duration_text else 0.0
+        except ValueError:
+            raise AnnotationError(
+                f"cannot parse annotation file {str(path)!r}: ScoredEvent {number} "
+                f"({concept!r}) has Start={start_text!r}, Duration={duration_text!r}; "
+                f"expected numbers in s"
+            ) from None
+        if not concept:
+            concept = event_type or "unlabelled"
+        raw.add(onset, duration, concept, _text(event, "SignalLocation") or "n/a")
+    if epoch_length:
+        try:
+            raw.epoch_s = float(epoch_length)
+        except ValueError:
+            raw.warnings.append(
+                f"{path.name}: EpochLength {epoch_length!r} is not a number; 30 s is used"
+            )
+    return raw
+
+
+__all__ = ["looks_like_xml", "read_nsrr_xml"]
