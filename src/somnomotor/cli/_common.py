@@ -1,0 +1,54 @@
+"""Helpers shared by the subcommands (argument parsing that several commands reuse)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from somnomotor._errors import ParameterError
+from somnomotor.io.roles import check_role_name
+
+
+def parse_channel_overrides(items: Sequence[str] | None) -> dict[str, tuple[str, ...]]:
+    """Turn repeated ``--channel ROLE=LABEL`` options into a role mapping.
+
+    Parameters
+    ----------
+    items : sequence of str or None
+        Each ``"role=label"``; a role given several times collects its labels in order
+        (``eeg=C3-M2`` and ``eeg=C4-M1`` give ``{"eeg": ("C3-M2", "C4-M1")}``). Labels may
+        contain ``=`` and spaces; only the first ``=`` separates.
+
+    Returns
+    -------
+    dict of str to tuple of str
+
+    Raises
+    ------
+    ParameterError
+        An item without ``=``, with an empty role or label, or with an unknown role
+        (the message suggests the closest role).
+    """
+    overrides: dict[str, list[str]] = {}
+    for item in items or ():
+        role, sep, label = item.partition("=")
+        role, label = role.strip(), label.strip()
+        if not sep or not role or not label:
+            raise ParameterError(
+                f"--channel expects ROLE=LABEL (e.g. --channel leg_left=LAT), received {item!r}"
+            )
+        check_role_name(role)
+        overrides.setdefault(role, []).append(label)
+    return {role: tuple(labels) for role, labels in overrides.items()}
+
+
+def add_channel_option(parser: argparse.ArgumentParser) -> None:
+    """Add the repeatable ``--channel ROLE=LABEL`` option to a subcommand parser."""
+    parser.add_argument(
+        "--channel", action="append", default=[], metavar="ROLE=LABEL",
+        help="assign a channel to a role, overriding the inferred roles (repeatable), "
+             "e.g. --channel leg_left='EMG5' --channel leg_right='EMG6'",
+    )
+
+
+__all__ = ["add_channel_option", "parse_channel_overrides"]

@@ -1,0 +1,501 @@
+"""Read EDF, EDF+C, BDF and BDF+C recordings lazily, one channel at a time, in µV.
+
+:func:`read_recording` checks the file's layout against its size, parses the header with
+edfio, and returns a :class:`~somnomotor.recording.Recording` whose channels each read only
+their own samples from disk when :meth:`~somnomotor.recording.Channel.data` is called:
+
+* EDF: edfio memory-maps the data records (``edfio.read_edf(path, lazy_load_data=True)``)
+  and :meth:`edfio.EdfSignal.get_digital_slice` slices one signal's columns out of them
+  without caching anything in the signal object;
+* BDF: edfio reads BDF files only as a whole (its lazy loading is EDF-only), which for an
+  8-h, 30-channel, 512-Hz night means gigabytes. We let edfio parse the header alone and
+  memory-map the 24-bit data records ourselves, decoding one signal's columns per call.
+
+Values are calibrated with the header's physical and digital ranges and voltages scaled to
+µV (:mod:`somnomotor.io.units`); the result is float32.
+
+EDF+D / BDF+D (discontinuous) files are refused with :class:`InputFileError`: placing
+their records on a continuous time axis would put unscorable gaps inside every detector's
+input, and no public sleep cohort we know of stores PSG as EDF+D. Convert such files to
+EDF+C first (e.g. fill the gaps and mark them), or read them with MNE and pass the
+``Raw`` object.
+
+References
+----------
+Kemp B, Värri A, Rosa AC, Nielsen KD, Gade J (1992). A simple format for exchange of
+digitized polygraphic recordings. Electroencephalogr Clin Neurophysiol 82:391-393.
+https://doi.org/10.1016/0013-4694(92)90009-7
+Kemp B, Olivan J (2003). European data format 'plus' (EDF+). Clin Neurophysiol
+114:1755-1761. https://doi.org/10.1016/S1388-2457(03)00123-8
+BDF (24-bit EDF variant of BioSemi): https://www.biosemi.com/faq/file_format.htm
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from somnomotor._errors import (
+    InputFileError,
+    InputFileNotFoundError,
+    ParameterError,
+    SomnomotorWarning,
+)
+from somnomotor.events import EventTable
+from somnomotor.hypnogram import Hypnogram
+from somnomotor.io.roles import apply_role_overrides, infer_roles, resolve_label
+from somnomotor.io.units import check_voltage_unit
+from somnomotor.recording import Channel, Recording
+
+logger = logging.getLogger(__name__)
+
+_EDF_MAGIC = b"0       "
+_BDF_MAGIC = b"\xffBIOSEMI"
+_ANNOTATION_LABELS = ("EDF Annotations", "BDF Annotations")
+#: Bytes of the fixed part of the header, and of one signal's header (EDF spec, 1992).
+_FIXED_HEADER_BYTES = 256
+_SIGNAL_HEADER_BYTES = 256
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What the raw header says about where samples are in the file."""
+
+    fmt: str  # "EDF" or "BDF"
+    bytes_per_sample: int
+    header_bytes: int
+    n_records: int
+    record_duration_s: float
+    labels: tuple[str, ...]
+    samples_per_record: tuple[int, ...]
+    reserved: str
+
+    @property
+    def record_samples(self) -> int:
+        return sum(self.samples_per_record)
+
+    def offset_of(self, index: int) -> tuple[int, int]:
+        """First and one-past-last sample of signal ``index`` within a data record."""
+        start = sum(self.samples_per_record[:index])
+        return start, start + self.samples_per_record[index]
+
+
+def _field(raw: bytes, start: int, length: int) -> str:
+    return raw[start : start + length].decode("ascii", errors="replace").strip()
+
+
+def _read_layout(path: Path) -> _Layout:
+    """Parse the fields that decide the file layout and check them against the file size."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        fixed = handle.read(_FIXED_HEADER_BYTES)
+        if fixed[:8] == _EDF_MAGIC:
+            fmt, bytes_per_sample = "EDF", 2
+        elif fixed[:8] == _BDF_MAGIC:
+            fmt, bytes_per_sample = "BDF", 3
+        else:
+            raise InputFileError(
+                f"{path}: not an EDF or BDF file (it starts with {fixed[:8]!r}; an EDF file "
+                f"starts with {_EDF_MAGIC!r}, a BDF file with {_BDF_MAGIC!r})"
+            )
+        if len(fixed) < _FIXED_HEADER_BYTES:
+            raise InputFileError(
+                f"{path}: truncated {fmt} file: {size} bytes, less than the "
+                f"{_FIXED_HEADER_BYTES}-byte fixed header"
+            )
+        try:
+            header_bytes = int(_field(fixed, 184, 8))
+            n_records = int(_field(fixed, 236, 8))
+            record_duration_s = float(_field(fixed, 244, 8))
+            n_signals = int(_field(fixed, 252, 4))
+        except ValueError as exc:
+            raise InputFileError(
+                f"{path}: invalid {fmt} header, a number field cannot be read ({exc})"
+            ) from None
+        if n_signals < 1 or header_bytes != _FIXED_HEADER_BYTES * (n_signals + 1):
+            raise InputFileError(
+                f"{path}: invalid {fmt} header: {n_signals} signals need a header of "
+                f"{_FIXED_HEADER_BYTES * (n_signals + 1)} bytes, the header says {header_bytes}"
+            )
+        signal_header = handle.read(header_bytes - _FIXED_HEADER_BYTES)
+    if len(signal_header) < header_bytes - _FIXED_HEADER_BYTES:
+        raise InputFileError(
+            f"{path}: truncated {fmt} file: {size} bytes, less than its {header_bytes}-byte header"
+        )
+    labels = tuple(_field(signal_header, 16 * i, 16) for i in range(n_signals))
+    spr_offset = n_signals * (16 + 80 + 8 * 5 + 80)
+    try:
+        samples_per_record = tuple(
+            int(_field(signal_header, spr_offset + 8 * i, 8)) for i in range(n_signals)
+        )
+    except ValueError as exc:
+        raise InputFileError(
+            f"{path}: invalid {fmt} header, samples per data record cannot be read ({exc})"
+        ) from None
+    if min(samples_per_record) < 0 or sum(samples_per_record) == 0:
+        raise InputFileError(
+            f"{path}: invalid {fmt} header: samples per data record {list(samples_per_record)}"
+        )
+    record_bytes = sum(samples_per_record) * bytes_per_sample
+    data_bytes = size - header_bytes
+    if n_records == -1:
+        # -1 is allowed while recording (EDF spec); accept only whole records.
+        if data_bytes % record_bytes:
+            raise InputFileError(
+                f"{path}: {fmt} header gives -1 (unknown) data records and the {data_bytes} "
+                f"data bytes are not a whole number of {record_bytes}-byte records"
+            )
+        n_records = data_bytes // record_bytes
+    expected = n_records * record_bytes
+    if data_bytes != expected:
+        kind = "truncated" if data_bytes < expected else "inconsistent"
+        raise InputFileError(
+            f"{path}: {kind} {fmt} file: the header says {n_records} data records of "
+            f"{record_bytes} bytes ({sum(samples_per_record)} samples per record), i.e. "
+            f"{expected} bytes of data, but the file holds {data_bytes} bytes after the header"
+        )
+    if n_records < 1 or not record_duration_s > 0:
+        raise InputFileError(
+            f"{path}: {fmt} file without data: {n_records} data records of "
+            f"{record_duration_s} s"
+        )
+    return _Layout(fmt=fmt, bytes_per_sample=bytes_per_sample, header_bytes=header_bytes,
+                   n_records=n_records, record_duration_s=record_duration_s, labels=labels,
+                   samples_per_record=samples_per_record, reserved=_field(fixed, 192, 44))
+
+
+class BdfSignalReader:
+    """Reads one signal of a BDF file (24-bit samples) from disk on each call.
+
+    Parameters
+    ----------
+    path : Path
+    layout : _Layout
+        The file's layout (header size, samples per record).
+    index : int
+        Position of the signal in the header.
+    """
+
+    def __init__(self, path: Path, layout: _Layout, index: int) -> None:
+        self.path = path
+        self.header_bytes = layout.header_bytes
+        self.n_records = layout.n_records
+        self.record_bytes = layout.record_samples * 3
+        start, end = layout.offset_of(index)
+        self.start_byte, self.end_byte = 3 * start, 3 * end
+
+    def read_bytes(self) -> np.ndarray:
+        """The signal's raw bytes, record after record (uint8)."""
+        records = np.memmap(self.path, dtype=np.uint8, mode="r", offset=self.header_bytes,
+                            shape=(self.n_records, self.record_bytes))
+        try:
+            return np.array(records[:, self.start_byte : self.end_byte]).ravel()
+        finally:
+            del records  # unmap now rather than at garbage collection
+
+    def read_digital(self) -> np.ndarray:
+        """The signal's digital values as int32."""
+        raw = self.read_bytes().reshape(-1, 3)
+        # Place the 3 little-endian bytes in the top of a 4-byte int; the arithmetic shift
+        # then sign-extends the 24-bit two's complement value.
+        wide = np.zeros((raw.shape[0], 4), dtype=np.uint8)
+        wide[:, 1:] = raw
+        return wide.view("<i4").ravel() >> 8
+
+
+def _calibrated_loader(
+    read_digital: Callable[[], np.ndarray],
+    *,
+    digital_min: int,
+    digital_max: int,
+    physical_min: float,
+    physical_max: float,
+    to_unit: float,
+) -> Callable[[], np.ndarray]:
+    """A loader returning float32 physical values times ``to_unit`` (e.g. to µV)."""
+    gain = (physical_max - physical_min) / (digital_max - digital_min)
+    scale = np.float32(gain * to_unit)
+    base = np.float32(physical_min * to_unit)
+    dmin = np.float32(digital_min)
+
+    def load() -> np.ndarray:
+        digital = read_digital().astype(np.float32)
+        digital -= dmin
+        digital *= scale
+        digital += base
+        return digital
+
+    return load
+
+
+def _parse_tals(data: bytes) -> list[tuple[float, float, str]]:
+    """Annotations (onset s, duration s, text) of one EDF+/BDF+ annotation data record."""
+    found: list[tuple[float, float, str]] = []
+    for tal in data.split(b"\x00"):
+        if not tal:
+            continue
+        parts = tal.split(b"\x14")
+        stamp = parts[0].split(b"\x15")
+        try:
+            onset = float(stamp[0])
+            duration = float(stamp[1]) if len(stamp) > 1 and stamp[1] else 0.0
+        except ValueError:
+            continue
+        for text in parts[1:]:
+            if text:
+                found.append((onset, duration, text.decode("utf-8", errors="replace")))
+        if len(parts) > 1 and not any(parts[1:]):
+            found.append((onset, duration, ""))  # timekeeping TAL
+    return found
+
+
+def _bdf_annotations(path: Path, layout: _Layout) -> list[tuple[float, float, str]]:
+    events: list[tuple[float, float, str]] = []
+    first_record_onset: float | None = None
+    for index, label in enumerate(layout.labels):
+        if label not in _ANNOTATION_LABELS:
+            continue
+        raw = BdfSignalReader(path, layout, index).read_bytes()
+        per_record = raw.reshape(layout.n_records, -1)
+        for record in per_record:
+            tals = _parse_tals(record.tobytes())
+            if tals and tals[0][2] == "" and first_record_onset is None:
+                first_record_onset = tals[0][0]
+            events.extend(t for t in tals if t[2])
+    offset = first_record_onset or 0.0
+    return sorted((onset - offset, duration, text) for onset, duration, text in events)
+
+
+def _convert_annotations(
+    events: Sequence[tuple[float, float, str]], path: Path
+) -> tuple[Hypnogram | None, EventTable, list[str]]:
+    if not events:
+        return None, EventTable.empty(), []
+    try:
+        from somnomotor.io.annotations import from_labelled_events
+    except ImportError:
+        message = (f"{path.name}: {len(events)} embedded annotations were not read "
+                   "(annotation support is not available)")
+        logger.warning(message)
+        return None, EventTable.empty(), [message]
+    onsets = np.array([e[0] for e in events], dtype=float)
+    durations = np.array([e[1] for e in events], dtype=float)
+    labels = [e[2] for e in events]
+    hypnogram, table, messages = from_labelled_events(onsets, durations, labels,
+                                                      source=path.name)
+    return hypnogram, table, list(messages)
+
+
+def assemble_recording(
+    specs: Sequence[tuple[str, float, str, int, Callable[[], np.ndarray], float, float]],
+    *,
+    roles: Mapping[str, str | Sequence[str]] | None,
+    channels: Sequence[str] | None,
+    duration_s: float,
+    start: dt.datetime | None,
+    source: Path | None,
+    hypnogram: Hypnogram | None = None,
+    annotations: EventTable | None = None,
+    messages: Sequence[str] = (),
+) -> Recording:
+    """Select channels, infer roles, normalise units and build a :class:`Recording`.
+
+    ``specs`` holds per channel ``(label, fs_hz, unit_as_written, n_samples, loader_factory,
+    physical_min, physical_max)`` where ``loader_factory`` is called with nothing and
+    returns physical values in the written unit; the unit factor is applied on top.
+    """
+    all_labels = [s[0] for s in specs]
+    if channels is not None:
+        if isinstance(channels, str):
+            raise ParameterError(
+                f"channels must be a sequence of labels, received the string {channels!r}; "
+                f"write channels=[{channels!r}]"
+            )
+        wanted = [resolve_label(label, all_labels) for label in channels]
+        specs = [s for s in specs if s[0] in wanted]
+    labels = [s[0] for s in specs]
+    inferred, notes = infer_roles(labels)
+    final_roles = apply_role_overrides(inferred, roles or {}, labels)
+    role_of = {label: role for role, assigned in final_roles.items() for label in assigned}
+    built: list[Channel] = []
+    all_messages = list(messages) + notes
+    for label, fs_hz, unit, n_samples, read_physical, pmin, pmax in specs:
+        info, doubt = check_voltage_unit(label, unit, role=role_of.get(label),
+                                         physical_min=pmin, physical_max=pmax)
+        if doubt:
+            all_messages.append(doubt)
+        factor = info.to_uv if info.to_uv is not None else 1.0
+        loader = read_physical if factor == 1.0 else _scaled(read_physical, factor)
+        built.append(Channel(label=label, fs_hz=fs_hz, unit=info.unit, n_samples=n_samples,
+                             loader=loader))
+    for message in all_messages:
+        warnings.warn(message, SomnomotorWarning, stacklevel=3)
+    return Recording(channels=tuple(built), roles=final_roles, duration_s=duration_s,
+                     start=start, hypnogram=hypnogram,
+                     annotations=annotations if annotations is not None else EventTable.empty(),
+                     source=source, warnings=tuple(all_messages))
+
+
+def _scaled(load: Callable[[], np.ndarray], factor: float) -> Callable[[], np.ndarray]:
+    scale = np.float32(factor)
+
+    def scaled() -> np.ndarray:
+        data = load()
+        data *= scale
+        return data
+
+    return scaled
+
+
+def _is_mne_raw(obj: object) -> bool:
+    return type(obj).__module__.startswith("mne.") and hasattr(obj, "get_data")
+
+
+def read_recording(
+    path: str | os.PathLike[str] | Any,
+    *,
+    roles: Mapping[str, str | Sequence[str]] | None = None,
+    channels: Sequence[str] | None = None,
+) -> Recording:
+    """Read an EDF, EDF+C, BDF or BDF+C file (or an MNE ``Raw``) into a lazy Recording.
+
+    Parameters
+    ----------
+    path : str, path-like or mne.io.BaseRaw
+        The recording. An MNE ``Raw`` object is passed to
+        :func:`somnomotor.io.mne_interop.from_mne_raw`.
+    roles : mapping of str to str or sequence of str, optional
+        Role overrides, e.g. ``{"leg_left": "EMG5", "eeg": ["C3-M2", "C4-M1"]}``; they replace
+        the roles inferred from the labels (:func:`somnomotor.io.roles.infer_roles`).
+    channels : sequence of str, optional
+        Keep only these channels (labels, case-insensitive); default all.
+
+    Returns
+    -------
+    Recording
+        Channels in file order (the EDF+ annotation signal excluded), each read from disk
+        on every :meth:`Channel.data` call as float32, voltages in µV; roles; start from the
+        header (local clock time, naive); ``duration_s`` = data records × record duration (s);
+        hypnogram and annotations from an embedded EDF+ annotation signal, if any.
+
+    Raises
+    ------
+    InputFileNotFoundError
+        The file does not exist.
+    InputFileError
+        Not an EDF/BDF file, truncated, header inconsistent with the file size, EDF+D/BDF+D
+        (discontinuous), or edfio cannot parse it.
+    ParameterError, ChannelNotFoundError
+        Unknown role or label in ``roles`` or ``channels``.
+
+    Warns
+    -----
+    SomnomotorWarning
+        Missing or implausible units, a combined leg channel, several candidates for a role.
+    """
+    if _is_mne_raw(path):
+        from somnomotor.io.mne_interop import from_mne_raw
+
+        return from_mne_raw(path, roles=roles, channels=channels)
+    if not isinstance(path, (str, os.PathLike)):
+        raise ParameterError(
+            f"read_recording takes a file path or an mne.io.Raw, received {type(path).__name__}"
+        )
+    file = Path(path).expanduser()
+    if not file.exists():
+        raise InputFileNotFoundError(f"recording file not found: {file}")
+    if not file.is_file():
+        raise InputFileError(f"{file}: not a file (a directory?); give an EDF or BDF file")
+    layout = _read_layout(file)
+    if re.match(r"^(EDF|BDF)\+D", layout.reserved):
+        raise InputFileError(
+            f"{file}: {layout.reserved[:5]} (discontinuous) files are not supported: only "
+            "continuous EDF, EDF+C, BDF and BDF+C. Convert it to a continuous file first"
+        )
+    edf = _open_with_edfio(file, layout)
+    specs = []
+    messages: list[str] = []
+    signals = list(edf.signals)
+    positions = [i for i, label in enumerate(layout.labels) if label not in _ANNOTATION_LABELS]
+    for index, signal in zip(positions, signals):
+        label = signal.label
+        if signal.digital_max <= signal.digital_min or signal.physical_max == signal.physical_min:
+            messages.append(
+                f"{file.name}: channel {label!r} skipped: its digital range "
+                f"[{signal.digital_min}, {signal.digital_max}] or physical range "
+                f"[{signal.physical_min}, {signal.physical_max}] is empty"
+            )
+            continue
+        if layout.fmt == "BDF":
+            read_digital = BdfSignalReader(file, layout, index).read_digital
+        else:
+            read_digital = _edf_digital_reader(signal, layout)
+        loader = _calibrated_loader(
+            read_digital, digital_min=signal.digital_min, digital_max=signal.digital_max,
+            physical_min=signal.physical_min, physical_max=signal.physical_max, to_unit=1.0)
+        specs.append((label, float(signal.sampling_frequency), signal.physical_dimension,
+                      layout.samples_per_record[index] * layout.n_records, loader,
+                      float(signal.physical_min), float(signal.physical_max)))
+    if layout.fmt == "BDF":
+        events = _bdf_annotations(file, layout)
+    else:
+        events = [(float(a.onset), float(a.duration or 0.0), a.text) for a in edf.annotations]
+    hypnogram, annotations, notes = _convert_annotations(events, file)
+    messages.extend(notes)
+    try:
+        start: dt.datetime | None = edf.startdatetime
+    except Exception:  # noqa: BLE001 - anonymised ('X') or invalid dates are not fatal
+        start = None
+        logger.info("%s: no valid start date in the header", file)
+    return assemble_recording(
+        specs, roles=roles, channels=channels,
+        duration_s=layout.n_records * layout.record_duration_s, start=start, source=file,
+        hypnogram=hypnogram, annotations=annotations, messages=messages)
+
+
+def _edf_digital_reader(signal: Any, layout: _Layout) -> Callable[[], np.ndarray]:
+    duration = layout.n_records * layout.record_duration_s
+
+    def read() -> np.ndarray:
+        # get_digital_slice reads through the signal's lazy loader and, unlike .digital,
+        # caches nothing in the signal object: the Recording keeps no copy of the samples.
+        return np.asarray(signal.get_digital_slice(0.0, duration))
+
+    return read
+
+
+def _open_with_edfio(file: Path, layout: _Layout) -> Any:
+    import edfio
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if layout.fmt == "EDF":
+                edf = edfio.read_edf(file, lazy_load_data=True)
+            else:
+                # Header only: the data records are read per signal by BdfSignalReader.
+                with file.open("rb") as handle:
+                    header = handle.read(layout.header_bytes)
+                edf = edfio.read_bdf(header)
+    except Exception as exc:  # noqa: BLE001 - edfio raises ValueError and others on bad headers
+        raise InputFileError(
+            f"{file}: cannot read this {layout.fmt} file: {type(exc).__name__}: {exc}"
+        ) from exc
+    for item in caught:
+        # Reading the BDF header alone makes edfio report 0 data records; that is expected.
+        if layout.fmt == "BDF" and "data records" in str(item.message):
+            continue
+        logger.info("%s: edfio: %s", file.name, item.message)
+    return edf
+
+
+__all__ = ["BdfSignalReader", "assemble_recording", "read_recording"]
