@@ -1,0 +1,819 @@
+"""REM sleep without atonia (RSWA): tonic and phasic EMG activity in REM sleep.
+
+The detector scores the chin (mentalis / submentalis) EMG, and arm and leg EMG where the
+recording has them, per REM epoch and per mini-epoch, after one of three published rule sets:
+
+* **SINBAR** (Frauscher et al., Sleep 2012;35:835, doi:10.5665/sleep.1886), the default:
+  3-s mini-epochs; phasic = bursts 0.1-5.0 s above 2x background in any muscle; tonic =
+  chin activity >= 2x background during more than 50 % of a 30-s epoch; "any" = either.
+* **AASM** (Scoring Manual v2.x, rule wording [W]/[R], see docs/rswa.md): phasic bursts
+  0.1-5.0 s of at least 4x background; an epoch is phasic when at least 5 of its 10 3-s
+  mini-epochs hold a burst [C]; tonic = chin above the minimum NREM amplitude during at least
+  50 % of the epoch [W]/[R].
+* **Montreal** (Montplaisir et al., Mov Disord 2010;25:2044, doi:10.1002/mds.23257; method of
+  Lapierre & Montplaisir 1992): 2-s mini-epochs and 20-s epochs [R]; phasic bursts
+  0.1-10 s above 4x background [R]; tonic as SINBAR [R].
+
+and the REM atonia index (Ferri et al., Sleep Med 2010;11:947,
+doi:10.1016/j.sleep.2010.06.003) of the chin EMG.
+
+The indices are computed by :mod:`somnomotor.score.rswa`; the method and its choices are
+described in docs/rswa.md.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from somnomotor._errors import AnnotationError, ChannelNotFoundError, ParameterError
+from somnomotor.detect.rswa_background import (
+    EXCLUSION_REASONS,
+    Grid,
+    artefact_reasons,
+    background_power,
+    build_grid,
+    overlaps,
+    stage_periods,
+)
+from somnomotor.events import RESPIRATORY_TYPES, EventTable
+from somnomotor.hypnogram import NREM_STAGES
+from somnomotor.recording import Channel, Recording
+from somnomotor.signal.rms import (
+    bin_edges,
+    binned_max,
+    binned_mean,
+    bridge_gaps,
+    emg_bandpass,
+    moving_rms,
+    rolling_mean_min,
+    rolling_min,
+    runs,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Channel roles scored, in this order; ``chin`` is required, the others are optional.
+RSWA_ROLES: tuple[str, ...] = ("chin", "arm_left", "arm_right", "leg_left", "leg_right")
+STANDARDS: tuple[str, ...] = ("sinbar", "aasm", "montreal")
+#: Extra padding (s) filtered around each REM period, beyond the atonia-index window, so the
+#: filter's edge transients fall outside every bin that is used.
+_FILTER_PAD_S = 2.0
+
+ProgressCallback = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class RSWAParams:
+    """Rules for scoring REM sleep without atonia.
+
+    Use a preset: :meth:`sinbar` (default), :meth:`aasm` or :meth:`montreal`; change single
+    fields with :func:`dataclasses.replace`. Tags: [C] confirmed in a source, [C-impl] read
+    in a public implementation, [W] weak source only, [R] recalled, unconfirmed (see
+    docs/rswa.md).
+
+    Parameters
+    ----------
+    standard : str
+        ``"sinbar"``, ``"aasm"`` or ``"montreal"``: names the rule set in the output.
+    band_low_hz, band_high_hz : float
+        EMG band-pass in Hz: 10-100 Hz (AASM technical recommendation [R]; SOMAS default
+        [C-impl]).
+    rms_window_s : float
+        Length (s) of the moving RMS that gives the EMG amplitude: 0.03 s, the RMS chunk of
+        RBDtector [C-impl] (Röthenbacher et al., Sci Rep 2022, doi:10.1038/s41598-022-25163-9).
+    epoch_s : float
+        Epoch length (s): 30 s (SINBAR, AASM [C]); 20 s in the Montreal method [R].
+    mini_epoch_s : float
+        Mini-epoch length (s): 3 s (SINBAR [C], AASM [C]); 2 s (Montreal [R]).
+    phasic_min_s, phasic_max_s : float
+        Duration range (s) of a phasic burst: 0.1-5.0 s (SINBAR, AASM [C]); 0.1-10 s
+        (Montreal [R]). Activity longer than ``phasic_max_s`` is "sustained", not phasic.
+    phasic_factor : float
+        A phasic burst exceeds this multiple of the background amplitude: 2 (SINBAR [C]),
+        4 (AASM [C], Montreal [R]).
+    phasic_inclusive : bool
+        ``True`` for "at least" (AASM ">= 4x"), ``False`` for "more than" (SINBAR "> 2x").
+    tonic_reference : str
+        ``"background"`` (the REM background, SINBAR/Montreal) or ``"nrem_minimum"`` (the
+        minimum chin amplitude of NREM sleep, AASM [W]/[R]).
+    tonic_factor : float
+        Tonic activity is at least this multiple of the tonic reference: 2 (SINBAR [C],
+        Montreal [R]); 1 (AASM: "greater than the NREM minimum" [W]/[R]).
+    tonic_inclusive : bool
+        ``True``: amplitude >= factor x reference (SINBAR "at least 2x"); ``False``: strictly
+        greater (AASM).
+    tonic_fraction : float
+        Part of the epoch (0-1) that must hold tonic activity: 0.5.
+    tonic_fraction_inclusive : bool
+        ``False``: more than 50 % (SINBAR [C], Montreal [R]); ``True``: at least 50 % (AASM
+        [W]/[R]).
+    bridge_gap_s : float
+        Gaps shorter than this (s) inside activity are bridged: 0.25 s [C-impl RBDtector].
+    background_window_s, background_fallback_window_s : float
+        The background of each REM period is the RMS of its quietest stretch of this many
+        seconds of clean REM: 30 s, 15 s when no 30-s stretch exists [C-impl RBDtector].
+    phasic_on_tonic : bool
+        In tonic epochs, search phasic bursts again against the RMS of the tonic activity, so
+        bursts riding on tonic tone are found (RBDtector [C-impl]).
+    aasm_phasic_factor : float
+        Factor (>=) of the AASM phasic criterion reported per epoch for every rule set: 4
+        [C].
+    aasm_positive_fraction : float
+        An epoch is AASM-phasic when at least this part of its 3-s mini-epochs holds a burst:
+        0.5 (5 of 10) [C].
+    atonia_bin_s : float
+        Mini-epoch of the REM atonia index: 1 s [C] (Ferri 2010).
+    atonia_noise_half_window : int
+        Noise correction subtracts the minimum over this many bins either side: 30 [C].
+    atonia_amplitude_scale : float
+        The rectified EMG is multiplied by this before averaging: 2, as SOMAS does [C-impl]
+        (the lab's own implementation; the 1 µV / 2 µV classes were set on that scale).
+    flat_rms_uv : float
+        A mini-epoch whose band-passed RMS is below this (µV) is "flat" (disconnected): 0.05
+        µV [project choice, below any amplifier noise floor].
+    artefact_max_uv : float
+        A mini-epoch whose band-passed |EMG| exceeds this (µV) holds a "pop" or gross
+        movement artefact: 1000 µV [project choice, beyond surface chin EMG].
+    saturation_min_s : float
+        Identical samples at the extreme value for at least this long (s) mark saturation:
+        0.02 s [project choice].
+    exclude_arousals : bool
+        Leave out mini-epochs overlapping a scored arousal (RBDtector [C-impl]; SINBAR asks
+        for artefact correction [C]).
+    exclude_respiratory : bool
+        Also leave out mini-epochs overlapping scored apneas, hypopneas and RERAs (optional
+        in RBDtector [C-impl]); off by default.
+    """
+
+    standard: str = "sinbar"
+    band_low_hz: float = 10.0
+    band_high_hz: float = 100.0
+    rms_window_s: float = 0.03
+    epoch_s: float = 30.0
+    mini_epoch_s: float = 3.0
+    phasic_min_s: float = 0.1
+    phasic_max_s: float = 5.0
+    phasic_factor: float = 2.0
+    phasic_inclusive: bool = False
+    tonic_reference: str = "background"
+    tonic_factor: float = 2.0
+    tonic_inclusive: bool = True
+    tonic_fraction: float = 0.5
+    tonic_fraction_inclusive: bool = False
+    bridge_gap_s: float = 0.25
+    background_window_s: float = 30.0
+    background_fallback_window_s: float = 15.0
+    phasic_on_tonic: bool = True
+    aasm_phasic_factor: float = 4.0
+    aasm_positive_fraction: float = 0.5
+    atonia_bin_s: float = 1.0
+    atonia_noise_half_window: int = 30
+    atonia_amplitude_scale: float = 2.0
+    flat_rms_uv: float = 0.05
+    artefact_max_uv: float = 1000.0
+    saturation_min_s: float = 0.02
+    exclude_arousals: bool = True
+    exclude_respiratory: bool = False
+
+    def __post_init__(self) -> None:
+        if self.standard not in STANDARDS:
+            raise ParameterError(
+                f"standard must be one of {list(STANDARDS)}, received {self.standard!r}"
+            )
+        if self.tonic_reference not in ("background", "nrem_minimum"):
+            raise ParameterError(
+                "tonic_reference must be 'background' or 'nrem_minimum', received "
+                f"{self.tonic_reference!r}"
+            )
+        positive = ("rms_window_s", "epoch_s", "mini_epoch_s", "phasic_max_s", "phasic_factor",
+                    "tonic_factor", "background_window_s", "background_fallback_window_s",
+                    "aasm_phasic_factor", "atonia_bin_s", "atonia_amplitude_scale",
+                    "artefact_max_uv", "saturation_min_s")
+        for name in positive:
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
+                raise ParameterError(f"{name} must be a number > 0, received {value!r}")
+        for name in ("phasic_min_s", "bridge_gap_s", "flat_rms_uv"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and np.isfinite(value) and value >= 0):
+                raise ParameterError(f"{name} must be a number >= 0, received {value!r}")
+        if self.phasic_min_s >= self.phasic_max_s:
+            raise ParameterError(
+                f"phasic_min_s ({self.phasic_min_s!r} s) must be below phasic_max_s "
+                f"({self.phasic_max_s!r} s)"
+            )
+        if not 0 < self.band_low_hz < self.band_high_hz:
+            raise ParameterError(
+                "band edges must satisfy 0 < band_low_hz < band_high_hz, received "
+                f"{self.band_low_hz!r} and {self.band_high_hz!r} Hz"
+            )
+        ratio = self.epoch_s / self.mini_epoch_s
+        if abs(ratio - round(ratio)) > 1e-9 or round(ratio) < 1:
+            raise ParameterError(
+                f"epoch_s ({self.epoch_s!r} s) must be a whole multiple of mini_epoch_s "
+                f"({self.mini_epoch_s!r} s)"
+            )
+        for name in ("tonic_fraction", "aasm_positive_fraction"):
+            value = getattr(self, name)
+            if not 0 < value <= 1:
+                raise ParameterError(f"{name} must be in (0, 1], received {value!r}")
+        if self.atonia_noise_half_window < 0:
+            raise ParameterError(
+                f"atonia_noise_half_window must be >= 0 bins, received "
+                f"{self.atonia_noise_half_window!r}"
+            )
+
+    @classmethod
+    def sinbar(cls) -> RSWAParams:
+        """SINBAR (Frauscher et al., Sleep 2012;35:835, doi:10.5665/sleep.1886): the defaults."""
+        return cls()
+
+    @classmethod
+    def aasm(cls) -> RSWAParams:
+        """AASM Scoring Manual v2.x: phasic >= 4x background in 3-s mini-epochs [C]; tonic
+        >= 50 % of the epoch above the minimum NREM chin amplitude [W]/[R]."""
+        return cls(standard="aasm", phasic_factor=4.0, phasic_inclusive=True,
+                   tonic_reference="nrem_minimum", tonic_factor=1.0, tonic_inclusive=False,
+                   tonic_fraction_inclusive=True)
+
+    @classmethod
+    def montreal(cls) -> RSWAParams:
+        """Montreal method (Montplaisir et al. 2010, doi:10.1002/mds.23257; Lapierre &
+        Montplaisir 1992): 20-s epochs, 2-s mini-epochs, phasic 0.1-10 s > 4x background, all
+        [R]."""
+        return cls(standard="montreal", epoch_s=20.0, mini_epoch_s=2.0, phasic_max_s=10.0,
+                   phasic_factor=4.0, phasic_inclusive=False)
+
+    @classmethod
+    def preset(cls, name: str) -> RSWAParams:
+        """The preset called ``name`` (``"sinbar"``, ``"aasm"`` or ``"montreal"``)."""
+        if name not in STANDARDS:
+            raise ParameterError(f"unknown RSWA rule set {name!r}; allowed are {list(STANDARDS)}")
+        return {"sinbar": cls.sinbar, "aasm": cls.aasm, "montreal": cls.montreal}[name]()
+
+    def to_dict(self) -> dict[str, Any]:
+        """All fields as a JSON-ready dict."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class AtoniaIndex:
+    """REM atonia index of the chin EMG (Ferri et al. 2010, doi:10.1016/j.sleep.2010.06.003).
+
+    Parameters
+    ----------
+    value : float or None
+        AI = (% bins <= 1 µV) / (100 - % bins in (1, 2] µV), 0-1; ``None`` without usable bins.
+    n_bins : int
+        Clean 1-s REM bins used.
+    n_le_1uv, n_1_2uv : int
+        Bins with noise-corrected amplitude <= 1 µV and in (1, 2] µV.
+    """
+
+    value: float | None
+    n_bins: int
+    n_le_1uv: int
+    n_1_2uv: int
+
+
+@dataclass(frozen=True)
+class RSWAResult:
+    """What :func:`detect_rswa` found; holds flags and amplitudes, never the signal.
+
+    Parameters
+    ----------
+    params : RSWAParams
+    channels : dict
+        Role to channel label of the channels scored.
+    epochs : EventTable
+        One ``rswa_epoch`` row per REM epoch; columns described in docs/rswa.md.
+    mini_epochs : EventTable
+        One ``rswa_mini_epoch`` row per mini-epoch and channel.
+    rem_periods : tuple of (float, float)
+        REM periods (s from the recording start) that were analysed.
+    backgrounds_uv : dict
+        Channel label to one background RMS (µV) per REM period (NaN when none).
+    atonia : AtoniaIndex
+    nrem_minimum_uv : float or None
+        Minimum NREM chin amplitude (µV), when the rule set needs it.
+    warnings : tuple of str
+    """
+
+    params: RSWAParams
+    channels: dict[str, str]
+    epochs: EventTable
+    mini_epochs: EventTable
+    rem_periods: tuple[tuple[float, float], ...]
+    backgrounds_uv: dict[str, tuple[float, ...]]
+    atonia: AtoniaIndex
+    nrem_minimum_uv: float | None = None
+    warnings: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def standard(self) -> str:
+        """Name of the rule set."""
+        return self.params.standard
+
+    @property
+    def rem_s(self) -> float:
+        """REM time (s) covered by whole epochs of the grid."""
+        return float(len(self.epochs) * self.params.epoch_s)
+
+    @property
+    def events(self) -> EventTable:
+        """Epoch and mini-epoch rows together, for events.tsv."""
+        return EventTable.concat([self.epochs, self.mini_epochs])
+
+
+# -- public entry points ---------------------------------------------------------------------
+
+def detect_rswa(
+    recording: Recording,
+    params: RSWAParams | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+) -> RSWAResult:
+    """Score tonic and phasic EMG activity in REM sleep.
+
+    Parameters
+    ----------
+    recording : Recording
+        Needs a chin EMG channel (role ``chin``, in µV) and a hypnogram with REM sleep; arm
+        (``arm_left``/``arm_right``) and leg (``leg_left``/``leg_right``) EMG are scored for
+        phasic activity when present. Scored arousals (``trial_type`` ``arousal``) in
+        ``recording.annotations`` exclude the mini-epochs they overlap.
+    params : RSWAParams, optional
+        Rule set; :meth:`RSWAParams.sinbar` by default.
+    progress : callable, optional
+        Called with the fraction done (0-1) after each channel.
+
+    Returns
+    -------
+    RSWAResult
+        Never ``None``.
+
+    Raises
+    ------
+    ChannelNotFoundError
+        Without a chin channel.
+    AnnotationError
+        Without a hypnogram.
+    ParameterError
+        When the hypnogram holds no whole REM epoch inside the signal.
+
+    Notes
+    -----
+    ``rswa_epoch`` columns: ``chin_tonic`` (bool), ``chin_tonic_pct`` (% of the clean epoch
+    time with tonic activity), ``chin_phasic_aasm`` (bool, AASM phasic epoch), ``chin_phasic_pct``
+    (% of clean mini-epochs with phasic chin activity), ``chin_any_pct``, ``background_uv``
+    (µV), ``rem_period``, ``excluded`` (bool), ``reason``.
+    ``rswa_mini_epoch`` columns: ``role``, ``epoch``, ``phasic``, ``tonic``, ``any`` (bool),
+    ``excluded`` (bool), ``reason`` (one of ``flat``, ``saturation``, ``pop``,
+    ``no_background``, ``arousal``, ``respiratory`` or ``""``).
+    """
+    params = RSWAParams.sinbar() if params is None else params
+    return detect_rswa_standards(recording, (params,), progress=progress)[params.standard]
+
+
+def detect_rswa_standards(
+    recording: Recording,
+    standards: Sequence[RSWAParams | str] = STANDARDS,
+    *,
+    progress: ProgressCallback | None = None,
+) -> dict[str, RSWAResult]:
+    """Run several rule sets on one recording, filtering each channel only once.
+
+    Parameters
+    ----------
+    recording : Recording
+        As for :func:`detect_rswa`.
+    standards : sequence of RSWAParams or str
+        Parameter sets or preset names; their ``standard`` names must differ.
+    progress : callable, optional
+        Called with the fraction done (0-1).
+
+    Returns
+    -------
+    dict
+        Standard name to :class:`RSWAResult`.
+    """
+    plist = [RSWAParams.preset(s) if isinstance(s, str) else s for s in standards]
+    if not plist:
+        raise ParameterError("standards must name at least one rule set, received none")
+    names = [p.standard for p in plist]
+    if len(set(names)) != len(names):
+        raise ParameterError(f"each rule set may appear once, received {names}")
+    _check_signal_params(plist)
+    chin = recording.channel_for("chin")  # raises ChannelNotFoundError with the fix
+    hyp = recording.hypnogram
+    if hyp is None:
+        raise AnnotationError(
+            "REM sleep without atonia needs a hypnogram (sleep stages), received a recording "
+            "without one; give a scored stage file"
+        )
+    periods = stage_periods(hyp, ("R",), end_s=chin.duration_s)
+    if not periods:
+        raise ParameterError(
+            "the hypnogram has no whole REM (R) epoch inside the recording, so REM sleep "
+            f"without atonia cannot be scored (stages present: {sorted(set(hyp.stages))})"
+        )
+    channels: dict[str, Channel] = {"chin": chin}
+    for role in RSWA_ROLES[1:]:
+        if recording.has_role(role):
+            channels[role] = recording.channel_for(role)
+    exclusions = _annotation_exclusions(recording)
+    nrem_needed = any(p.tonic_reference == "nrem_minimum" for p in plist)
+    work = _ChannelWork.create(plist, periods)
+    n_steps = len(channels) + (1 if nrem_needed else 0)
+    done = 0
+    nrem_min: float | None = None
+    warn: list[str] = []
+    p0 = plist[0]
+    if nrem_needed:
+        nrem_min = _nrem_minimum(chin, hyp, p0)
+        if nrem_min is None:
+            warn.append("no clean NREM chin EMG: the AASM tonic rule (NREM minimum) was not "
+                        "applied")
+        done += 1
+        if progress is not None:
+            progress(done / n_steps)
+    for role, ch in channels.items():
+        _score_channel(work, role, ch, exclusions, nrem_min=nrem_min)
+        done += 1
+        if progress is not None:
+            progress(done / n_steps)
+    out: dict[str, RSWAResult] = {}
+    for p in plist:
+        out[p.standard] = work.result(p, channels, nrem_min, tuple(warn))
+    return out
+
+
+# -- internals ---------------------------------------------------------------------------
+
+def _check_signal_params(plist: list[RSWAParams]) -> None:
+    """Rule sets run together must share the signal processing (filter and envelope)."""
+    keys = ("band_low_hz", "band_high_hz", "rms_window_s", "atonia_bin_s",
+            "atonia_noise_half_window", "atonia_amplitude_scale", "flat_rms_uv",
+            "artefact_max_uv", "saturation_min_s")
+    for p in plist[1:]:
+        for k in keys:
+            if getattr(p, k) != getattr(plist[0], k):
+                raise ParameterError(
+                    f"rule sets run together must share {k}: {plist[0].standard} has "
+                    f"{getattr(plist[0], k)!r}, {p.standard} has {getattr(p, k)!r}"
+                )
+
+
+def _annotation_exclusions(recording: Recording) -> dict[str, EventTable]:
+    ann = recording.annotations
+    return {"arousal": ann.select("arousal"), "respiratory": ann.select(RESPIRATORY_TYPES)}
+
+
+@dataclass
+class _Layer:
+    """Per-rule-set accumulators (mutable while scoring, turned into tables at the end)."""
+
+    params: RSWAParams
+    grid: Grid
+    mini: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    epoch: dict[str, np.ndarray] = field(default_factory=dict)
+    backgrounds: dict[str, list[float]] = field(default_factory=dict)
+
+
+@dataclass
+class _ChannelWork:
+    layers: list[_Layer]
+    periods: list[tuple[float, float]]
+    atonia: AtoniaIndex = AtoniaIndex(None, 0, 0, 0)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, plist: list[RSWAParams], periods: list[tuple[float, float]]) -> _ChannelWork:
+        layers = [_Layer(p, build_grid(periods, epoch_s=p.epoch_s, mini_epoch_s=p.mini_epoch_s))
+                  for p in plist]
+        return cls(layers=layers, periods=periods)
+
+    def result(self, p: RSWAParams, channels: dict[str, Channel], nrem_min: float | None,
+               warn: tuple[str, ...]) -> RSWAResult:
+        layer = next(la for la in self.layers if la.params is p)
+        return _build_result(layer, channels, self.atonia, nrem_min, warn)
+
+
+def _score_channel(work: _ChannelWork, role: str, ch: Channel,
+                   exclusions: dict[str, EventTable], *, nrem_min: float | None) -> None:
+    p0 = work.layers[0].params
+    raw_all = ch.data()
+    fs = ch.fs_hz
+    pad = p0.atonia_noise_half_window * p0.atonia_bin_s + _FILTER_PAD_S
+    w = max(1, int(round(p0.rms_window_s * fs)))
+    for la in work.layers:
+        n = la.grid.mini_start.size
+        la.mini[role] = {
+            "phasic": np.zeros(n, bool), "tonic": np.zeros(n, bool), "any": np.zeros(n, bool),
+            "reason": np.full(n, "", dtype=object),
+        }
+        la.backgrounds[ch.label] = []
+        if role == "chin":
+            ne = la.grid.epoch_start.size
+            la.epoch = {"tonic": np.zeros(ne, bool), "tonic_pct": np.full(ne, np.nan),
+                        "phasic_aasm": np.zeros(ne, bool), "background": np.full(ne, np.nan)}
+    ai_le1 = ai_12 = ai_n = 0
+    for pi, (a, b) in enumerate(work.periods):
+        s0 = max(0, int(np.floor((a - pad) * fs)))
+        s1 = min(raw_all.size, int(np.ceil((b + pad) * fs)))
+        raw = np.asarray(raw_all[s0:s1], dtype=np.float64)
+        filt = emg_bandpass(raw, fs, low_hz=p0.band_low_hz, high_hz=p0.band_high_hz)
+        env = moving_rms(filt, w)
+        for la in work.layers:
+            _score_period(la, role, ch.label, pi, (a, b), raw, filt, env, s0, fs, w,
+                          exclusions, nrem_min)
+        if role == "chin":
+            counts = _atonia_counts(work.layers[0], raw, filt, s0, fs, (a, b))
+            ai_n += counts[0]
+            ai_le1 += counts[1]
+            ai_12 += counts[2]
+    if role == "chin":
+        value = None
+        if ai_n and ai_12 < ai_n:
+            value = (100.0 * ai_le1 / ai_n) / (100.0 - 100.0 * ai_12 / ai_n)
+        work.atonia = AtoniaIndex(value, ai_n, ai_le1, ai_12)
+
+
+def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float, float],
+                  raw: np.ndarray, filt: np.ndarray, env: np.ndarray, s0: int, fs: float,
+                  w: int, exclusions: dict[str, EventTable], nrem_min: float | None) -> None:
+    p = la.params
+    g = la.grid
+    a, b = span
+    idx = np.flatnonzero(g.epoch_period[g.mini_epoch_of] == pi)
+    if not idx.size:
+        la.backgrounds[label].append(float("nan"))
+        return
+    starts = g.mini_start[idx]
+    edges = np.concatenate([np.rint(starts * fs), [np.rint((starts[-1] + g.mini_epoch_s) * fs)]])
+    edges = np.clip(edges.astype(np.int64) - s0, 0, raw.size)
+    reason = artefact_reasons(raw, filt, edges, fs_hz=fs, flat_rms_uv=p.flat_rms_uv,
+                              artefact_max_uv=p.artefact_max_uv,
+                              saturation_min_s=p.saturation_min_s)
+    if p.exclude_arousals:
+        hit = overlaps(starts, g.mini_epoch_s, exclusions["arousal"])
+        reason[hit & (reason == "")] = "arousal"
+    if p.exclude_respiratory:
+        hit = overlaps(starts, g.mini_epoch_s, exclusions["respiratory"])
+        reason[hit & (reason == "")] = "respiratory"
+    # background: quietest 30-s stretch of clean 1-s bins of this REM period
+    lo, hi = int(edges[0]), int(edges[-1])
+    n_sec = int(np.floor((hi - lo) / fs))
+    sec_edges = np.clip(lo + np.rint(np.arange(n_sec + 1) * fs).astype(np.int64), 0, raw.size)
+    power = binned_mean(np.square(filt), sec_edges)
+    bad_samples = np.zeros(raw.size + 1, np.int64)
+    bad = reason != ""
+    np.add.at(bad_samples, edges[:-1][bad], 1)
+    np.add.at(bad_samples, edges[1:][bad], -1)
+    bad_mask = np.cumsum(bad_samples[:-1]) > 0
+    power[binned_max(bad_mask.astype(np.float64), sec_edges) > 0] = np.nan
+    bg_pow = background_power(power, window_s=p.background_window_s,
+                              fallback_window_s=p.background_fallback_window_s)
+    bg = float(np.sqrt(bg_pow)) if np.isfinite(bg_pow) and bg_pow > 0 else float("nan")
+    la.backgrounds[label].append(bg)
+    if not np.isfinite(bg):
+        reason[reason == ""] = "no_background"
+    valid = reason == ""
+    rem = np.zeros(raw.size, bool)
+    rem[max(0, int(round(a * fs)) - s0): int(round(b * fs)) - s0] = True
+    sustained = _activity(env, rem, bg, p.phasic_factor, p.phasic_inclusive, p, fs, w)
+    phasic_s = sustained[0]
+    any_s = sustained[0] | sustained[1]
+    flags = la.mini[role]
+    n_mini = g.n_mini_per_epoch
+    ep_idx = np.unique(g.mini_epoch_of[idx])
+    if role == "chin" and np.isfinite(bg):
+        tonic_ref = bg if p.tonic_reference == "background" else (nrem_min or np.nan)
+        tonic_s = np.zeros(raw.size, bool)
+        # AASM phasic epoch: bursts >= 4x background in >= 5 of the 10 3-s mini-epochs
+        aasm_s = _activity(env, rem, bg, p.aasm_phasic_factor, True, p, fs, w)[0]
+        if np.isfinite(tonic_ref):
+            act = _activity(env, rem, tonic_ref, p.tonic_factor, p.tonic_inclusive, p, fs, w)
+            cover = act[0] | act[1]
+            for k, ei in enumerate(ep_idx):
+                ok = valid[k * n_mini:(k + 1) * n_mini]
+                if ok.sum() * 2 < n_mini:  # most of the epoch excluded
+                    continue
+                e_lo, e_hi = edges[k * n_mini], edges[(k + 1) * n_mini]
+                ok_samples = ~bad_mask[e_lo:e_hi]
+                frac = float(cover[e_lo:e_hi][ok_samples].mean()) if ok_samples.any() else 0.0
+                la.epoch["tonic_pct"][ei] = 100.0 * frac
+                is_tonic = (frac >= p.tonic_fraction if p.tonic_fraction_inclusive
+                            else frac > p.tonic_fraction)
+                if not is_tonic:
+                    continue
+                la.epoch["tonic"][ei] = True
+                tonic_s[e_lo:e_hi] = cover[e_lo:e_hi]
+                if p.phasic_on_tonic:
+                    # bursts riding on tonic tone: search again against the tonic level
+                    seg = np.zeros(raw.size, bool)
+                    seg[e_lo:e_hi] = rem[e_lo:e_hi]
+                    t_rms = float(np.sqrt(np.mean(np.square(env[e_lo:e_hi][cover[e_lo:e_hi]]))))
+                    again = _activity(env, seg, t_rms, p.phasic_factor, p.phasic_inclusive,
+                                      p, fs, w)[0]
+                    phasic_s[e_lo:e_hi] |= again[e_lo:e_hi]
+                    again = _activity(env, seg, t_rms, p.aasm_phasic_factor, True, p, fs, w)[0]
+                    aasm_s[e_lo:e_hi] |= again[e_lo:e_hi]
+        tonic_mini = binned_max(tonic_s.astype(np.float64), edges) > 0
+        flags["tonic"][idx] = tonic_mini & valid
+        any_s = any_s | tonic_s | phasic_s
+        n3 = max(1, int(np.floor(p.epoch_s / 3.0 + 1e-9)))
+        need = int(np.ceil(p.aasm_positive_fraction * n3 - 1e-9))
+        aasm_f = aasm_s.astype(np.float64)
+        bad_f = bad_mask.astype(np.float64)
+        for k, ei in enumerate(ep_idx):
+            sub = edges[k * n_mini] + np.rint(np.arange(n3 + 1) * 3.0 * fs).astype(np.int64)
+            sub = np.clip(sub, 0, raw.size)
+            pos = binned_max(aasm_f, sub) > 0
+            sub_ok = ~(binned_max(bad_f, sub) > 0)
+            if sub_ok.sum() * 2 >= n3:
+                la.epoch["phasic_aasm"][ei] = int(pos[sub_ok].sum()) >= need
+            la.epoch["background"][ei] = bg
+    flags["phasic"][idx] = (binned_max(phasic_s.astype(np.float64), edges) > 0) & valid
+    flags["any"][idx] = (binned_max(any_s.astype(np.float64), edges) > 0) & valid
+    flags["reason"][idx] = reason
+
+
+def _activity(env: np.ndarray, region: np.ndarray, ref: float, factor: float, inclusive: bool,
+              p: RSWAParams, fs: float, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sample masks of phasic bursts and of longer sustained activity above ``factor x ref``.
+
+    Runs of the RMS envelope above the threshold (inside ``region``) are bridged across gaps
+    shorter than ``bridge_gap_s``; each run's duration is corrected for the smearing of the
+    moving RMS (a rectangular burst of power A² on background b² stays above T² for
+    d + w(1 - 2g) with g = (T² - b²)/(A² - b²)), so the 0.1-s and 5-s limits apply to the
+    burst itself.
+    """
+    thr = factor * ref
+    mask = (env >= thr) if inclusive else (env > thr)
+    mask &= region
+    phasic = np.zeros(env.size, bool)
+    sustained = np.zeros(env.size, bool)
+    s, e = runs(mask)
+    if not s.size:
+        return phasic, sustained
+    s, e = bridge_gaps(s, e, int(round(p.bridge_gap_s * fs)))
+    env2 = np.square(env)
+    peak = np.maximum.reduceat(np.append(env2, 0.0), np.ravel(np.column_stack([s, e])))[::2]
+    bg2 = ref * ref
+    g = np.clip((thr * thr - bg2) / np.maximum(peak - bg2, 1e-12), 0.0, 0.5)
+    dur = (e - s) / fs - (w / fs) * (1.0 - 2.0 * g)
+    is_ph = (dur >= p.phasic_min_s - 1e-9) & (dur <= p.phasic_max_s + 1e-9)
+    is_sus = dur > p.phasic_max_s + 1e-9
+    marks = np.zeros(env.size + 1, np.int64)
+    np.add.at(marks, s[is_ph], 1)
+    np.add.at(marks, e[is_ph], -1)
+    phasic = np.cumsum(marks[:-1]) > 0
+    marks[:] = 0
+    np.add.at(marks, s[is_sus], 1)
+    np.add.at(marks, e[is_sus], -1)
+    sustained = np.cumsum(marks[:-1]) > 0
+    return phasic, sustained
+
+
+def _atonia_counts(la: _Layer, raw: np.ndarray, filt: np.ndarray, s0: int, fs: float,
+                   span: tuple[float, float]) -> tuple[int, int, int]:
+    """Ferri's 1-s bins for one REM period: (usable bins, bins <= 1 µV, bins in (1, 2] µV)."""
+    p = la.params
+    a, b = span
+    bs = p.atonia_bin_s
+    seg_t0 = s0 / fs
+    seg_t1 = (s0 + raw.size) / fs
+    first = int(np.ceil(seg_t0 / bs - 1e-9))
+    last = int(np.floor(seg_t1 / bs + 1e-9))
+    if last <= first:
+        return 0, 0, 0
+    edges = bin_edges(s0, raw.size, fs, bs, first, last - first)
+    amp = binned_mean(p.atonia_amplitude_scale * np.abs(filt), edges)
+    # bins too close to the filtered segment's ends carry filter transients
+    t = (first + np.arange(last - first)) * bs
+    in_rem = (t >= a - 1e-9) & (t + bs <= b + 1e-9)
+    edge_zone = ~in_rem & ((t < seg_t0 + _FILTER_PAD_S) | (t + bs > seg_t1 - _FILTER_PAD_S))
+    reason = artefact_reasons(raw, filt, edges, fs_hz=fs, flat_rms_uv=p.flat_rms_uv,
+                              artefact_max_uv=p.artefact_max_uv,
+                              saturation_min_s=p.saturation_min_s)
+    amp[(reason != "") | edge_zone] = np.nan
+    # REM bins: inside the period and not in an excluded chin mini-epoch of this layer
+    flags = la.mini.get("chin")
+    g = la.grid
+    if flags is not None:
+        excl = (flags["reason"] != "") & (flags["reason"] != "no_background")
+        ex_starts = g.mini_start[excl]
+        if ex_starts.size:
+            k = np.searchsorted(ex_starts, t + bs, side="left")
+            hit = (k > 0) & (ex_starts[np.maximum(k - 1, 0)] + g.mini_epoch_s > t)
+            amp[hit & in_rem] = np.nan
+    corrected = amp - rolling_min(amp, p.atonia_noise_half_window)
+    use = in_rem & np.isfinite(corrected)
+    c = corrected[use]
+    return int(c.size), int(np.sum(c <= 1.0)), int(np.sum((c > 1.0) & (c <= 2.0)))
+
+
+def _nrem_minimum(chin: Channel, hyp: Any, p: RSWAParams) -> float | None:
+    """Minimum chin amplitude of NREM sleep (µV): RMS of the quietest 30-s clean stretch."""
+    periods = stage_periods(hyp, NREM_STAGES, end_s=chin.duration_s)
+    if not periods:
+        return None
+    raw_all = chin.data()
+    fs = chin.fs_hz
+    best = np.inf
+    for a, b in periods:
+        s0 = int(round(a * fs))
+        s1 = min(raw_all.size, int(round(b * fs)))
+        raw = np.asarray(raw_all[s0:s1], dtype=np.float64)
+        filt = emg_bandpass(raw, fs, low_hz=p.band_low_hz, high_hz=p.band_high_hz)
+        n_sec = int(np.floor(raw.size / fs))
+        edges = np.clip(np.rint(np.arange(n_sec + 1) * fs).astype(np.int64), 0, raw.size)
+        power = binned_mean(np.square(filt), edges)
+        reason = artefact_reasons(raw, filt, edges, fs_hz=fs, flat_rms_uv=p.flat_rms_uv,
+                                  artefact_max_uv=p.artefact_max_uv,
+                                  saturation_min_s=p.saturation_min_s)
+        power[reason != ""] = np.nan
+        # skip the first and last 2 s: filter edge transients
+        k = int(np.ceil(_FILTER_PAD_S))
+        if power.size > 2 * k:
+            power[:k] = np.nan
+            power[-k:] = np.nan
+        value = rolling_mean_min(power, int(round(p.background_window_s)))
+        if np.isfinite(value):
+            best = min(best, value)
+    return float(np.sqrt(best)) if np.isfinite(best) else None
+
+
+def _build_result(la: _Layer, channels: dict[str, Channel], atonia: AtoniaIndex,
+                  nrem_min: float | None, warn: tuple[str, ...]) -> RSWAResult:
+    p = la.params
+    g = la.grid
+    n_mini = g.n_mini_per_epoch
+    chin_label = channels["chin"].label
+    frames = []
+    for role, flags in la.mini.items():
+        excluded = flags["reason"] != ""
+        frames.append(pd.DataFrame({
+            "onset_s": g.mini_start, "duration_s": g.mini_epoch_s,
+            "trial_type": "rswa_mini_epoch", "channel": channels[role].label, "role": role,
+            "epoch": g.mini_epoch_of, "phasic": flags["phasic"], "tonic": flags["tonic"],
+            "any": flags["any"], "excluded": excluded, "reason": flags["reason"].astype(str),
+        }))
+    mini = EventTable(pd.concat(frames, ignore_index=True)) if frames else EventTable.empty()
+    chin = la.mini["chin"]
+    valid = (chin["reason"] == "").reshape(-1, n_mini)
+    ph = chin["phasic"].reshape(-1, n_mini)
+    an = chin["any"].reshape(-1, n_mini)
+    n_ok = valid.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ph_pct = np.where(n_ok > 0, 100.0 * ph.sum(axis=1) / np.maximum(n_ok, 1), np.nan)
+        an_pct = np.where(n_ok > 0, 100.0 * an.sum(axis=1) / np.maximum(n_ok, 1), np.nan)
+    ep_excluded = n_ok * 2 < n_mini
+    reasons = chin["reason"].reshape(-1, n_mini)
+    ep_reason = []
+    for i in range(reasons.shape[0]):
+        if not ep_excluded[i]:
+            ep_reason.append("")
+            continue
+        found = [r for r in EXCLUSION_REASONS if r in set(reasons[i])]
+        ep_reason.append(found[0] if found else "")
+    epochs = EventTable(pd.DataFrame({
+        "onset_s": g.epoch_start, "duration_s": g.epoch_s, "trial_type": "rswa_epoch",
+        "channel": chin_label, "rem_period": g.epoch_period,
+        "chin_tonic": la.epoch["tonic"] & ~ep_excluded,
+        "chin_tonic_pct": la.epoch["tonic_pct"],
+        "chin_phasic_aasm": la.epoch["phasic_aasm"] & ~ep_excluded,
+        "chin_phasic_pct": ph_pct, "chin_any_pct": an_pct,
+        "background_uv": la.epoch["background"],
+        "excluded": ep_excluded, "reason": ep_reason,
+    }))
+    return RSWAResult(
+        params=p,
+        channels={role: ch.label for role, ch in channels.items()},
+        epochs=epochs,
+        mini_epochs=mini,
+        rem_periods=g.periods,
+        backgrounds_uv={k: tuple(v) for k, v in la.backgrounds.items()},
+        atonia=atonia,
+        nrem_minimum_uv=nrem_min,
+        warnings=warn,
+    )
+
+
+__all__ = [
+    "RSWA_ROLES",
+    "STANDARDS",
+    "AtoniaIndex",
+    "RSWAParams",
+    "RSWAResult",
+    "detect_rswa",
+    "detect_rswa_standards",
+]

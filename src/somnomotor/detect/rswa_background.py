@@ -1,0 +1,197 @@
+"""Helpers of the RSWA detector: REM periods, mini-epoch grid, artefacts, background level.
+
+Kept apart from :mod:`somnomotor.detect.rswa` so each module stays short. Nothing here holds
+signal data beyond the call that received it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from somnomotor.events import EventTable
+from somnomotor.hypnogram import Hypnogram
+from somnomotor.signal.rms import binned_max, binned_mean, rolling_mean_min, runs
+
+#: Reasons a mini-epoch is left out, in the order they are checked (first one wins).
+EXCLUSION_REASONS: tuple[str, ...] = (
+    "flat", "saturation", "pop", "no_background", "arousal", "respiratory"
+)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Epochs and mini-epochs laid over the REM periods of one night.
+
+    All times in s from the recording start. ``mini_epoch_of[k]`` is the index of the epoch
+    holding mini-epoch ``k``; ``epoch_period[i]`` the REM period holding epoch ``i``.
+    """
+
+    periods: tuple[tuple[float, float], ...]
+    epoch_start: np.ndarray
+    epoch_period: np.ndarray
+    mini_start: np.ndarray
+    mini_epoch_of: np.ndarray
+    epoch_s: float
+    mini_epoch_s: float
+
+    @property
+    def n_mini_per_epoch(self) -> int:
+        """Mini-epochs in one epoch."""
+        return int(round(self.epoch_s / self.mini_epoch_s))
+
+
+def stage_periods(
+    hypnogram: Hypnogram, stages: tuple[str, ...], *, end_s: float
+) -> list[tuple[float, float]]:
+    """Contiguous runs of the given stages as ``(start_s, end_s)``, clipped to ``[0, end_s]``.
+
+    Epochs that do not lie wholly inside the signal are dropped, so every period is covered
+    by samples.
+    """
+    codes = np.isin(hypnogram.effective_stages, stages)
+    starts_idx, ends_idx = runs(codes)
+    out: list[tuple[float, float]] = []
+    e = hypnogram.epoch_s
+    for a, b in zip(starts_idx, ends_idx, strict=True):
+        t0 = hypnogram.onset_s + a * e
+        t1 = hypnogram.onset_s + b * e
+        # whole epochs inside the signal only
+        if t0 < 0:
+            t0 = t0 + np.ceil(-t0 / e) * e
+        if t1 > end_s:
+            t1 = t1 - np.ceil((t1 - end_s) / e - 1e-9) * e
+        if t1 - t0 >= e - 1e-9:
+            out.append((float(t0), float(t1)))
+    return out
+
+
+def build_grid(
+    periods: list[tuple[float, float]], *, epoch_s: float, mini_epoch_s: float
+) -> Grid:
+    """Lay whole epochs from the start of each REM period, and mini-epochs inside them.
+
+    A last part of a period shorter than one epoch (possible when ``epoch_s`` differs from
+    the 30-s staging epoch, e.g. 20-s Montreal epochs) is not analysed.
+    """
+    n_mini = int(round(epoch_s / mini_epoch_s))
+    e_start: list[float] = []
+    e_period: list[int] = []
+    for p, (a, b) in enumerate(periods):
+        n_ep = int(np.floor((b - a) / epoch_s + 1e-9))
+        e_start.extend(a + np.arange(n_ep) * epoch_s)
+        e_period.extend([p] * n_ep)
+    epoch_start = np.asarray(e_start, dtype=float)
+    mini_start = (epoch_start[:, None] + np.arange(n_mini)[None, :] * mini_epoch_s).ravel()
+    mini_epoch_of = np.repeat(np.arange(epoch_start.size), n_mini)
+    return Grid(
+        periods=tuple(periods),
+        epoch_start=epoch_start,
+        epoch_period=np.asarray(e_period, dtype=np.int64),
+        mini_start=mini_start,
+        mini_epoch_of=mini_epoch_of,
+        epoch_s=epoch_s,
+        mini_epoch_s=mini_epoch_s,
+    )
+
+
+def overlaps(starts: np.ndarray, length_s: float, events: EventTable) -> np.ndarray:
+    """Whether each window ``[start, start + length_s)`` overlaps any of ``events``.
+
+    An event of zero duration overlaps the window that holds its onset.
+    """
+    out = np.zeros(starts.size, dtype=bool)
+    if not len(events) or not starts.size:
+        return out
+    on = events.onset_s
+    off = np.maximum(events.offset_s, on + 1e-9)
+    order = np.argsort(on)
+    on, off = on[order], off[order]
+    # the running maximum of offsets lets one binary search find any overlapping event
+    max_off = np.maximum.accumulate(off)
+    ends = starts + length_s
+    # events starting before the window end ...
+    k = np.searchsorted(on, ends, side="left")
+    has = k > 0
+    # ... and of those, one ending after the window start
+    out[has] = max_off[k[has] - 1] > starts[has]
+    return out
+
+
+def artefact_reasons(
+    raw: np.ndarray,
+    filtered: np.ndarray,
+    edges: np.ndarray,
+    *,
+    fs_hz: float,
+    flat_rms_uv: float,
+    artefact_max_uv: float,
+    saturation_min_s: float,
+) -> np.ndarray:
+    """Artefact reason per window (``""`` when clean): flat, saturation or pop.
+
+    Parameters
+    ----------
+    raw, filtered : numpy.ndarray
+        The unfiltered and the band-passed samples of one segment (µV).
+    edges : numpy.ndarray
+        Sample edges of the windows within the segment.
+    fs_hz : float
+        Sampling rate in Hz.
+    flat_rms_uv : float
+        Band-passed RMS (µV) below which a window is flat (disconnected electrode).
+    artefact_max_uv : float
+        Band-passed peak |EMG| (µV) above which a window holds a pop or a gross artefact.
+    saturation_min_s : float
+        A run of identical samples at the segment's extreme value lasting at least this
+        long (s) marks amplifier saturation.
+    """
+    n = edges.size - 1
+    reasons = np.full(n, "", dtype=object)
+    rms = np.sqrt(binned_mean(np.square(filtered), edges))
+    peak = binned_max(np.abs(filtered), edges)
+    # saturation: samples stuck at the segment's extreme value
+    sat = np.zeros(n, dtype=bool)
+    if raw.size > 1:
+        at_extreme = (raw == raw.max()) | (raw == raw.min())
+        stuck = np.concatenate([[False], raw[1:] == raw[:-1]]) & at_extreme
+        s, e = runs(stuck)
+        long = (e - s) >= max(2, int(round(saturation_min_s * fs_hz)))
+        if long.any():
+            mark = np.zeros(raw.size + 1, dtype=np.int64)
+            np.add.at(mark, s[long] - 1, 1)
+            np.add.at(mark, e[long], -1)
+            sat_samples = np.cumsum(mark[:-1]) > 0
+            sat = binned_max(sat_samples.astype(np.float64), edges) > 0
+    reasons[np.isfinite(peak) & (peak > artefact_max_uv)] = "pop"
+    reasons[sat] = "saturation"
+    reasons[~np.isfinite(rms) | (rms < flat_rms_uv)] = "flat"
+    return reasons
+
+
+def background_power(
+    power_1s: np.ndarray, *, window_s: float, fallback_window_s: float
+) -> float:
+    """Background EMG power (µV²) of one REM period: the quietest ``window_s`` stretch.
+
+    The minimum, over all stretches of ``window_s`` consecutive clean 1-s bins, of their
+    mean power; with ``fallback_window_s`` when no full stretch exists (RBDtector, Röthenbacher
+    et al. 2022, doi:10.1038/s41598-022-25163-9: 30-s rolling RMS, 15-s fallback). NaN when
+    even the fallback window does not fit.
+    """
+    value = rolling_mean_min(power_1s, int(round(window_s)))
+    if not np.isfinite(value):
+        value = rolling_mean_min(power_1s, int(round(fallback_window_s)))
+    return value
+
+
+__all__ = [
+    "EXCLUSION_REASONS",
+    "Grid",
+    "artefact_reasons",
+    "background_power",
+    "build_grid",
+    "overlaps",
+    "stage_periods",
+]
