@@ -63,15 +63,17 @@ NUMERIC_STAGE_CODES: Mapping[str, str] = {
 
 #: Ordered (pattern, kind) pairs, searched in the lower-cased label; the first match wins.
 #: The order matters: RERA before arousal ("AROUSAL-RERA" is a respiratory event for the
-#: leg-movement rules), hypopnea before apnea, arousal before limb movement ("PLM Arousal
-#: (EEG)" is an arousal whose cause the scorer named).
+#: leg-movement rules), arousal before the respiratory events and limb movements
+#: ("AROUSAL-APNEA", "PLM Arousal (EEG)" are arousals whose cause the scorer named),
+#: hypopnea before apnea.
 EVENT_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"^lights?[\s_-]*off\b|^licht[\s_-]*aus\b", "lights_off"),
     (r"^lights?[\s_-]*on\b|^licht[\s_-]*an\b", "lights_on"),
-    (r"\brera\b|respiratory effort[\s-]*related arousal", "rera"),
+    (r"\brera\b|respiratory effort[\s-]*related arousal|"
+     r"arousal resulting from respiratory effort", "rera"),
+    (r"arousal|\bweckreaktion", "arousal"),
     (r"hypopn", "hypopnea"),
     (r"apno?ea|apnoe", "apnea"),
-    (r"arousal|\bweckreaktion", "arousal"),
     (r"^p?lms?\b|limb[\s_-]*movement|leg[\s_-]*movement|beinbewegung",
      "limb_movement"),
 )
