@@ -130,7 +130,7 @@ def test_file_starting_after_midnight_aligns_to_a_recording_started_before(
 def test_unparseable_row_names_file_and_line(tmp_path: Path) -> None:
     bad = _write(tmp_path / "Flow Events - z.txt", "23.09.2020 23:59:00",
                  ["23:59:50,000-00:00:05,500; 16;Hypopnea", "not a row"], discrete=False)
-    with pytest.raises(AnnotationError, match=r"Flow Events - z\.txt.*line 8"):
+    with pytest.raises(AnnotationError, match=r"Flow Events - z\.txt.*line 7"):
         read_annotations(bad)
 
 
