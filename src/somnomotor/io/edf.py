@@ -61,6 +61,10 @@ logger = logging.getLogger(__name__)
 _EDF_MAGIC = b"0       "
 _BDF_MAGIC = b"\xffBIOSEMI"
 _ANNOTATION_LABELS = ("EDF Annotations", "BDF Annotations")
+#: The EDF spec allows only ASCII in the header, but many systems write "µV" as the Latin-1
+#: byte 0xB5. Latin-1 decodes every byte, so such headers read as "µV" instead of failing;
+#: a UTF-8 "µ" then reads as "Âµ", which the unit normaliser also accepts.
+_HEADER_ENCODING = "latin-1"
 #: Bytes of the fixed part of the header, and of one signal's header (EDF spec, 1992).
 _FIXED_HEADER_BYTES = 256
 _SIGNAL_HEADER_BYTES = 256
@@ -78,6 +82,8 @@ class _Layout:
     labels: tuple[str, ...]
     samples_per_record: tuple[int, ...]
     reserved: str
+    legacy_startdate: str  # dd.mm.yy, the EDF (not EDF+) start date field
+    legacy_starttime: str  # hh.mm.ss
 
     @property
     def record_samples(self) -> int:
@@ -170,7 +176,9 @@ def _read_layout(path: Path) -> _Layout:
         )
     return _Layout(fmt=fmt, bytes_per_sample=bytes_per_sample, header_bytes=header_bytes,
                    n_records=n_records, record_duration_s=record_duration_s, labels=labels,
-                   samples_per_record=samples_per_record, reserved=_field(fixed, 192, 44))
+                   samples_per_record=samples_per_record, reserved=_field(fixed, 192, 44),
+                   legacy_startdate=_field(fixed, 168, 8),
+                   legacy_starttime=_field(fixed, 176, 8))
 
 
 class BdfSignalReader:
@@ -258,7 +266,10 @@ def _parse_tals(data: bytes) -> list[tuple[float, float, str]]:
     return found
 
 
-def _bdf_annotations(path: Path, layout: _Layout) -> list[tuple[float, float, str]]:
+def _bdf_annotations(
+    path: Path, layout: _Layout
+) -> tuple[list[tuple[float, float, str]], float]:
+    """Annotations of a BDF+ file (onsets from the first sample), and that sample's onset."""
     events: list[tuple[float, float, str]] = []
     first_record_onset: float | None = None
     for index, label in enumerate(layout.labels):
@@ -272,7 +283,7 @@ def _bdf_annotations(path: Path, layout: _Layout) -> list[tuple[float, float, st
                 first_record_onset = tals[0][0]
             events.extend(t for t in tals if t[2])
     offset = first_record_onset or 0.0
-    return sorted((onset - offset, duration, text) for onset, duration, text in events)
+    return sorted((onset - offset, duration, text) for onset, duration, text in events), offset
 
 
 def _convert_annotations(
@@ -427,12 +438,13 @@ def read_recording(
     signals = list(edf.signals)
     positions = [i for i, label in enumerate(layout.labels) if label not in _ANNOTATION_LABELS]
     for index, signal in zip(positions, signals):
-        label = signal.label
-        if signal.digital_max <= signal.digital_min or signal.physical_max == signal.physical_min:
+        meta = _signal_header(file, layout, index, signal)
+        label = meta["label"]
+        if meta["dmax"] <= meta["dmin"] or meta["pmax"] == meta["pmin"]:
             messages.append(
                 f"{file.name}: channel {label!r} skipped: its digital range "
-                f"[{signal.digital_min}, {signal.digital_max}] or physical range "
-                f"[{signal.physical_min}, {signal.physical_max}] is empty"
+                f"[{meta['dmin']}, {meta['dmax']}] or physical range "
+                f"[{meta['pmin']}, {meta['pmax']}] is empty"
             )
             continue
         if layout.fmt == "BDF":
@@ -440,26 +452,93 @@ def read_recording(
         else:
             read_digital = _edf_digital_reader(signal, layout)
         loader = _calibrated_loader(
-            read_digital, digital_min=signal.digital_min, digital_max=signal.digital_max,
-            physical_min=signal.physical_min, physical_max=signal.physical_max, to_unit=1.0)
-        specs.append((label, float(signal.sampling_frequency), signal.physical_dimension,
+            read_digital, digital_min=int(meta["dmin"]), digital_max=int(meta["dmax"]),
+            physical_min=meta["pmin"], physical_max=meta["pmax"], to_unit=1.0)
+        specs.append((label, meta["fs"], meta["unit"],
                       layout.samples_per_record[index] * layout.n_records, loader,
-                      float(signal.physical_min), float(signal.physical_max)))
+                      meta["pmin"], meta["pmax"]))
     if layout.fmt == "BDF":
-        events = _bdf_annotations(file, layout)
+        events, subsecond = _bdf_annotations(file, layout)
     else:
         events = [(float(a.onset), float(a.duration or 0.0), a.text) for a in edf.annotations]
+        subsecond = _edf_subsecond(edf) if layout.reserved.startswith("EDF+") else 0.0
     hypnogram, annotations, notes = _convert_annotations(events, file)
     messages.extend(notes)
-    try:
-        start: dt.datetime | None = edf.startdatetime
-    except Exception:  # noqa: BLE001 - anonymised ('X') or invalid dates are not fatal
-        start = None
-        logger.info("%s: no valid start date in the header", file)
+    start, note = _start_of(edf, layout, file, subsecond)
+    if note:
+        messages.append(note)
     return assemble_recording(
         specs, roles=roles, channels=channels,
         duration_s=layout.n_records * layout.record_duration_s, start=start, source=file,
         hypnogram=hypnogram, annotations=annotations, messages=messages)
+
+
+def _edf_subsecond(edf: Any) -> float:
+    """Onset (s, < 1) of the first data record after the header's whole-second start time."""
+    try:
+        return float(edf.starttime.microsecond) / 1e6
+    except Exception:  # noqa: BLE001 - an invalid start time is reported by _start_of
+        return 0.0
+
+
+def _legacy_date(text: str) -> dt.date:
+    day, month, year = (int(x) for x in text.split("."))
+    # EDF spec: years 85-99 are 1985-1999, 00-84 are 2000-2084
+    return dt.date(1900 + year if year >= 85 else 2000 + year, month, day)
+
+
+def _start_of(
+    edf: Any, layout: _Layout, file: Path, subsecond_s: float
+) -> tuple[dt.datetime | None, str | None]:
+    """Start date and time from the header, and a warning when they are unusable.
+
+    The EDF+ "Startdate dd-MMM-yyyy" subfield wins over the legacy dd.mm.yy field; when it
+    is anonymised ("Startdate X") the legacy field's date is used, since the clock time is
+    still valid and matters for lights off/on. ``subsecond_s`` is the onset of the first
+    data record from the EDF+ timekeeping annotation.
+    """
+    import edfio
+
+    try:
+        clock = dt.datetime.strptime(layout.legacy_starttime, "%H.%M.%S").time()
+    except ValueError:
+        return None, (f"{file.name}: no valid start time in the header "
+                      f"({layout.legacy_starttime!r}); clock times are unknown, times count "
+                      "from the recording start")
+    try:
+        date = edf.recording.startdate
+    except edfio.AnonymizedDateError:
+        date = None
+        logger.info("%s: anonymised EDF+ start date; using the legacy date field", file)
+    except Exception:  # noqa: BLE001 - not EDF+ conformant: use the legacy field
+        date = None
+    if date is None:
+        try:
+            date = _legacy_date(layout.legacy_startdate)
+        except ValueError:
+            return None, (f"{file.name}: no valid start date in the header (date field "
+                          f"{layout.legacy_startdate!r}); clock times are unknown, times "
+                          "count from the recording start")
+    return dt.datetime.combine(date, clock) + dt.timedelta(seconds=subsecond_s), None
+
+
+def _signal_header(file: Path, layout: _Layout, index: int, signal: Any) -> dict[str, Any]:
+    """The header fields of one signal; edfio parses them lazily, so errors surface here."""
+    try:
+        return {
+            "label": str(signal.label),
+            "unit": str(signal.physical_dimension),
+            "fs": float(signal.sampling_frequency),
+            "pmin": float(signal.physical_min),
+            "pmax": float(signal.physical_max),
+            "dmin": int(signal.digital_min),
+            "dmax": int(signal.digital_max),
+        }
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        raise InputFileError(
+            f"{file}: invalid {layout.fmt} header for signal {index + 1} "
+            f"({layout.labels[index]!r}): {exc}"
+        ) from None
 
 
 def _edf_digital_reader(signal: Any, layout: _Layout) -> Callable[[], np.ndarray]:
@@ -480,12 +559,12 @@ def _open_with_edfio(file: Path, layout: _Layout) -> Any:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if layout.fmt == "EDF":
-                edf = edfio.read_edf(file, lazy_load_data=True)
+                edf = edfio.read_edf(file, lazy_load_data=True, header_encoding=_HEADER_ENCODING)
             else:
                 # Header only: the data records are read per signal by BdfSignalReader.
                 with file.open("rb") as handle:
                     header = handle.read(layout.header_bytes)
-                edf = edfio.read_bdf(header)
+                edf = edfio.read_bdf(header, header_encoding=_HEADER_ENCODING)
     except Exception as exc:  # noqa: BLE001 - edfio raises ValueError and others on bad headers
         raise InputFileError(
             f"{file}: cannot read this {layout.fmt} file: {type(exc).__name__}: {exc}"

@@ -101,6 +101,14 @@ class UnitInfo:
 def _fold(text: str) -> str:
     # NFKC folds the compatibility micro sign U+00B5 to Greek mu U+03BC; both then become
     # "u", the ASCII spelling EDF recommends.
+    # A UTF-8 micro sign read as Latin-1 (the EDF reader's header encoding) shows as "Âµ"
+    # or "Î¼": undo that. U+FFFD is a byte an ASCII decoder replaced, which in a unit field
+    # before "V" has only ever been a micro sign.
+    try:
+        text = text.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        pass
+    text = text.replace("\ufffd", "\u00b5")
     folded = unicodedata.normalize("NFKC", text).replace("\u03bc", "u")
     return folded.strip().lower()
 
