@@ -12,7 +12,7 @@ import numpy as np
 
 from somnomotor.events import EventTable
 from somnomotor.hypnogram import Hypnogram
-from somnomotor.signal.rms import binned_max, binned_mean, rolling_mean_min, runs
+from somnomotor.signal.rms import binned_max, binned_mean_cs, rolling_mean_min, runs
 
 #: Reasons a mini-epoch is left out, in the order they are checked (first one wins).
 EXCLUSION_REASONS: tuple[str, ...] = (
@@ -119,51 +119,54 @@ def overlaps(starts: np.ndarray, length_s: float, events: EventTable) -> np.ndar
     return out
 
 
+def saturation_mask(raw: np.ndarray, *, fs_hz: float, saturation_min_s: float) -> np.ndarray:
+    """Samples stuck at the segment's extreme value for at least ``saturation_min_s`` s.
+
+    Returns a float64 array of 0/1 (ready for :func:`binned_max`).
+    """
+    out = np.zeros(raw.size)
+    if raw.size < 2:
+        return out
+    at_extreme = (raw == raw.max()) | (raw == raw.min())
+    stuck = np.concatenate([[False], raw[1:] == raw[:-1]]) & at_extreme
+    s, e = runs(stuck)
+    long = (e - s) >= max(2, int(round(saturation_min_s * fs_hz)))
+    for a, b in zip(s[long], e[long], strict=True):
+        out[a - 1:b] = 1.0  # run of equal neighbours starts one sample earlier
+    return out
+
+
 def artefact_reasons(
-    raw: np.ndarray,
-    filtered: np.ndarray,
+    power_csum: np.ndarray,
+    magnitude: np.ndarray,
+    saturated: np.ndarray,
     edges: np.ndarray,
     *,
-    fs_hz: float,
     flat_rms_uv: float,
     artefact_max_uv: float,
-    saturation_min_s: float,
 ) -> np.ndarray:
-    """Artefact reason per window (``""`` when clean): flat, saturation or pop.
+    """Artefact reason per window (``""`` when clean): ``flat``, ``saturation`` or ``pop``.
 
     Parameters
     ----------
-    raw, filtered : numpy.ndarray
-        The unfiltered and the band-passed samples of one segment (µV).
+    power_csum : numpy.ndarray
+        :func:`~somnomotor.signal.rms.cumsum0` of the squared band-passed samples (µV²).
+    magnitude : numpy.ndarray
+        Absolute band-passed samples of the segment (µV).
+    saturated : numpy.ndarray
+        0/1 per sample from :func:`saturation_mask`.
     edges : numpy.ndarray
         Sample edges of the windows within the segment.
-    fs_hz : float
-        Sampling rate in Hz.
     flat_rms_uv : float
         Band-passed RMS (µV) below which a window is flat (disconnected electrode).
     artefact_max_uv : float
         Band-passed peak |EMG| (µV) above which a window holds a pop or a gross artefact.
-    saturation_min_s : float
-        A run of identical samples at the segment's extreme value lasting at least this
-        long (s) marks amplifier saturation.
     """
     n = edges.size - 1
     reasons = np.full(n, "", dtype=object)
-    rms = np.sqrt(binned_mean(np.square(filtered), edges))
-    peak = binned_max(np.abs(filtered), edges)
-    # saturation: samples stuck at the segment's extreme value
-    sat = np.zeros(n, dtype=bool)
-    if raw.size > 1:
-        at_extreme = (raw == raw.max()) | (raw == raw.min())
-        stuck = np.concatenate([[False], raw[1:] == raw[:-1]]) & at_extreme
-        s, e = runs(stuck)
-        long = (e - s) >= max(2, int(round(saturation_min_s * fs_hz)))
-        if long.any():
-            mark = np.zeros(raw.size + 1, dtype=np.int64)
-            np.add.at(mark, s[long] - 1, 1)
-            np.add.at(mark, e[long], -1)
-            sat_samples = np.cumsum(mark[:-1]) > 0
-            sat = binned_max(sat_samples.astype(np.float64), edges) > 0
+    rms = np.sqrt(binned_mean_cs(power_csum, edges))
+    peak = binned_max(magnitude, edges)
+    sat = binned_max(saturated, edges) > 0 if saturated.any() else np.zeros(n, bool)
     reasons[np.isfinite(peak) & (peak > artefact_max_uv)] = "pop"
     reasons[sat] = "saturation"
     reasons[~np.isfinite(rms) | (rms < flat_rms_uv)] = "flat"
@@ -193,5 +196,6 @@ __all__ = [
     "background_power",
     "build_grid",
     "overlaps",
+    "saturation_mask",
     "stage_periods",
 ]

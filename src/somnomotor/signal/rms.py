@@ -76,12 +76,27 @@ def moving_rms(x: np.ndarray, window_samples: int) -> np.ndarray:
     if window_samples < 1:
         raise ParameterError(f"window_samples must be >= 1, received {window_samples!r}")
     n = x.size
-    csum = np.concatenate([[0.0], np.cumsum(np.square(x, dtype=np.float64))])
+    if n == 0:
+        return np.zeros(0)
+    csum = np.empty(n + 1)
+    csum[0] = 0.0
+    np.cumsum(np.square(x, dtype=np.float64), out=csum[1:])
     half = window_samples // 2
-    idx = np.arange(n)
-    lo = np.clip(idx - half, 0, n)
-    hi = np.clip(idx - half + window_samples, 0, n)
-    power = (csum[hi] - csum[lo]) / np.maximum(hi - lo, 1)
+    power = np.empty(n)
+    # window of sample i covers [i - half, i - half + window); slices instead of fancy
+    # indexing keep this at a few passes over memory
+    if n >= window_samples:
+        power[half:half + n - window_samples + 1] = (csum[window_samples:] - csum[:n - window_samples + 1])
+        power[half:half + n - window_samples + 1] /= window_samples
+        head = np.arange(0, half)
+        tail = np.arange(half + n - window_samples + 1, n)
+    else:
+        head = np.arange(0, n)
+        tail = np.arange(0, 0)
+    for idx in (head, tail):
+        lo = np.clip(idx - half, 0, n)
+        hi = np.clip(idx - half + window_samples, 0, n)
+        power[idx] = (csum[hi] - csum[lo]) / np.maximum(hi - lo, 1)
     return np.sqrt(np.maximum(power, 0.0))
 
 
@@ -108,6 +123,24 @@ def binned_mean(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return out
 
 
+def cumsum0(values: np.ndarray) -> np.ndarray:
+    """Cumulative sum (float64) with a leading 0, for repeated :func:`binned_mean_cs` calls."""
+    out = np.empty(values.size + 1)
+    out[0] = 0.0
+    np.cumsum(values, dtype=np.float64, out=out[1:])
+    return out
+
+
+def binned_mean_cs(csum: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Like :func:`binned_mean`, from the output of :func:`cumsum0`."""
+    counts = np.diff(edges)
+    sums = csum[edges[1:]] - csum[edges[:-1]]
+    out = np.full(counts.shape, np.nan)
+    ok = counts > 0
+    out[ok] = sums[ok] / counts[ok]
+    return out
+
+
 def binned_max(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Maximum of ``values`` in each bin; NaN for empty bins."""
     out = np.full(edges.size - 1, np.nan)
@@ -117,6 +150,15 @@ def binned_max(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
         # next start is this bin's end once the values are cut at the last edge.
         out[ok] = np.maximum.reduceat(values[: edges[-1]], edges[:-1][ok])
     return out
+
+
+def window_max(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Maximum of ``values[starts[k]:ends[k]]`` for non-overlapping, ordered, non-empty windows."""
+    if not starts.size:
+        return np.zeros(0, dtype=values.dtype)
+    idx = np.ravel(np.column_stack([starts, ends]))
+    padded = np.append(values, values[:1])  # lets the last end equal len(values)
+    return np.maximum.reduceat(padded, idx)[::2]
 
 
 def rolling_mean_min(values: np.ndarray, window: int) -> float:
@@ -169,10 +211,13 @@ __all__ = [
     "bin_edges",
     "binned_max",
     "binned_mean",
+    "binned_mean_cs",
+    "cumsum0",
     "bridge_gaps",
     "emg_bandpass",
     "moving_rms",
     "rolling_mean_min",
     "rolling_min",
     "runs",
+    "window_max",
 ]
