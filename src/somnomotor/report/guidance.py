@@ -376,7 +376,8 @@ def select_statement_ids(findings: Findings, answers: QuestionnaireAnswers | Non
             ids.append(sid)
     if answers.daytime_sleepiness is True:
         ids.append("doctor_sleepy_with_plms" if plms_high else "doctor_sleepy")
-    warning = findings.rswa_flagged is True or bool(answers.warning_signs)
+    # Every "doctor" statement is a warning sign of the guide (daytime sleepiness included).
+    warning = any(i.startswith("doctor_") for i in ids)
     # -- found
     if plms is not None:
         if plms_high:
@@ -422,7 +423,7 @@ def select_statement_ids(findings: Findings, answers: QuestionnaireAnswers | Non
     lib = load_library()
     for section in ("factors", "habits", "when_doctor", "doctor_may"):
         ids.extend(s.id for s in lib.statements.values() if s.section == section)
-    if warning or seizure:
+    if warning:
         ids = ["found_sleep_starts_plain" if i == "found_sleep_starts" else i for i in ids]
         ids = [i for i in ids if i not in REASSURING]
     return ids

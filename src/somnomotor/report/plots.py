@@ -510,8 +510,8 @@ def fig_rswa(night: NightData) -> Figure:
 def fig_quality(night: NightData) -> Figure:
     """Unscorable time per channel (min), stacked by reason."""
     uns = night.of_type("unscorable")
-    fig = Figure(figsize=(FIG_W / 2, 0.9 + 0.3 * max(2, uns["channel"].nunique() if len(uns)
-                                                     else 2)), layout="constrained")
+    n_ch = uns["channel"].nunique() if len(uns) else 2
+    fig = Figure(figsize=(FIG_W, 0.9 + 0.28 * max(2, n_ch)), layout="constrained")
     ax = fig.subplots()
     ax.set_title("Unscorable time per channel")
     if not len(uns):
