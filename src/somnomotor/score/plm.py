@@ -402,7 +402,8 @@ def score_plm(
             "movements mix known sides (left/right) with bilateral/unknown ones; the latter "
             "are scored as monolateral movements of an unknown leg and never combined"
         )
-    order = np.lexsort((side.astype(str), on))
+    # Full sort key, so that the order of the input rows can never change the result.
+    order = np.lexsort((channel.astype(str), dur, side.astype(str), on))
     on, dur, side, channel = on[order], dur[order], side[order], channel[order]
     off = on + dur
 
@@ -422,8 +423,13 @@ def score_plm(
     has_right = np.bincount(g, weights=(side == "right").astype(float), minlength=n_lm) > 0
     leg = np.where(has_left & has_right, "bilateral",
                    np.where(has_left, "left", np.where(has_right, "right", "unknown")))
-    chan_of = pd.Series(channel).groupby(g).agg(lambda s: "+".join(dict.fromkeys(s)))
-    c_channel = chan_of.reindex(range(n_lm)).to_numpy(dtype=object)
+    # Channel of a combined LM: its components' channels joined with "+" (few are combined).
+    c_channel = np.empty(n_lm, dtype=object)
+    if n_lm:
+        _, first = np.unique(g, return_index=True)
+        c_channel[:] = channel[first]
+        for k in np.flatnonzero(n_comp > 1):
+            c_channel[k] = "+".join(dict.fromkeys(str(c) for c in channel[g == k]))
     c_dur = np.round(c_off - c_on, _DECIMALS)
 
     # 4. Candidate LMs (WASM 2016); under AASM every remaining LM is a candidate.
