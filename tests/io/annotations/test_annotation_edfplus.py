@@ -34,7 +34,7 @@ def _raw(path: Path) -> list[edfio.EdfAnnotation]:
 def test_sleep_edf_hypnogram_has_154_annotations_expanded_to_30s_epochs() -> None:
     raw = _raw(SLEEP_EDF)
     assert len(raw) == 154
-    expected_epochs = int(round(sum(a.duration for a in raw) / 30.0))
+    expected_epochs = round(sum(a.duration for a in raw) / 30.0)
     ann = read_annotations(SLEEP_EDF)
     assert ann.hypnogram is not None
     assert len(ann.hypnogram) == expected_epochs

@@ -50,8 +50,8 @@ def clock_offset_s(
 
 
 def stages_to_hypnogram(
-    onset_s: Sequence[float],
-    duration_s: Sequence[float],
+    onset_s: Sequence[float] | np.ndarray,
+    duration_s: Sequence[float] | np.ndarray,
     stages: Sequence[str],
     *,
     epoch_s: float,
@@ -225,10 +225,9 @@ def _fit_hypnogram(
         analysis_start_s=hypnogram.analysis_start_s, analysis_end_s=hypnogram.analysis_end_s,
         source=hypnogram.source,
     )
-    return trimmed, [
-        f"{source}: {dropped} hypnogram epoch(s) lie wholly outside the recording "
-        f"(0 to {duration:.1f} s) and were dropped"
-    ]
+    message = (f"{source}: {dropped} hypnogram epoch(s) lie wholly outside the recording "
+               f"(0 to {duration:.1f} s) and were dropped")
+    return trimmed, [message]
 
 
 __all__ = [

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
+from typing import Any
 
 from somnomotor._errors import AnnotationError
 from somnomotor.io.annotations._common import RawAnnotations
@@ -27,13 +28,15 @@ def looks_like_edf(head: bytes) -> bool:
     return head[:8] == b"0       " or head[:8] == b"\xffBIOSEMI"
 
 
-def _start_of(edf: object, path: Path) -> tuple[dt.datetime | None, bool]:
+def _start_of(edf: Any, path: Path) -> tuple[dt.datetime | None, bool]:
     """Header start of an edfio ``Edf`` and whether its date is real (not anonymised)."""
-    time_of_day: dt.time = edf.starttime  # type: ignore[attr-defined]
+    import edfio
+
+    time_of_day: dt.time = edf.starttime
     try:
-        date: dt.date = edf.startdate  # type: ignore[attr-defined]
+        date: dt.date = edf.startdate
         return dt.datetime.combine(date, time_of_day), True
-    except Exception:  # edfio raises AnonymizedDateError for 'Startdate X'
+    except edfio.AnonymizedDateError:  # 'Startdate X': fall back to the header date field
         raw = bytes(getattr(edf, "_startdate", b"")).decode("ascii", "replace").strip()
         try:
             day, month, year = (int(x) for x in raw.split("."))

@@ -69,8 +69,8 @@ NUMERIC_STAGE_CODES: Mapping[str, str] = {
 EVENT_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"^lights?[\s_-]*off\b|^licht[\s_-]*aus\b", "lights_off"),
     (r"^lights?[\s_-]*on\b|^licht[\s_-]*an\b", "lights_on"),
-    (r"\brera\b|respiratory effort[\s-]*related arousal|"
-     r"arousal resulting from respiratory effort", "rera"),
+    ((r"\brera\b|respiratory effort[\s-]*related arousal|"
+      r"arousal resulting from respiratory effort"), "rera"),
     (r"arousal|\bweckreaktion", "arousal"),
     (r"hypopn", "hypopnea"),
     (r"apno?ea|apnoe", "apnea"),
