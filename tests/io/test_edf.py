@@ -27,7 +27,7 @@ SHORT_LABELS = ["EEG Fpz-Cz", "EEG Pz-Oz", "EOG horizontal", "Resp oro-nasal", "
                 "Temp rectal", "Event marker"]
 
 try:
-    import somnomotor.io.annotations as _annotations  # noqa: F401
+    import somnomotor.io.annotations as _annotations
 
     HAVE_ANNOTATIONS = hasattr(_annotations, "from_labelled_events")
 except ImportError:

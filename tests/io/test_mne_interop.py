@@ -22,7 +22,7 @@ except ImportError:
     HAVE_ANNOTATIONS = False
 
 FS = 100.0
-MEAS_DATE = dt.datetime(2024, 3, 1, 22, 15, 0, tzinfo=dt.timezone.utc)
+MEAS_DATE = dt.datetime(2024, 3, 1, 22, 15, 0, tzinfo=dt.UTC)
 
 
 def _raw(seconds: float = 120.0) -> tuple[object, dict[str, np.ndarray]]:

@@ -44,8 +44,8 @@ def format_channels(recording: Recording) -> str:
     duration = dt.timedelta(seconds=round(recording.duration_s))
     start = recording.start.isoformat(sep=" ") if recording.start else "unknown"
     lines = [
-        f"{name}: {len(recording.channels)} channels, {recording.duration_s:g} s ({duration}), "
-        f"start {start}",
+        (f"{name}: {len(recording.channels)} channels, {recording.duration_s:g} s "
+         f"({duration}), start {start}"),
         "",
     ]
     rows = [("channel", "rate (Hz)", "unit", "role")]

@@ -555,6 +555,7 @@ def _edf_digital_reader(signal: Any, layout: _Layout) -> Callable[[], np.ndarray
 def _open_with_edfio(file: Path, layout: _Layout) -> Any:
     import edfio
 
+    edf: Any
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -565,7 +566,7 @@ def _open_with_edfio(file: Path, layout: _Layout) -> Any:
                 with file.open("rb") as handle:
                     header = handle.read(layout.header_bytes)
                 edf = edfio.read_bdf(header, header_encoding=_HEADER_ENCODING)
-    except Exception as exc:  # noqa: BLE001 - edfio raises ValueError and others on bad headers
+    except Exception as exc:  # edfio raises ValueError and others on bad headers
         raise InputFileError(
             f"{file}: cannot read this {layout.fmt} file: {type(exc).__name__}: {exc}"
         ) from exc

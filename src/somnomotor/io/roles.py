@@ -56,31 +56,32 @@ ROLE_PATTERNS: tuple[tuple[str, str, str], ...] = (
     # -- EMG of other muscles, before the generic "emg" rows
     (r"\b(masseter|mass|masset|temporalis|temporal emg|mas)\b", "masseter",
      "bruxism montages (masseter, temporalis)"),
-    (r"\b(rectus|rect abd|abdominis|paraspinal|paravertebral|erector|scm|"
-     r"sternocleidomastoid|sternocleido|axial|trunk emg)\b", "axial",
+    ((r"\b(rectus|rect abd|abdominis|paraspinal|paravertebral|erector|scm|"
+      r"sternocleidomastoid|sternocleido|axial|trunk emg)\b"), "axial",
      "axial EMG (rectus abdominis, paraspinal, sternocleidomastoid)"),
     (r"\b(chin\w*|submental\w*|subm|ment|mentalis|kinn)\b", "chin",
-     "'Chin1-Chin2' (Compumedics, CHAT, MrOS), 'EMG submental' (Sleep-EDF), 'Chin EMG', "
-     "'EMG Chin' (HMC, SOMNOmedics), 'Ment'"),
+     ("'Chin1-Chin2' (Compumedics, CHAT, MrOS), 'EMG submental' (Sleep-EDF), 'Chin EMG', "
+      "'EMG Chin' (HMC, SOMNOmedics), 'Ment'")),
     (r"^emg\s?\d?( emg\s?\d)?$|^emg\d( emg\d)?$", "chin",
      "'EMG' alone is the chin EMG in SHHS, MESA, CFS, MrOS exports"),
     # -- heart
     (r"\b(ecg|ekg|ecg\w*|ekg\w*|heart)\b", "ecg",
-     "'ECG' (SHHS, MESA, Sleep-EDF ST), 'EKG' (Natus, Nihon Kohden), 'ECG II', 'EKG II', "
-     "'ECG1-ECG2' (CHAT), 'ECG L'/'ECG R'"),
+     ("'ECG' (SHHS, MESA, Sleep-EDF ST), 'EKG' (Natus, Nihon Kohden), 'ECG II', 'EKG II', "
+      "'ECG1-ECG2' (CHAT), 'ECG L'/'ECG R'")),
     # -- eye movements
     (r"\b(eog\w*|loc|roc|e1|e2|eye\w*|heog|veog)\b", "eog",
-     "'EOG horizontal' (Sleep-EDF), 'E1-M2' (AASM), 'LOC'/'ROC' (Compumedics, Embla), "
-     "'EOG(L)' (SHHS)"),
+     ("'EOG horizontal' (Sleep-EDF), 'E1-M2' (AASM), 'LOC'/'ROC' (Compumedics, Embla), "
+      "'EOG(L)' (SHHS)")),
     # -- oximetry
-    (r"\b(spo2|sao2|sa02|spo 2|osat|sat|oxygen|o2 sat|pleth\w*|pulse|pr|hr|h r|pulse rate|"
-     r"ox stat|ox status)\b", "oximetry", "'SaO2' (SHHS, MESA), 'SpO2' (HMC, CHAT), 'Pleth', 'Pulse'"),
+    ((r"\b(spo2|sao2|sa02|spo 2|osat|sat|oxygen|o2 sat|pleth\w*|pulse|pr|hr|h r|pulse rate|"
+      r"ox stat|ox status)\b"), "oximetry",
+     "'SaO2' (SHHS, MESA), 'SpO2' (HMC, CHAT), 'Pleth', 'Pulse', 'H.R.' (SHHS)"),
     # -- respiration
-    (r"\b(airflow|air flow|flow|nasal|cannula|pressure|pres|ptaf|pap|therm\w*|thor\w*|"
-     r"chest|abdo\w*|abd|snore|snoring|resp\w*|effort|rip\w*|sum|cflow|oro nasal|"
-     r"new air|aux ac)\b", "respiratory",
-     "'Airflow', 'Thor', 'Abdo' (SHHS), 'Flow', 'Pres' (MESA), 'Snore', 'Resp oro-nasal' "
-     "(Sleep-EDF)"),
+    ((r"\b(airflow|air flow|flow|nasal|cannula|pressure|pres|ptaf|pap|therm\w*|thor\w*|"
+      r"chest|abdo\w*|abd|snore|snoring|resp\w*|effort|rip\w*|sum|cflow|oro nasal|"
+      r"new air|aux ac)\b"), "respiratory",
+     ("'Airflow', 'Thor', 'Abdo' (SHHS), 'Flow', 'Pres' (MESA), 'Snore', 'Resp oro-nasal' "
+      "(Sleep-EDF), 'PTAF' (DREAMT)")),
     # -- EEG: named, or an electrode of the 10-20 system with an optional reference
     (r"\beeg\w*\b", "eeg", "'EEG' (SHHS), 'EEG Fpz-Cz' (Sleep-EDF), 'EEG C3-A2'"),
     (rf"^{_ELECTRODE}( ({_ELECTRODE}|m[12]|a[12]|ref|avg))?$", "eeg",
