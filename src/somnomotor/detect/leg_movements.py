@@ -1,0 +1,515 @@
+"""Leg movements (LM) from raw tibialis anterior EMG, to WASM 2016 or AASM.
+
+The detector finds every monolateral leg movement of at least 0.5 s on each leg channel
+and the stretches that cannot be scored. Bilateral combination, candidate LMs, PLM series
+and indices belong to the scoring stage (:mod:`somnomotor.score.plm`).
+
+Pipeline per leg channel (see docs/leg-movement-detection.md for the numbers and sources):
+
+1. zero-phase band-pass 10-100 Hz (+ mains notch when hum is found), full-wave
+   rectification and 10-ms block means, in chunks (:func:`~somnomotor.signal.filters.block_envelope`);
+2. artefact masks: flat, disconnected, saturation, electrode pops
+   (:mod:`somnomotor.signal.quality`); pops are bridged in the envelope;
+3. ECG bleed suppression (:mod:`somnomotor.signal.ecg`);
+4. envelope smoothing (0.1 s) and the noise-adaptive resting baseline
+   (:mod:`somnomotor.signal.baseline`); baseline above 15 µV is "noise";
+5. onset at envelope >= baseline + 8 µV, offset at the start of >= 0.5 s with envelope
+   <= baseline + 2 µV, minimum duration 0.5 s (Ferri et al., Sleep Med 2016;26:86-95,
+   https://doi.org/10.1016/j.sleep.2016.10.010; AASM Scoring Manual);
+6. WASM computer-scoring morphology: the rectified EMG must have a 0.5-s running median
+   >= baseline + 2 µV somewhere within the movement (Skeba et al., Sleep Breath
+   2016;20:1293, https://doi.org/10.1007/s11325-016-1404-2).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from somnomotor._errors import (
+    ChannelNotFoundError,
+    ParameterError,
+    SignalQualityError,
+    SomnomotorWarning,
+)
+from somnomotor.events import EventTable
+from somnomotor.recording import Channel, Recording
+from somnomotor.results import AnalysisResult, params_to_dict
+from somnomotor.signal.baseline import resting_baseline, upper_envelope
+from somnomotor.signal.ecg import find_r_peaks, suppress_ecg
+from somnomotor.signal.envelope import (
+    has_median_window_above,
+    hysteresis_events,
+    moving_average,
+    window_samples,
+)
+from somnomotor.signal.filters import (
+    block_envelope,
+    design_bandpass,
+    design_notch,
+    filter_segment,
+    mains_ratio,
+)
+from somnomotor.signal.quality import REASONS, blank_runs, noise_mask, quality_segments, runs
+
+logger = logging.getLogger(__name__)
+
+EVENT_COLUMNS: tuple[str, ...] = ("side", "peak_uV", "mean_uV")
+
+_WASM_REF = "Ferri et al., Sleep Med 2016;26:86-95, https://doi.org/10.1016/j.sleep.2016.10.010"
+
+
+@dataclass(frozen=True)
+class LegMovementDetectionParams:
+    """Parameters of leg-movement detection from tibialis EMG.
+
+    Use the presets :meth:`wasm_2016` (default) or :meth:`aasm`; change single fields with
+    :func:`dataclasses.replace`.
+
+    Attributes
+    ----------
+    rule_set : str
+        ``"wasm_2016"`` or ``"aasm"`` (recorded in the output).
+    band_low_hz, band_high_hz : float
+        EMG band-pass edges, 10 and 100 Hz (AASM EMG filter settings; SOMAS default 10-100 Hz
+        zero-phase Butterworth, macesari/SOMAS ``get_signal.m``). ``band_high_hz`` is lowered
+        to 0.45 x fs at low sampling rates.
+    filter_order : int
+        Butterworth order per edge (2), run forward and backward: zero phase, 4th-order
+        roll-off at each edge (psgscoring uses 4th order zero phase).
+    notch_hz : float or None
+        Mains notch in Hz applied always (``None``: only if :attr:`auto_notch` finds hum).
+    auto_notch : bool
+        Look for 50- and 60-Hz hum and notch it (IIR, Q = 30 as SOMAS) when the line stands
+        out of the EMG band by more than :attr:`auto_notch_ratio`.
+    auto_notch_ratio : float
+        Dimensionless ratio of line power density to the median 10-100 Hz density (10).
+    block_rate_hz : float
+        Target rate in Hz of the rectified block envelope (100 Hz; the rules work at 0.1 s).
+    envelope_window_s : float
+        Centred moving average of the rectified EMG in s (0.1 s) - smooths the envelope
+        so that the 8-µV and 2-µV thresholds apply to the EMG level, not to single cycles.
+    baseline_max_window_s, baseline_min_window_s : float
+        Resting baseline = 60-s running minimum of the 0.5-s running maximum of the envelope
+        (rlslabgit/MATPLM ``dt_rev1.m``), in s.
+    baseline_floor_uV : float
+        Lowest resting baseline in µV (0.5 µV, MATPLM).
+    onset_above_baseline_uV : float
+        Onset when the envelope rises this much above the resting baseline: 8 µV (AASM and
+        WASM 2016; Zucconi et al., Sleep Med 2006;7:175, https://doi.org/10.1016/j.sleep.2006.01.001).
+    offset_above_baseline_uV : float
+        Offset threshold: 2 µV above the resting baseline (AASM and WASM 2016).
+    offset_min_s : float
+        The offset is the start of a period of at least 0.5 s below the offset threshold.
+    min_duration_s : float
+        Shortest leg movement, 0.5 s (AASM and WASM 2016). There is no maximum here: under
+        WASM 2016 an LM > 10 s is still an LM (not a candidate); under AASM it is not an
+        LM - both are decided by the scoring stage from ``duration_s``.
+    morphology_window_s : float or None
+        WASM 2016 computer-scoring criterion: a window of 0.5 s inside the LM whose running
+        median of the rectified EMG reaches the offset threshold (Skeba et al., Sleep Breath
+        2016;20:1293, https://doi.org/10.1007/s11325-016-1404-2). ``None`` under AASM (no
+        such rule).
+    noise_limit_uV : float
+        Resting baseline above this (15 µV) makes a stretch unscorable ("noise"); MATPLM
+        disables detection above 15 µV. WASM 2016 gives no number (scoring-rules.md 1.2).
+    flat_limit_uV, flat_min_s : float
+        A smoothed envelope below 0.1 µV for at least 2 s is "flat" (or "disconnected" when
+        the raw samples are exactly 0): no muscle signal. Implementation choice.
+    pop_jump_uV, pop_ratio : float
+        Electrode pop: a jump of at least 50 µV between consecutive raw samples that is at
+        least 15 times the mean envelope over the next 0.5 s. Implementation choice.
+    ecg_suppression : bool
+        Blank ECG (QRS) bleed before detection.
+    ecg_half_width_s : float
+        Half-width of the blanked stretch around each R peak, 0.08 s (MATPLM ``removeEKG.m``
+        replaces ±0.1 s).
+    ecg_min_contrast_uV : float
+        Mean QRS-triggered envelope contrast in µV over 60 s that counts as bleed (0.5 µV).
+    chunk_s, pad_s : float
+        Processing chunk and filter padding in s (300 s, 2 s): memory, not results.
+    """
+
+    rule_set: str = "wasm_2016"
+    band_low_hz: float = 10.0
+    band_high_hz: float = 100.0
+    filter_order: int = 2
+    notch_hz: float | None = None
+    auto_notch: bool = True
+    auto_notch_ratio: float = 10.0
+    block_rate_hz: float = 100.0
+    envelope_window_s: float = 0.1
+    baseline_max_window_s: float = 0.5
+    baseline_min_window_s: float = 60.0
+    baseline_floor_uV: float = 0.5
+    onset_above_baseline_uV: float = 8.0
+    offset_above_baseline_uV: float = 2.0
+    offset_min_s: float = 0.5
+    min_duration_s: float = 0.5
+    morphology_window_s: float | None = 0.5
+    noise_limit_uV: float = 15.0
+    flat_limit_uV: float = 0.1
+    flat_min_s: float = 2.0
+    pop_jump_uV: float = 50.0
+    pop_ratio: float = 15.0
+    ecg_suppression: bool = True
+    ecg_half_width_s: float = 0.08
+    ecg_min_contrast_uV: float = 0.5
+    chunk_s: float = 300.0
+    pad_s: float = 2.0
+
+    def __post_init__(self) -> None:
+        if self.rule_set not in ("wasm_2016", "aasm"):
+            raise ParameterError(
+                f"rule_set must be 'wasm_2016' or 'aasm', received {self.rule_set!r}")
+        positive = ("band_low_hz", "band_high_hz", "block_rate_hz", "envelope_window_s",
+                    "baseline_max_window_s", "baseline_min_window_s", "onset_above_baseline_uV",
+                    "offset_min_s", "min_duration_s", "noise_limit_uV", "flat_min_s",
+                    "pop_jump_uV", "pop_ratio", "ecg_half_width_s", "chunk_s", "pad_s",
+                    "auto_notch_ratio")
+        for name in positive:
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
+                raise ParameterError(f"{name} must be a finite number > 0, received {value!r}")
+        for name in ("baseline_floor_uV", "offset_above_baseline_uV", "flat_limit_uV",
+                     "ecg_min_contrast_uV"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and np.isfinite(value) and value >= 0):
+                raise ParameterError(f"{name} must be a finite number >= 0, received {value!r}")
+        if self.offset_above_baseline_uV >= self.onset_above_baseline_uV:
+            raise ParameterError(
+                "offset_above_baseline_uV must be below onset_above_baseline_uV; received "
+                f"{self.offset_above_baseline_uV} µV and {self.onset_above_baseline_uV} µV")
+        if self.band_low_hz >= self.band_high_hz:
+            raise ParameterError(
+                f"band_low_hz must be below band_high_hz; received {self.band_low_hz} Hz and "
+                f"{self.band_high_hz} Hz")
+        if not (isinstance(self.filter_order, int) and 1 <= self.filter_order <= 8):
+            raise ParameterError(f"filter_order must be an integer 1..8, received "
+                                 f"{self.filter_order!r}")
+        if self.morphology_window_s is not None and not self.morphology_window_s > 0:
+            raise ParameterError("morphology_window_s must be > 0 s or None, received "
+                                 f"{self.morphology_window_s!r}")
+        if self.notch_hz is not None and not self.notch_hz > 0:
+            raise ParameterError(f"notch_hz must be > 0 Hz or None, received {self.notch_hz!r}")
+
+    @classmethod
+    def wasm_2016(cls) -> LegMovementDetectionParams:
+        """WASM/IRLSSG 2016 computer scoring (Ferri et al. 2016), the default."""
+        return cls()
+
+    @classmethod
+    def aasm(cls) -> LegMovementDetectionParams:
+        """AASM Scoring Manual v2.x: same amplitude and timing rules, no morphology criterion."""
+        return cls(rule_set="aasm", morphology_window_s=None)
+
+
+@dataclass(frozen=True)
+class LegMovementDetection:
+    """Result of :func:`detect_leg_movements`; holds no signal.
+
+    Attributes
+    ----------
+    events : EventTable
+        One row per monolateral leg movement: ``trial_type`` ``"leg_movement"``,
+        ``channel`` (label), ``onset_s`` and ``duration_s`` in s, ``side`` (``left``,
+        ``right`` or ``bilateral`` for a combined channel), ``peak_uV`` (largest smoothed
+        envelope above the resting baseline, µV) and ``mean_uV`` (mean envelope above the
+        baseline over the movement, µV).
+    unscorable : EventTable
+        ``trial_type`` ``"unscorable"`` with ``reason`` in ``noise``, ``saturation``,
+        ``flat``, ``disconnected``, ``pop``.
+    unscorable_s : dict
+        Unscorable time in s per channel label.
+    params : LegMovementDetectionParams
+    warnings : tuple of str
+    baseline_uV : dict
+        Median resting baseline in µV per channel label (scorable stretches).
+    ecg_beats_blanked : dict
+        Number of QRS complexes blanked per channel label.
+    notch_hz : dict
+        Mains notch applied per channel label (``None``: none).
+    """
+
+    events: EventTable
+    unscorable: EventTable
+    unscorable_s: dict[str, float]
+    params: LegMovementDetectionParams
+    warnings: tuple[str, ...] = ()
+    baseline_uV: dict[str, float] = field(default_factory=dict)
+    ecg_beats_blanked: dict[str, int] = field(default_factory=dict)
+    notch_hz: dict[str, float | None] = field(default_factory=dict)
+
+    def to_analysis_result(self) -> AnalysisResult:
+        """The detection as an :class:`~somnomotor.results.AnalysisResult` (no indices)."""
+        return AnalysisResult(
+            family="leg_movements", events=self.events, params=params_to_dict(self.params),
+            unscorable=self.unscorable, warnings=self.warnings,
+            extra={"unscorable_s": dict(self.unscorable_s), "baseline_uV": dict(self.baseline_uV),
+                   "ecg_beats_blanked": dict(self.ecg_beats_blanked),
+                   "notch_hz": dict(self.notch_hz)})
+
+
+@dataclass(frozen=True)
+class _ChannelOutput:
+    label: str
+    side: str
+    events: EventTable
+    unscorable: EventTable
+    unscorable_s: float
+    baseline_uV: float
+    ecg_beats: int
+    notch_hz: float | None
+    warnings: tuple[str, ...]
+
+
+def _check_channel(ch: Channel, x: np.ndarray) -> None:
+    if ch.fs_hz < 2.2 * 10.0 + 1:
+        raise ParameterError(
+            f"leg channel {ch.label!r} is sampled at {ch.fs_hz} Hz; leg EMG needs at least "
+            "50 Hz (AASM asks for 200 Hz, 500 Hz desirable)")
+    if x.size == 0:
+        raise SignalQualityError(f"leg channel {ch.label!r} has no samples")
+    if not np.isfinite(x).all():
+        raise SignalQualityError(
+            f"leg channel {ch.label!r} contains NaN or infinite samples; expected finite µV")
+    lo = float(x.min())
+    hi = float(x.max())
+    if lo == hi:
+        what = "all zero" if lo == 0 else f"constant at {lo} µV"
+        raise SignalQualityError(
+            f"leg channel {ch.label!r} is {what} over the whole recording: no EMG to score "
+            "(electrode disconnected or wrong channel). Check the channel or assign another "
+            "with --channel leg_left=LABEL / leg_right=LABEL")
+
+
+def _ecg_r_peaks(recording: Recording, params: LegMovementDetectionParams) -> np.ndarray | None:
+    """R-peak times in s from the ECG channel, or None."""
+    if not params.ecg_suppression or not recording.has_role("ecg"):
+        return None
+    ch = recording.channel_for("ecg")
+    if ch.fs_hz < 50:
+        return None
+    x = ch.data()
+    if x.size == 0 or float(np.ptp(x)) == 0.0:
+        return None
+    sos = design_bandpass(ch.fs_hz, low_hz=8.0, high_hz=min(30.0, 0.45 * ch.fs_hz), order=2)
+    q = max(1, int(ch.fs_hz // params.block_rate_hz))
+    env = block_envelope(x, ch.fs_hz, sos=sos, decimation=q, chunk_s=params.chunk_s,
+                         pad_s=params.pad_s)
+    peaks = find_r_peaks(env.envelope_uV, env.fs_hz)
+    return (peaks + 0.5) / env.fs_hz
+
+
+def _intervals_table(masks: Mapping[str, np.ndarray], fs_env: float, label: str) -> EventTable:
+    onsets: list[float] = []
+    durs: list[float] = []
+    reasons: list[str] = []
+    for reason in REASONS:
+        mask = masks.get(reason)
+        if mask is None:
+            continue
+        for s, e in zip(*runs(mask)):
+            onsets.append(s / fs_env)
+            durs.append((e - s) / fs_env)
+            reasons.append(reason)
+    if not onsets:
+        return EventTable.empty(("reason",))
+    return EventTable.from_arrays(onsets, durs, "unscorable", label, reason=reasons)
+
+
+def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
+                    r_peaks_s: np.ndarray | None) -> _ChannelOutput:
+    x = ch.data()
+    _check_channel(ch, x)
+    fs = ch.fs_hz
+    notes: list[str] = []
+    sos = design_bandpass(fs, low_hz=params.band_low_hz, high_hz=params.band_high_hz,
+                          order=params.filter_order)
+    notch: float | None = params.notch_hz
+    if notch is None and params.auto_notch:
+        for line in (50.0, 60.0):
+            if mains_ratio(x, fs, line) > params.auto_notch_ratio:
+                notch = line
+                break
+    if notch is not None:
+        sos = np.concatenate([sos, design_notch(fs, notch)])
+        logger.info("channel %s: mains notch at %s Hz", ch.label, notch)
+    q = max(1, int(fs // params.block_rate_hz))
+    blocks = block_envelope(x, fs, sos=sos, decimation=q, chunk_s=params.chunk_s,
+                            pad_s=params.pad_s)
+    fs_env = blocks.fs_hz
+    env = blocks.envelope_uV
+    masks = quality_segments(
+        envelope=env, max_abs_uV=blocks.max_abs_uV, max_jump_uV=blocks.max_jump_uV,
+        all_zero=blocks.all_zero, fs_hz=fs_env, flat_limit_uV=params.flat_limit_uV,
+        flat_min_s=params.flat_min_s, pop_jump_uV=params.pop_jump_uV, pop_ratio=params.pop_ratio)
+    n_beats = 0
+    if params.ecg_suppression:
+        peaks = None
+        if r_peaks_s is not None:
+            peaks = np.floor(r_peaks_s * fs_env).astype(np.int64)
+            peaks = peaks[(peaks >= 0) & (peaks < env.size)]
+        n_beats = suppress_ecg(env, fs_env, r_peaks=peaks, half_width_s=params.ecg_half_width_s,
+                               min_contrast_uV=params.ecg_min_contrast_uV)
+    # Pops are bridged so that their ringing neither starts a movement nor cuts one.
+    blank_runs(env, masks["pop"], context=max(2, window_samples(0.05, fs_env)))
+    smooth = moving_average(env, window_samples(params.envelope_window_s, fs_env, odd=True))
+    bad = masks["flat"] | masks["disconnected"] | masks["saturation"]
+    for_baseline = smooth.copy()
+    # Artefact blocks must not pull the running minimum down (flat) or up (saturation):
+    # +inf makes the minimum ignore them; a 60-s window entirely artefact stays +inf.
+    for_baseline[bad] = np.inf
+    base = resting_baseline(for_baseline, fs_env, max_window_s=params.baseline_max_window_s,
+                            min_window_s=params.baseline_min_window_s,
+                            floor_uV=params.baseline_floor_uV)
+    del for_baseline
+    upper = upper_envelope(smooth, fs_env, max_window_s=params.baseline_max_window_s)
+    masks["noise"] = noise_mask(upper, fs_env, noise_limit_uV=params.noise_limit_uV) & ~bad \
+        & ~masks["pop"]
+    del upper
+    unscorable_any = bad | masks["noise"]
+    low = base + np.float32(params.offset_above_baseline_uV)
+    high = base + np.float32(params.onset_above_baseline_uV)
+    high[unscorable_any | ~np.isfinite(base)] = np.inf
+    starts, ends = hysteresis_events(smooth, low, high, fs_hz=fs_env, min_off_s=params.offset_min_s)
+    keep = (ends - starts) / fs_env >= params.min_duration_s - 1e-9
+    starts, ends = starts[keep], ends[keep]
+    if starts.size:
+        csum = np.concatenate([[0], np.cumsum(unscorable_any, dtype=np.int64)])
+        clean = (csum[ends] - csum[starts]) == 0
+        starts, ends = starts[clean], ends[clean]
+    onsets: list[float] = []
+    durs: list[float] = []
+    peaks_uV: list[float] = []
+    means_uV: list[float] = []
+    morph_w = (None if params.morphology_window_s is None
+               else window_samples(params.morphology_window_s, fs, odd=True))
+    pad = max(1, int(round(params.pad_s * fs)))
+    for s, e in zip(starts, ends):
+        above = smooth[s:e] - base[s:e]
+        if morph_w is not None:
+            s0 = int(s) * q
+            s1 = min(x.size, int(e) * q)
+            rect = np.abs(filter_segment(x, s0, s1, sos=sos, pad=pad))
+            threshold = float(np.median(low[s:e]))
+            if not has_median_window_above(rect, threshold, min(morph_w, rect.size)):
+                continue
+        onsets.append(s / fs_env)
+        durs.append((e - s) / fs_env)
+        peaks_uV.append(float(above.max()))
+        means_uV.append(float(above.mean()))
+    if onsets:
+        events = EventTable.from_arrays(onsets, durs, "leg_movement", ch.label, side=side,
+                                        peak_uV=np.asarray(peaks_uV), mean_uV=np.asarray(means_uV))
+    else:
+        events = EventTable.empty(EVENT_COLUMNS)
+    unscorable = _intervals_table(masks, fs_env, ch.label)
+    unscorable_s = float(np.count_nonzero(unscorable_any | masks["pop"])) / fs_env
+    scorable = ~unscorable_any & np.isfinite(base)
+    baseline = float(np.median(base[scorable])) if scorable.any() else float("nan")
+    frac = unscorable_s / max(ch.duration_s, 1e-9)
+    if frac > 0.5:
+        notes.append(f"leg channel {ch.label!r}: {100 * frac:.0f} % of the recording is "
+                     "unscorable (noise, flat, saturation or pops); results cover the rest only")
+    return _ChannelOutput(ch.label, side, events, unscorable, unscorable_s, baseline, n_beats,
+                          notch, tuple(notes))
+
+
+def detect_leg_movements(
+    recording: Recording,
+    params: LegMovementDetectionParams | None = None,
+    *,
+    progress: Callable[[float], None] | None = None,
+) -> LegMovementDetection:
+    """Detect monolateral leg movements on the tibialis channels of a recording.
+
+    Parameters
+    ----------
+    recording : Recording
+        Uses :meth:`Recording.leg_channels` (``left``/``right`` or one ``bilateral``
+        channel), in µV, sampled at >= 50 Hz (200 Hz minimum, 500 Hz desirable per AASM).
+        An ``ecg`` channel, when present, gives the R peaks for ECG suppression.
+    params : LegMovementDetectionParams, optional
+        Default :meth:`LegMovementDetectionParams.wasm_2016`.
+    progress : callable, optional
+        Called with the fraction done (0-1) after each channel.
+
+    Returns
+    -------
+    LegMovementDetection
+        Never ``None``; empty tables when nothing is found. See the class for the columns.
+
+    Raises
+    ------
+    ChannelNotFoundError
+        The recording has no leg channel.
+    SignalQualityError
+        A leg channel is constant or all zero over the whole recording.
+
+    References
+    ----------
+    Ferri R et al. World Association of Sleep Medicine (WASM) 2016 standards for recording
+    and scoring leg movements in polysomnograms. Sleep Med 2016;26:86-95,
+    https://doi.org/10.1016/j.sleep.2016.10.010
+    """
+    params = LegMovementDetectionParams.wasm_2016() if params is None else params
+    if not isinstance(params, LegMovementDetectionParams):
+        raise ParameterError("params must be a LegMovementDetectionParams, received "
+                             f"{type(params).__name__}")
+    legs = recording.leg_channels()
+    if not legs:
+        raise ChannelNotFoundError(
+            "the recording has no tibialis (leg) EMG channel (roles 'leg_left', 'leg_right' or "
+            f"'leg'); channels are {recording.labels}. Name them with --channel "
+            "leg_left=LABEL --channel leg_right=LABEL")
+    r_peaks_s = _ecg_r_peaks(recording, params)
+    done = [0]
+    total = len(legs) + 1
+
+    def work(item: tuple[str, Channel]) -> _ChannelOutput:
+        out = _detect_channel(item[1], item[0], params, r_peaks_s)
+        done[0] += 1
+        if progress is not None:
+            progress(done[0] / total)
+        return out
+
+    # The numba kernels release the GIL, so two legs run on two cores.
+    items = list(legs.items())
+    if len(items) > 1:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            outputs = list(pool.map(work, items))
+    else:
+        outputs = [work(items[0])]
+    notes: list[str] = []
+    for out in outputs:
+        notes.extend(out.warnings)
+    for note in notes:
+        warnings.warn(note, SomnomotorWarning, stacklevel=2)
+    events = EventTable.concat([o.events for o in outputs])
+    if not len(events):
+        events = EventTable.empty(EVENT_COLUMNS)
+    unscorable = EventTable.concat([o.unscorable for o in outputs])
+    if not len(unscorable):
+        unscorable = EventTable.empty(("reason",))
+    if progress is not None:
+        progress(1.0)
+    return LegMovementDetection(
+        events=events, unscorable=unscorable,
+        unscorable_s={o.label: o.unscorable_s for o in outputs}, params=params,
+        warnings=tuple(notes), baseline_uV={o.label: o.baseline_uV for o in outputs},
+        ecg_beats_blanked={o.label: o.ecg_beats for o in outputs},
+        notch_hz={o.label: o.notch_hz for o in outputs})
+
+
+__all__ = [
+    "EVENT_COLUMNS",
+    "LegMovementDetection",
+    "LegMovementDetectionParams",
+    "detect_leg_movements",
+]

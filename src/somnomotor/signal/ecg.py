@@ -1,0 +1,207 @@
+"""Suppression of ECG (cardiac) bleed in leg EMG envelopes.
+
+QRS complexes picked up by tibialis electrodes are a classic source of false leg movements
+(scoring-rules.md 1.1; rlslabgit/MATPLM ``removeEKG.m`` replaces each peak of a regular
+train by neighbouring samples; the Stanford S-PLMAD cancels it adaptively, Moore et al.,
+PLoS One 2014, https://doi.org/10.1371/journal.pone.0088079).
+
+We work on the ~100-Hz block envelope (mean rectified 10-100 Hz EMG):
+
+* R peaks come from the ECG channel when the recording has one (:func:`find_r_peaks`),
+  otherwise from the leg envelope itself (:func:`find_bleed_peaks`: narrow peaks that stand
+  out of their surroundings *and* form a regular train with heart-rate intervals);
+* a peak is only blanked where the leg envelope shows bleed at the R peaks (the mean
+  QRS-triggered contrast over a 60-s block exceeds ``min_contrast_uV``), so a clean leg
+  channel is left untouched although the ECG channel gives beats;
+* blanking replaces ±``half_width_s`` around each peak by a straight line between the mean
+  levels just before and just after, so a beat inside a movement takes the movement's
+  level and a beat at rest takes the resting level.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from somnomotor.signal.envelope import moving_average, running_max, window_samples
+
+
+def find_r_peaks(ecg_envelope: np.ndarray, fs_hz: float, *, refractory_s: float = 0.25,
+                 relative_height: float = 0.4) -> np.ndarray:
+    """R-peak positions (sample indices) in a rectified band-passed ECG envelope.
+
+    A peak is a local maximum over ±``refractory_s`` s (0.25 s: the shortest RR interval at
+    240 beats/min) that reaches ``relative_height`` of the running maximum over 2.5 s.
+
+    Parameters
+    ----------
+    ecg_envelope : numpy.ndarray
+        Rectified band-passed ECG (µV) at ``fs_hz`` Hz.
+    fs_hz : float
+        Sampling rate in Hz.
+    """
+    env = np.asarray(ecg_envelope, dtype=np.float32)
+    if env.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    local = running_max(env, window_samples(2 * refractory_s, fs_hz, odd=True))
+    slow = running_max(env, window_samples(2.5, fs_hz, odd=True))
+    cand = np.flatnonzero((env == local) & (env >= relative_height * slow) & (env > 0))
+    return _thin(cand, window_samples(refractory_s, fs_hz))
+
+
+def _thin(idx: np.ndarray, min_gap: int) -> np.ndarray:
+    """Drop indices closer than ``min_gap`` to the previous kept one (plateaus)."""
+    if idx.size < 2:
+        return idx.astype(np.int64)
+    keep = np.ones(idx.size, dtype=bool)
+    last = idx[0]
+    for k in range(1, idx.size):
+        if idx[k] - last < min_gap:
+            keep[k] = False
+        else:
+            last = idx[k]
+    return idx[keep].astype(np.int64)
+
+
+def find_bleed_peaks(envelope: np.ndarray, fs_hz: float, *, min_rr_s: float = 0.3,
+                     max_rr_s: float = 2.0, max_rr_change: float = 0.3,
+                     min_prominence_uV: float = 1.0) -> np.ndarray:
+    """Regularly recurring narrow peaks in a leg envelope (likely QRS bleed), sample indices.
+
+    Candidates are local maxima over ±0.2 s that exceed twice the mean level 0.2-0.4 s on
+    either side plus ``min_prominence_uV`` µV (a QRS lasts about 0.1 s; a leg movement lasts
+    >= 0.5 s and so does not stand out of its own surroundings). A candidate is kept when
+    the interval to a neighbouring candidate lies in ``min_rr_s``-``max_rr_s`` s (30-200
+    beats/min) and differs from the adjacent interval by at most ``max_rr_change``
+    (fraction).
+    """
+    env = np.asarray(envelope, dtype=np.float32)
+    n = env.size
+    w = window_samples(0.2, fs_hz)
+    if n < 4 * w + 1:
+        return np.zeros(0, dtype=np.int64)
+    local = running_max(env, 2 * w + 1)
+    cand = np.flatnonzero(env == local)
+    cand = cand[(cand >= 2 * w) & (cand < n - 2 * w)]
+    if cand.size < 3:
+        return np.zeros(0, dtype=np.int64)
+    csum = np.concatenate([[0.0], np.cumsum(env, dtype=np.float64)])
+    side = (csum[cand - w] - csum[cand - 2 * w] + csum[cand + 2 * w + 1] - csum[cand + w + 1])
+    bg = side / (2 * w)
+    cand = cand[env[cand] >= 2.0 * bg + min_prominence_uV]
+    cand = _thin(cand, w)
+    if cand.size < 3:
+        return np.zeros(0, dtype=np.int64)
+    rr = np.diff(cand) / fs_hz
+    ok_rr = (rr >= min_rr_s) & (rr <= max_rr_s)
+    ratio = rr[1:] / rr[:-1]
+    ok_pair = ok_rr[1:] & ok_rr[:-1] & (np.abs(ratio - 1.0) <= max_rr_change)
+    keep = np.zeros(cand.size, dtype=bool)
+    keep[1:-1] |= ok_pair
+    keep[:-2] |= ok_pair
+    keep[2:] |= ok_pair
+    return cand[keep]
+
+
+def bleed_contrast(envelope: np.ndarray, peaks: np.ndarray, fs_hz: float, *,
+                   block_s: float = 60.0) -> tuple[np.ndarray, np.ndarray]:
+    """Mean QRS-triggered contrast of the envelope per block (µV).
+
+    For each peak the mean envelope within ±30 ms minus the mean 0.2-0.3 s on either side;
+    averaged over the peaks of each ``block_s``-s block. Returns ``(contrast_per_peak_block,
+    block_index_per_peak)``.
+    """
+    env = np.asarray(envelope, dtype=np.float32)
+    n = env.size
+    c = max(1, int(round(0.03 * fs_hz)))
+    a = window_samples(0.2, fs_hz)
+    b = window_samples(0.3, fs_hz)
+    pk = peaks[(peaks >= b) & (peaks < n - b - 1)]
+    block = max(1, int(round(block_s * fs_hz)))
+    n_blocks = max(1, -(-n // block))
+    if pk.size == 0:
+        return np.zeros(n_blocks), np.zeros(0, dtype=np.int64)
+    csum = np.concatenate([[0.0], np.cumsum(env, dtype=np.float64)])
+    centre = (csum[pk + c + 1] - csum[pk - c]) / (2 * c + 1)
+    around = (csum[pk - a + 1] - csum[pk - b + 1] + csum[pk + b] - csum[pk + a]) / (2 * (b - a))
+    blk = pk // block
+    sums = np.bincount(blk, weights=centre - around, minlength=n_blocks)
+    counts = np.bincount(blk, minlength=n_blocks)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
+    return mean, blk
+
+
+@njit(cache=True, nogil=True)
+def _blank(env: np.ndarray, peaks: np.ndarray, hw: int, ctx: int) -> None:  # pragma: no cover
+    n = env.size
+    for p in peaks:
+        lo = p - hw
+        hi = p + hw + 1
+        if lo - ctx < 0 or hi + ctx > n:
+            continue
+        left = 0.0
+        right = 0.0
+        for j in range(ctx):
+            left += env[lo - ctx + j]
+            right += env[hi + j]
+        left /= ctx
+        right /= ctx
+        span = hi - lo + 1
+        for j in range(lo, hi):
+            f = (j - lo + 1) / span
+            env[j] = left + (right - left) * f
+
+
+def blank_intervals(envelope: np.ndarray, centres: np.ndarray, *, half_width: int,
+                    context: int = 3) -> None:
+    """In place: replace ``envelope[c - half_width : c + half_width + 1]`` for each centre by a
+    straight line between the means of ``context`` samples on either side."""
+    if centres.size == 0 or envelope.size == 0:
+        return
+    _blank(envelope, np.ascontiguousarray(centres, dtype=np.int64), int(half_width),
+           max(1, int(context)))
+
+
+def suppress_ecg(envelope: np.ndarray, fs_hz: float, *, r_peaks: np.ndarray | None = None,
+                 half_width_s: float = 0.08, min_contrast_uV: float = 0.5) -> int:
+    """Blank QRS bleed in a leg envelope in place; returns the number of beats blanked.
+
+    Parameters
+    ----------
+    envelope : numpy.ndarray
+        Leg block envelope (µV, float32) at ``fs_hz`` Hz; modified in place.
+    fs_hz : float
+        Sampling rate in Hz.
+    r_peaks : numpy.ndarray or None
+        R-peak indices on the envelope's time base (from the ECG channel); ``None`` finds
+        bleed peaks in the envelope itself.
+    half_width_s : float
+        Half-width in s of the blanked stretch (80 ms: a QRS lasts 80-120 ms; MATPLM uses
+        ±0.1 s).
+    min_contrast_uV : float
+        Mean QRS-triggered contrast in µV a 60-s block must show to be blanked.
+    """
+    peaks = find_bleed_peaks(envelope, fs_hz) if r_peaks is None else np.asarray(r_peaks)
+    if peaks.size == 0:
+        return 0
+    # Only beats whose 60-s block shows bleed are blanked (contrast measured on a lightly
+    # smoothed copy so one noisy bin does not decide).
+    smooth = moving_average(envelope, 3)
+    contrast, blk = bleed_contrast(smooth, peaks, fs_hz)
+    n = envelope.size
+    b = window_samples(0.3, fs_hz)
+    pk = peaks[(peaks >= b) & (peaks < n - b - 1)]
+    chosen = pk[contrast[blk] >= min_contrast_uV]
+    blank_intervals(envelope, chosen, half_width=window_samples(half_width_s, fs_hz),
+                    context=max(2, window_samples(0.03, fs_hz)))
+    return int(chosen.size)
+
+
+__all__ = [
+    "bleed_contrast",
+    "blank_intervals",
+    "find_bleed_peaks",
+    "find_r_peaks",
+    "suppress_ecg",
+]

@@ -1,0 +1,230 @@
+"""Envelope smoothing, running extrema and the two-threshold (hysteresis) state machine.
+
+All functions work on 1-D float arrays sampled at a rate ``fs_hz`` (usually the ~100-Hz block
+envelope of :func:`somnomotor.signal.filters.block_envelope`) and are O(n) whatever the
+window: running max/min use the monotonic-deque algorithm, the moving average a cumulative
+sum in float64.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from somnomotor._errors import ParameterError
+
+
+def window_samples(seconds: float, fs_hz: float, *, odd: bool = False) -> int:
+    """Number of samples in ``seconds`` s at ``fs_hz`` Hz (at least 1; odd if asked)."""
+    if seconds < 0:
+        raise ParameterError(f"a window length must be >= 0 s, received {seconds!r}")
+    n = max(1, int(round(seconds * fs_hz)))
+    if odd and n % 2 == 0:
+        n += 1
+    return n
+
+
+def samples_at_least(seconds: float, fs_hz: float) -> int:
+    """Smallest number of samples whose duration is >= ``seconds`` s (at least 1)."""
+    return max(1, int(math.ceil(seconds * fs_hz - 1e-9)))
+
+
+@njit(cache=True, nogil=True)
+def _moving_average(x: np.ndarray, w: int, out: np.ndarray) -> None:  # pragma: no cover
+    n = x.size
+    half = w // 2
+    csum = np.empty(n + 1, dtype=np.float64)
+    csum[0] = 0.0
+    for i in range(n):
+        csum[i + 1] = csum[i] + x[i]
+    for i in range(n):
+        lo = i - half
+        hi = i - half + w
+        if lo < 0:
+            lo = 0
+        if hi > n:
+            hi = n
+        out[i] = (csum[hi] - csum[lo]) / (hi - lo)
+
+
+def moving_average(x: np.ndarray, window: int) -> np.ndarray:
+    """Centred moving average over ``window`` samples (shrinking at the ends), float32."""
+    if window < 1:
+        raise ParameterError(f"window must be >= 1 sample, received {window!r}")
+    out = np.empty(x.size, dtype=np.float32)
+    if x.size:
+        _moving_average(np.ascontiguousarray(x, dtype=np.float32), int(window), out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _running_extreme(x: np.ndarray, w: int, want_max: bool, out: np.ndarray) -> None:  # pragma: no cover
+    # Monotonic deque over the centred window [i - w//2, i - w//2 + w).
+    n = x.size
+    half = w // 2
+    dq = np.empty(n, dtype=np.int64)
+    head = 0
+    tail = 0
+    nxt = 0
+    for i in range(n):
+        hi = min(n, i - half + w)
+        while nxt < hi:
+            v = x[nxt]
+            if want_max:
+                while tail > head and x[dq[tail - 1]] <= v:
+                    tail -= 1
+            else:
+                while tail > head and x[dq[tail - 1]] >= v:
+                    tail -= 1
+            dq[tail] = nxt
+            tail += 1
+            nxt += 1
+        lo = i - half
+        while dq[head] < lo:
+            head += 1
+        out[i] = x[dq[head]]
+
+
+def running_max(x: np.ndarray, window: int) -> np.ndarray:
+    """Centred running maximum over ``window`` samples, float32, O(n)."""
+    if window < 1:
+        raise ParameterError(f"window must be >= 1 sample, received {window!r}")
+    out = np.empty(x.size, dtype=np.float32)
+    if x.size:
+        _running_extreme(np.ascontiguousarray(x, dtype=np.float32), int(window), True, out)
+    return out
+
+
+def running_min(x: np.ndarray, window: int) -> np.ndarray:
+    """Centred running minimum over ``window`` samples, float32, O(n)."""
+    if window < 1:
+        raise ParameterError(f"window must be >= 1 sample, received {window!r}")
+    out = np.empty(x.size, dtype=np.float32)
+    if x.size:
+        _running_extreme(np.ascontiguousarray(x, dtype=np.float32), int(window), False, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _hysteresis(
+    env: np.ndarray, low: np.ndarray, high: np.ndarray, min_off: int
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - numba
+    n = env.size
+    starts = np.empty(n // 2 + 1, dtype=np.int64)
+    ends = np.empty(n // 2 + 1, dtype=np.int64)
+    k = 0
+    inside = False
+    start = 0
+    below_start = 0
+    below = 0
+    for i in range(n):
+        v = env[i]
+        if not inside:
+            if v >= high[i]:
+                inside = True
+                start = i
+                below = 0
+        else:
+            if v <= low[i]:
+                if below == 0:
+                    below_start = i
+                below += 1
+                if below >= min_off:
+                    starts[k] = start
+                    ends[k] = below_start
+                    k += 1
+                    inside = False
+                    below = 0
+            else:
+                below = 0
+    if inside:
+        starts[k] = start
+        ends[k] = below_start if below > 0 else n
+        k += 1
+    return starts[:k].copy(), ends[:k].copy()
+
+
+def hysteresis_events(
+    envelope: np.ndarray,
+    low: np.ndarray | float,
+    high: np.ndarray | float,
+    *,
+    fs_hz: float,
+    min_off_s: float = 0.5,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Events of a two-threshold detector (the AASM/WASM leg-movement onset/offset rule).
+
+    An event starts at the first sample with ``envelope >= high`` (the "8 µV above resting
+    EMG" rule) and ends at the first sample of a run of at least ``min_off_s`` s in which
+    ``envelope <= low`` throughout (the "start of a period >= 0.5 s during which EMG stays
+    <= 2 µV above resting" rule); Ferri et al., Sleep Med 2016;26:86-95,
+    https://doi.org/10.1016/j.sleep.2016.10.010. Dips shorter than ``min_off_s`` do not end
+    an event. An event still open at the end of the signal ends there.
+
+    Parameters
+    ----------
+    envelope : numpy.ndarray
+        Envelope in µV sampled at ``fs_hz`` Hz.
+    low, high : numpy.ndarray or float
+        Offset and onset thresholds in µV (per sample or constant); ``inf`` disables onsets.
+    fs_hz : float
+        Sampling rate of ``envelope`` in Hz.
+    min_off_s : float
+        Length in s of the quiet run that ends an event (0.5 s).
+
+    Returns
+    -------
+    starts, ends : numpy.ndarray
+        Sample indices (int64); an event covers ``[start, end)``.
+    """
+    env = np.ascontiguousarray(envelope, dtype=np.float32)
+    lo = np.broadcast_to(np.asarray(low, dtype=np.float32), env.shape)
+    hi = np.broadcast_to(np.asarray(high, dtype=np.float32), env.shape)
+    if env.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    min_off = samples_at_least(min_off_s, fs_hz)
+    return _hysteresis(env, np.ascontiguousarray(lo), np.ascontiguousarray(hi), min_off)
+
+
+@njit(cache=True, nogil=True)
+def _max_window_count(above: np.ndarray, w: int) -> int:  # pragma: no cover - numba
+    n = above.size
+    if n < w:
+        return -1
+    c = 0
+    for i in range(w):
+        c += above[i]
+    best = c
+    for i in range(w, n):
+        c += above[i] - above[i - w]
+        if c > best:
+            best = c
+    return best
+
+
+def has_median_window_above(rectified: np.ndarray, threshold: float, window: int) -> bool:
+    """Whether some window of ``window`` samples has a median >= ``threshold``.
+
+    The median of an odd window of ``w`` samples is >= t exactly when at least
+    ``(w + 1) // 2`` of them are >= t, so a sliding count replaces the running median (O(n)).
+    This is the WASM 2016 computer-scoring morphology criterion with a 0.5-s window
+    (Skeba et al., Sleep Breath 2016;20:1293, https://doi.org/10.1007/s11325-016-1404-2).
+    """
+    if window < 1:
+        raise ParameterError(f"window must be >= 1 sample, received {window!r}")
+    above = (np.asarray(rectified) >= threshold).astype(np.int32)
+    best = _max_window_count(above, int(window))
+    return best >= (window + 1) // 2
+
+
+__all__ = [
+    "has_median_window_above",
+    "hysteresis_events",
+    "moving_average",
+    "running_max",
+    "running_min",
+    "samples_at_least",
+    "window_samples",
+]

@@ -1,0 +1,313 @@
+"""Zero-phase EMG filtering, rectification and block decimation in one chunked pass.
+
+The tibialis anterior EMG is band-passed 10-100 Hz with a zero-phase Butterworth filter
+(AASM technical specification for EMG; SOMAS and psgscoring use the same band, see
+docs/leg-movement-detection.md), optionally notched at the mains frequency, full-wave
+rectified and averaged over short blocks (about 10 ms) so that everything downstream works
+on an envelope of about 100 Hz instead of the raw 200-1000 Hz signal: the scoring rules
+(Ferri et al., Sleep Med 2016;26:86-95, https://doi.org/10.1016/j.sleep.2016.10.010) work at
+0.1-s resolution.
+
+Speed and memory matter (an 8-h night at 512 Hz is 14.7 M samples per leg), so the filter
+runs in numba over overlapping chunks (minutes long, seconds of padding that absorb the
+filter's start-up transients) and keeps only the per-block results. The filter state is
+float64, the chunk buffer float32.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+from scipy import signal as sps
+
+from somnomotor._errors import ParameterError
+
+logger = logging.getLogger(__name__)
+
+
+def design_bandpass(
+    fs_hz: float, *, low_hz: float = 10.0, high_hz: float = 100.0, order: int = 2
+) -> np.ndarray:
+    """Butterworth band-pass as second-order sections (float64).
+
+    Parameters
+    ----------
+    fs_hz : float
+        Sampling rate in Hz.
+    low_hz, high_hz : float
+        Pass band edges in Hz (default 10-100 Hz, AASM EMG filter settings). When
+        ``high_hz`` is not below the Nyquist frequency it is lowered to 0.45 x ``fs_hz``
+        (as MATPLM does, rlslabgit/MATPLM ``butter_rect.m``).
+    order : int
+        Butterworth order per edge; applied forward and backward the magnitude response is
+        squared (zero phase).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_sections, 6)`` second-order sections.
+    """
+    if not fs_hz > 0:
+        raise ParameterError(f"fs_hz must be > 0 Hz, received {fs_hz!r}")
+    if order < 1 or order > 8:
+        raise ParameterError(f"filter order must be 1..8, received {order!r}")
+    nyq = fs_hz / 2.0
+    high = min(high_hz, 0.45 * fs_hz)
+    if not 0 < low_hz < high:
+        raise ParameterError(
+            f"band-pass edges must satisfy 0 < low < high < Nyquist; received low={low_hz} Hz, "
+            f"high={high_hz} Hz at fs={fs_hz} Hz (Nyquist {nyq} Hz)"
+        )
+    sos = sps.butter(order, [low_hz, high], btype="bandpass", fs=fs_hz, output="sos")
+    return np.ascontiguousarray(sos, dtype=np.float64)
+
+
+def design_notch(fs_hz: float, freq_hz: float, *, quality: float = 30.0) -> np.ndarray:
+    """IIR notch at ``freq_hz`` Hz as one second-order section (Q = 30 as in SOMAS).
+
+    Returns an empty ``(0, 6)`` array when ``freq_hz`` is at or above the Nyquist frequency.
+    """
+    if freq_hz >= fs_hz / 2.0:
+        return np.zeros((0, 6), dtype=np.float64)
+    b, a = sps.iirnotch(freq_hz, quality, fs=fs_hz)
+    return np.ascontiguousarray(np.concatenate([b, a])[None, :], dtype=np.float64)
+
+
+def mains_ratio(x: np.ndarray, fs_hz: float, freq_hz: float, *, max_seconds: float = 600.0) -> float:
+    """How much a narrow line at ``freq_hz`` stands out of its spectral neighbourhood.
+
+    Welch spectrum (0.5-Hz resolution or finer) over up to ``max_seconds`` s taken from
+    spread-out 10-s stretches of ``x``; returns the largest power density within ±1 Hz of
+    ``freq_hz`` divided by the median density 3-6 Hz away on both sides (dimensionless).
+    Mains hum is a narrow line and gives ratios of 10-10 000; EMG, noise and broadband
+    artefacts (spikes, pops) give about 1-3.
+    """
+    if freq_hz + 6.0 >= fs_hz / 2.0 or x.size < int(4 * fs_hz):
+        return 0.0
+    seg = int(10 * fs_hz)
+    seg = min(seg, x.size)
+    n_seg = max(1, min(int(max_seconds // 10), x.size // seg))
+    starts = np.linspace(0, max(0, x.size - seg), n_seg).astype(np.int64)
+    nper = int(2 ** np.ceil(np.log2(2 * fs_hz)))
+    f = np.zeros(0)
+    acc = np.zeros(0)
+    for s in starts:
+        f, p = sps.welch(x[s:s + seg].astype(np.float64), fs=fs_hz, nperseg=min(nper, seg))
+        acc = p if acc.size == 0 else acc + p
+    dist = np.abs(f - freq_hz)
+    side = (dist >= 3.0) & (dist <= 6.0)
+    ref = float(np.median(acc[side])) if side.any() else 0.0
+    line = float(acc[dist <= 1.0].max(initial=0.0))
+    if ref > 0:
+        return line / ref
+    return float("inf") if line > 0 else 0.0
+
+
+@njit(cache=True, nogil=True)
+def _sos_pair(buf: np.ndarray, sos: np.ndarray, k: int, two: bool, reverse: bool) -> None:  # pragma: no cover
+    """Run section ``k`` (and ``k + 1`` if ``two``) over ``buf`` in place, fused in one loop.
+
+    Fusing two sections halves the memory traffic and lets the CPU overlap their
+    dependency chains (about 1.6x faster than one section at a time).
+    """
+    n = buf.size
+    b00, b01, b02, a01, a02 = sos[k, 0], sos[k, 1], sos[k, 2], sos[k, 4], sos[k, 5]
+    if two:
+        b10, b11, b12, a11, a12 = sos[k + 1, 0], sos[k + 1, 1], sos[k + 1, 2], sos[k + 1, 4], \
+            sos[k + 1, 5]
+    else:  # identity section
+        b10, b11, b12, a11, a12 = 1.0, 0.0, 0.0, 0.0, 0.0
+    p1 = 0.0
+    p2 = 0.0
+    q1 = 0.0
+    q2 = 0.0
+    for j in range(n):
+        i = n - 1 - j if reverse else j
+        v = np.float64(buf[i])
+        y = b00 * v + p1
+        p1 = b01 * v - a01 * y + p2
+        p2 = b02 * v - a02 * y
+        w = b10 * y + q1
+        q1 = b11 * y - a11 * w + q2
+        q2 = b12 * y - a12 * w
+        buf[i] = w
+
+
+@njit(cache=True, nogil=True)
+def _sosfiltfilt_inplace(buf: np.ndarray, sos: np.ndarray) -> None:  # pragma: no cover - numba
+    ns = sos.shape[0]
+    for k in range(0, ns, 2):
+        _sos_pair(buf, sos, k, k + 1 < ns, False)
+    for k in range(0, ns, 2):
+        _sos_pair(buf, sos, k, k + 1 < ns, True)
+
+
+@njit(cache=True, nogil=True)
+def _fill_padded(x: np.ndarray, a: int, b: int, pad: int, buf: np.ndarray) -> int:  # pragma: no cover
+    """Copy x[a-pad:b+pad] into buf, odd-reflecting at the ends of x; returns length."""
+    n = x.size
+    m = (b - a) + 2 * pad
+    x0 = x[0]
+    xn = x[n - 1]
+    for j in range(m):
+        i = a - pad + j
+        if i < 0:
+            r = -i
+            if r > n - 1:
+                r = n - 1
+            buf[j] = 2.0 * x0 - x[r]
+        elif i >= n:
+            r = 2 * (n - 1) - i
+            if r < 0:
+                r = 0
+            buf[j] = 2.0 * xn - x[r]
+        else:
+            buf[j] = x[i]
+    return m
+
+
+@njit(cache=True, nogil=True)
+def _envelope_blocks(
+    x: np.ndarray,
+    sos: np.ndarray,
+    q: int,
+    chunk_blocks: int,
+    pad: int,
+    env: np.ndarray,
+    maxabs: np.ndarray,
+    maxjump: np.ndarray,
+    allzero: np.ndarray,
+) -> None:  # pragma: no cover - numba
+    n = x.size
+    n_blocks = env.size
+    chunk = chunk_blocks * q
+    buf = np.empty(chunk + 2 * pad, dtype=np.float32)
+    prev = x[0]
+    for blk0 in range(0, n_blocks, chunk_blocks):
+        a = blk0 * q
+        b = min(n, a + chunk)
+        m = _fill_padded(x, a, b, pad, buf)
+        work = buf[:m]
+        _sosfiltfilt_inplace(work, sos)
+        blk1 = min(n_blocks, blk0 + chunk_blocks)
+        off = pad - a
+        for blk in range(blk0, blk1):
+            s0 = blk * q
+            s1 = min(n, s0 + q)
+            acc = 0.0
+            mx = np.float32(0.0)
+            mj = np.float32(0.0)
+            nz = 0
+            for i in range(s0, s1):
+                acc += abs(work[i + off])
+                xi = x[i]
+                mx = max(mx, abs(xi))
+                mj = max(mj, abs(xi - prev))
+                prev = xi
+                nz += xi != 0.0
+            env[blk] = acc / (s1 - s0)
+            maxabs[blk] = mx
+            maxjump[blk] = mj
+            allzero[blk] = nz == 0
+
+
+@dataclass(frozen=True)
+class BlockEnvelope:
+    """Per-block results of :func:`block_envelope`.
+
+    Attributes
+    ----------
+    envelope_uV : numpy.ndarray
+        Mean rectified band-passed EMG per block, µV (float32).
+    max_abs_uV : numpy.ndarray
+        Largest absolute raw sample per block, µV (float32).
+    max_jump_uV : numpy.ndarray
+        Largest absolute difference of consecutive raw samples per block, µV (float32).
+    all_zero : numpy.ndarray
+        Whether every raw sample of the block is exactly 0 (bool).
+    fs_hz : float
+        Block rate in Hz (``fs / decimation``).
+    decimation : int
+        Samples per block.
+    """
+
+    envelope_uV: np.ndarray
+    max_abs_uV: np.ndarray
+    max_jump_uV: np.ndarray
+    all_zero: np.ndarray
+    fs_hz: float
+    decimation: int
+
+
+def block_envelope(
+    x: np.ndarray,
+    fs_hz: float,
+    *,
+    sos: np.ndarray,
+    decimation: int,
+    chunk_s: float = 300.0,
+    pad_s: float = 2.0,
+) -> BlockEnvelope:
+    """Zero-phase filter ``x`` with ``sos``, rectify and average over blocks of ``decimation``.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Raw EMG in µV (any float dtype; float32 avoids a copy).
+    fs_hz : float
+        Sampling rate in Hz.
+    sos : numpy.ndarray
+        Second-order sections (e.g. :func:`design_bandpass` stacked with :func:`design_notch`).
+    decimation : int
+        Samples per output block (e.g. 5 at 512 Hz gives 102.4 Hz).
+    chunk_s, pad_s : float
+        Chunk length and padding on each side in s. The padding absorbs the start-up
+        transient of the IIR filter (a 10-Hz high-pass settles in well under 1 s).
+
+    Returns
+    -------
+    BlockEnvelope
+    """
+    if decimation < 1:
+        raise ParameterError(f"decimation must be >= 1 sample, received {decimation!r}")
+    data = np.ascontiguousarray(x, dtype=np.float32)
+    n = data.size
+    n_blocks = -(-n // decimation) if n else 0
+    env = np.zeros(n_blocks, dtype=np.float32)
+    maxabs = np.zeros(n_blocks, dtype=np.float32)
+    maxjump = np.zeros(n_blocks, dtype=np.float32)
+    allzero = np.zeros(n_blocks, dtype=np.bool_)
+    if n_blocks:
+        chunk_blocks = max(1, int(round(chunk_s * fs_hz / decimation)))
+        pad = max(1, min(int(round(pad_s * fs_hz)), max(1, n - 1)))
+        _envelope_blocks(data, np.ascontiguousarray(sos, dtype=np.float64), int(decimation),
+                         chunk_blocks, pad, env, maxabs, maxjump, allzero)
+    return BlockEnvelope(env, maxabs, maxjump, allzero, fs_hz / decimation, int(decimation))
+
+
+def filter_segment(x: np.ndarray, start: int, stop: int, *, sos: np.ndarray, pad: int) -> np.ndarray:
+    """Zero-phase filtered copy of ``x[start:stop]`` (float32), with ``pad`` samples of context."""
+    n = x.size
+    start = max(0, start)
+    stop = min(n, stop)
+    if stop <= start:
+        return np.zeros(0, dtype=np.float32)
+    pad = max(1, min(pad, max(1, n - 1)))
+    buf = np.empty((stop - start) + 2 * pad, dtype=np.float32)
+    m = _fill_padded(np.ascontiguousarray(x, dtype=np.float32), start, stop, pad, buf)
+    work = buf[:m]
+    _sosfiltfilt_inplace(work, np.ascontiguousarray(sos, dtype=np.float64))
+    return work[pad:pad + (stop - start)].copy()
+
+
+__all__ = [
+    "BlockEnvelope",
+    "block_envelope",
+    "design_bandpass",
+    "design_notch",
+    "filter_segment",
+    "mains_ratio",
+]

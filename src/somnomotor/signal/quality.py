@@ -1,0 +1,187 @@
+"""Signal-quality segments of a leg EMG channel: noise, saturation, flat, disconnected, pop.
+
+Works on the per-block statistics of :func:`somnomotor.signal.filters.block_envelope` and
+the resting baseline; every segment is a half-open block interval ``[start, end)`` with a
+reason. The rules (documented with their numbers in docs/leg-movement-detection.md):
+
+noise
+    resting baseline above ``noise_limit_uV`` (15 µV, as MATPLM disables detection above a
+    15-µV baseline, rlslabgit/MATPLM ``findIndices.m``): an 8-µV rise cannot be told from
+    the noise.
+flat / disconnected
+    smoothed envelope below ``flat_limit_uV`` for at least ``flat_min_s``: no EMG at all
+    (a living muscle with an electrode on it always shows some µV of noise); "disconnected"
+    when the raw samples are exactly zero over most of it (lead-off or gap filled with 0).
+saturation
+    blocks whose largest raw sample reaches the channel's clipping level, i.e. a largest
+    absolute value shared by at least 3 blocks (a clipped amplifier repeats its rail value;
+    real EMG peaks do not repeat to the last bit).
+pop
+    an electrode pop: a raw jump between consecutive samples of at least ``pop_jump_uV``
+    that is ``pop_ratio`` times larger than the mean envelope over the 0.5 s before and
+    the 0.5 s after it (EMG
+    bursts have sample jumps of a few times their envelope; a pop is one step with little
+    sustained band-limited activity after it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from somnomotor.signal.envelope import moving_average, window_samples
+
+REASONS: tuple[str, ...] = ("noise", "saturation", "flat", "disconnected", "pop")
+
+
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive) indices of the runs of True in a boolean array."""
+    m = np.asarray(mask, dtype=bool)
+    if m.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    d = np.diff(np.concatenate([[False], m, [False]]).astype(np.int8))
+    return np.flatnonzero(d == 1).astype(np.int64), np.flatnonzero(d == -1).astype(np.int64)
+
+
+def dilate(mask: np.ndarray, before: int, after: int) -> np.ndarray:
+    """Extend every True run by ``before`` samples to the left and ``after`` to the right."""
+    starts, ends = runs(mask)
+    out = np.zeros(mask.size, dtype=bool)
+    for s, e in zip(starts, ends):
+        out[max(0, s - before):min(mask.size, e + after)] = True
+    return out
+
+
+def saturation_mask(max_abs_uV: np.ndarray, *, min_blocks: int = 3) -> np.ndarray:
+    """Blocks that reach the clipping level (see module docstring)."""
+    if max_abs_uV.size == 0:
+        return np.zeros(0, dtype=bool)
+    top = float(max_abs_uV.max())
+    if top <= 0:
+        return np.zeros(max_abs_uV.size, dtype=bool)
+    hit = max_abs_uV >= np.float32(top * (1 - 1e-6))
+    if int(hit.sum()) < min_blocks:
+        return np.zeros(max_abs_uV.size, dtype=bool)
+    return hit
+
+
+def pop_mask(max_jump_uV: np.ndarray, envelope: np.ndarray, fs_hz: float, *,
+             pop_jump_uV: float, pop_ratio: float) -> np.ndarray:
+    """Blocks holding an electrode pop (see module docstring)."""
+    n = envelope.size
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    w = window_samples(0.5, fs_hz)
+    cand = np.flatnonzero(max_jump_uV >= pop_jump_uV)
+    out = np.zeros(n, dtype=bool)
+    if cand.size == 0:
+        return out
+    csum = np.concatenate([[0.0], np.cumsum(envelope, dtype=np.float64)])
+    hi = np.minimum(n, cand + w)
+    lo = np.maximum(0, cand - w)
+    after = (csum[hi] - csum[cand]) / np.maximum(1, hi - cand)
+    before = (csum[cand] - csum[lo]) / np.maximum(1, cand - lo)
+    # Both sides: the last sample jump of a strong burst is large next to the rest after it,
+    # but not next to the burst before it.
+    level = np.maximum(after, before)
+    out[cand[max_jump_uV[cand] >= pop_ratio * level]] = True
+    return out
+
+
+def quality_segments(
+    *,
+    envelope: np.ndarray,
+    max_abs_uV: np.ndarray,
+    max_jump_uV: np.ndarray,
+    all_zero: np.ndarray,
+    fs_hz: float,
+    flat_limit_uV: float,
+    flat_min_s: float,
+    pop_jump_uV: float,
+    pop_ratio: float,
+    pop_before_s: float = 0.25,
+    pop_after_s: float = 1.0,
+) -> dict[str, np.ndarray]:
+    """Boolean block masks per artefact reason (``saturation``, ``flat``, ``disconnected``,
+    ``pop``); a block has at most one reason, in the order flat/disconnected, saturation,
+    pop. The ``noise`` reason needs the baseline: see :func:`noise_mask`.
+
+    Parameters
+    ----------
+    envelope : numpy.ndarray
+        Block envelope in µV (before smoothing) at ``fs_hz`` Hz.
+    max_abs_uV, max_jump_uV, all_zero : numpy.ndarray
+        Raw-sample statistics per block.
+    fs_hz : float
+        Block rate in Hz.
+    flat_limit_uV : float
+        Envelope limit in µV (see module docstring).
+    flat_min_s : float
+        Shortest flat stretch in s.
+    pop_jump_uV, pop_ratio : float
+        Pop criterion: raw jump in µV and ratio to the following envelope.
+    pop_before_s, pop_after_s : float
+        Stretch in s marked around a pop (the filter rings after the step).
+    """
+    n = envelope.size
+    smooth = moving_average(envelope, window_samples(0.2, fs_hz, odd=True))
+    low = smooth < flat_limit_uV
+    flat_any = np.zeros(n, dtype=bool)
+    disconnected = np.zeros(n, dtype=bool)
+    min_len = window_samples(flat_min_s, fs_hz)
+    for s, e in zip(*runs(low)):
+        if e - s >= min_len:
+            if all_zero[s:e].mean() >= 0.5:
+                disconnected[s:e] = True
+            else:
+                flat_any[s:e] = True
+    taken = flat_any | disconnected
+    pad = window_samples(0.25, fs_hz)
+    sat = dilate(saturation_mask(max_abs_uV), pad, pad) & ~taken
+    taken |= sat
+    pops = pop_mask(max_jump_uV, envelope, fs_hz, pop_jump_uV=pop_jump_uV, pop_ratio=pop_ratio)
+    pops = dilate(pops, window_samples(pop_before_s, fs_hz), window_samples(pop_after_s, fs_hz))
+    pops &= ~taken
+    taken |= pops
+    return {"saturation": sat, "flat": flat_any, "disconnected": disconnected,
+            "pop": pops}
+
+
+def blank_runs(envelope: np.ndarray, mask: np.ndarray, *, context: int = 3) -> None:
+    """In place: bridge every True run of ``mask`` in ``envelope`` by a straight line between
+    the mean of ``context`` samples before and after it (ends use the one side available)."""
+    n = envelope.size
+    for s, e in zip(*runs(mask)):
+        left = envelope[max(0, s - context):s]
+        right = envelope[e:min(n, e + context)]
+        if left.size == 0 and right.size == 0:
+            continue
+        a = float(left.mean()) if left.size else float(right.mean())
+        b = float(right.mean()) if right.size else a
+        envelope[s:e] = np.linspace(a, b, e - s + 2, dtype=np.float32)[1:-1]
+
+
+def noise_mask(upper_envelope: np.ndarray, fs_hz: float, *, noise_limit_uV: float,
+               window_s: float = 10.0, min_s: float = 30.0) -> np.ndarray:
+    """Blocks of a stretch whose resting level stays above ``noise_limit_uV`` µV.
+
+    ``upper_envelope`` is the 0.5-s running maximum of the envelope (µV). Its running
+    minimum over ``window_s`` s (10 s) is the resting level at short range; a run of at
+    least ``min_s`` s (30 s) above the limit is noise, widened by half the window on both
+    sides (the running minimum shortens runs by that much). The short window places the
+    edges of a noisy stretch within seconds, where the 60-s baseline would lag by 30 s;
+    ``min_s`` keeps long strong movements (< 30 s) from being called noise.
+    """
+    from somnomotor.signal.envelope import running_min  # local: avoid a cycle at import
+
+    level = running_min(upper_envelope, window_samples(window_s, fs_hz, odd=True))
+    high = np.isfinite(level) & (level > noise_limit_uV)
+    out = np.zeros(level.size, dtype=bool)
+    half = window_samples(window_s / 2, fs_hz)
+    min_len = window_samples(min_s, fs_hz)
+    for s, e in zip(*runs(high)):
+        if e - s >= min_len:
+            out[max(0, s - half):min(out.size, e + half)] = True
+    return out
+
+
+__all__ = ["blank_runs", "noise_mask", "REASONS", "dilate", "pop_mask", "quality_segments", "runs", "saturation_mask"]
