@@ -1,0 +1,219 @@
+"""Leg movements in the tibialis EMG: periodic series, isolated, respiratory-related, odd ones.
+
+What is simulated (numbers from the WASM 2016 rules, Ferri et al., Sleep Med 2016;26:86,
+doi:10.1016/j.sleep.2016.10.010, and the IMI distribution of Ferri et al., Sleep
+2006;29:759):
+
+* **periodic series** - runs of movements with onset-to-onset intervals (IMI) around a
+  series mean of 15-40 s with about 15 % jitter (each IMI kept within 12-80 s so no IMI
+  sits on the 10 s / 90 s rule edges); series alternate with quiet gaps (an alternating
+  renewal process, so even a 20-min test night of the ``plmd`` profile holds series);
+  a series stops on waking with probability 0.5 and in REM with probability
+  ``1 - rem_continue_probability``;
+* **isolated** movements at random times in bed (sleep and wake);
+* **respiratory-related** movements whose onset lies -1..+6 s around the end of an apnoea or
+  hypopnoea (inside the WASM window -2.0..+10.25 s around the end);
+* **too short** (0.15-0.35 s, below the 0.5 s minimum) and **too long** (monolateral
+  11-25 s, above 10 s; bilateral with both legs 16-25 s, above 15 s) movements;
+* movements are monolateral or bilateral; bilateral components overlap, or follow each other
+  after a gap of 0.2-0.35 s (WASM: one bilateral movement, gap < 0.5 s); isolated pairs may
+  also be 0.65-0.8 s apart (two monolateral movements under WASM). ``movement_id`` is shared
+  only by the components meant as one bilateral movement (overlap or gap < 0.5 s).
+
+Durations of counted movements stay in 0.7-8 s and amplitudes in the given range (µV
+rectified mean above rest); a movement is not placed where the same leg already holds a
+burst within 1.5 s, so neighbouring movements never merge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from somnomotor.hypnogram import SLEEP_STAGES, Hypnogram
+from somnomotor.simulate.base import Envelopes, random_times_in
+from somnomotor.simulate.respiration import add_arousal
+from somnomotor.simulate.truth import TruthBuilder
+
+SIDES = ("left", "right")
+ROLE_OF_SIDE = {"left": "leg_left", "right": "leg_right"}
+_CLEAR_S = 1.5
+
+
+@dataclass(frozen=True)
+class LegMovements:
+    """Generator of tibialis leg movements (see module docstring).
+
+    Parameters
+    ----------
+    series_gap_s : float
+        Mean quiet time between periodic series, s (exponential); ``inf`` for none.
+    first_series_after_s : float
+        No series starts earlier than this long after lights off, s.
+    series_length : tuple of int
+        Range of movements per series (>= 4: the WASM/AASM minimum run).
+    imi_s : tuple of float
+        Range of the mean IMI of a series, s (onset to onset).
+    imi_jitter : float
+        Relative SD of single IMIs around the series mean.
+    isolated_per_h : float
+        Isolated movements per hour in bed (lights off to on), /h.
+    bilateral_fraction : float
+        Share of bilateral movements (0-1).
+    amplitude_uV : tuple of float
+        Range of burst amplitudes, µV rectified mean above rest.
+    short_per_h, long_per_h : float
+        Too-short and too-long movements per hour in bed, /h.
+    respiratory_probability : float
+        Chance that a respiratory event is followed by a movement.
+    arousal_probability : float
+        Chance that a movement in a series comes with an arousal (onset -1..+1.5 s).
+    rem_continue_probability : float
+        Chance that a series goes on when it reaches REM.
+    """
+
+    series_gap_s: float = 480.0
+    first_series_after_s: float = 0.0
+    series_length: tuple[int, int] = (8, 60)
+    imi_s: tuple[float, float] = (15.0, 40.0)
+    imi_jitter: float = 0.15
+    isolated_per_h: float = 6.0
+    bilateral_fraction: float = 0.4
+    amplitude_uV: tuple[float, float] = (15.0, 60.0)
+    short_per_h: float = 1.0
+    long_per_h: float = 0.5
+    respiratory_probability: float = 0.5
+    arousal_probability: float = 0.25
+    rem_continue_probability: float = 0.3
+
+    # -- placing one movement -----------------------------------------------------------
+    def _duration(self, rng: np.random.Generator) -> float:
+        return float(np.clip(rng.lognormal(np.log(1.8), 0.5), 0.7, 8.0))
+
+    def _place(self, rng: np.random.Generator, envelopes: Envelopes, truth: TruthBuilder,
+               onset: float, duration: float, *, cause: str, bilateral: bool,
+               far_pair: bool = False, **flags: object) -> list[int]:
+        """Put a movement into one or both legs; returns the truth event ids (empty if busy)."""
+        first = SIDES[int(rng.integers(2))]
+        parts = [(first, onset, duration)]
+        if bilateral:
+            other = "right" if first == "left" else "left"
+            if far_pair:
+                gap = float(rng.uniform(0.65, 0.8))
+                parts.append((other, onset + duration + gap, self._duration(rng)))
+            elif rng.random() < 0.75:
+                parts.append((other, onset + float(rng.uniform(0.0, 0.6)) * duration,
+                              max(0.7, duration * float(rng.uniform(0.6, 1.2)))))
+            else:
+                gap = float(rng.uniform(0.2, 0.35))
+                parts.append((other, onset + duration + gap,
+                              min(duration, 13.5 - duration - gap) if duration < 10 else duration))
+        for side, on, dur in parts:
+            env = envelopes[ROLE_OF_SIDE[side]]
+            if on < 0 or on + dur > env.duration_s or env.busy(on, on + dur, margin_s=_CLEAR_S):
+                return []
+        movement = truth.new_movement_id()
+        ids = []
+        for k, (side, on, dur) in enumerate(parts):
+            env = envelopes[ROLE_OF_SIDE[side]]
+            amp = float(rng.uniform(*self.amplitude_uV))
+            env.add_burst(on, dur, amp, rise_s=float(rng.uniform(0.05, 0.2)),
+                          decay_s=float(rng.uniform(0.1, 0.4)), seed=int(rng.integers(2**31)))
+            mid = movement if (k == 0 or not far_pair) else truth.new_movement_id()
+            ev = truth.add_event("leg_movement", on, dur, channel=env.label, side=side,
+                                 amplitude_uV=amp, cause=cause, movement_id=mid,
+                                 too_short=dur < 0.5, too_long=dur > 10.0, **flags)
+            ids.append(ev.event_id)
+        return ids
+
+    # -- the generator --------------------------------------------------------------------
+    def __call__(self, rng: np.random.Generator, hypnogram: Hypnogram, envelopes: Envelopes,
+                 truth: TruthBuilder) -> None:
+        start = hypnogram.analysis_start_s or 0.0
+        end = hypnogram.analysis_end_s or hypnogram.end_s
+        in_bed_h = (end - start) / 3600.0
+        # Respiratory-related movements first: they are tied to event ends.
+        for ev in truth.events_of(("apnea", "hypopnea")):
+            if rng.random() < self.respiratory_probability:
+                self._place(rng, envelopes, truth, ev.offset_s + float(rng.uniform(-1.0, 6.0)),
+                            float(rng.uniform(0.8, 4.0)), cause="respiratory",
+                            bilateral=rng.random() < 0.5, linked_to=ev.event_id)
+        self._series(rng, hypnogram, envelopes, truth, start, end)
+        for t in random_times_in(rng, hypnogram, int(rng.poisson(self.isolated_per_h * in_bed_h)),
+                                 ("W", *SLEEP_STAGES)):
+            self._place(rng, envelopes, truth, float(t), self._duration(rng), cause="isolated",
+                        bilateral=rng.random() < self.bilateral_fraction,
+                        far_pair=rng.random() < 0.15)
+        for t in random_times_in(rng, hypnogram, int(rng.poisson(self.short_per_h * in_bed_h)),
+                                 ("W", *SLEEP_STAGES)):
+            self._place(rng, envelopes, truth, float(t), float(rng.uniform(0.15, 0.35)),
+                        cause="short", bilateral=False)
+        for t in random_times_in(rng, hypnogram, int(rng.poisson(self.long_per_h * in_bed_h)),
+                                 ("W", *SLEEP_STAGES)):
+            bilateral = rng.random() < 0.4
+            dur = float(rng.uniform(16.0, 25.0) if bilateral else rng.uniform(11.0, 25.0))
+            self._place_long(rng, envelopes, truth, float(t), dur, bilateral)
+
+    def _place_long(self, rng: np.random.Generator, envelopes: Envelopes, truth: TruthBuilder,
+                    onset: float, dur: float, bilateral: bool) -> None:
+        sides = list(SIDES) if bilateral else [SIDES[int(rng.integers(2))]]
+        for side in sides:
+            env = envelopes[ROLE_OF_SIDE[side]]
+            if onset + dur > env.duration_s or env.busy(onset, onset + dur + 0.5,
+                                                        margin_s=_CLEAR_S):
+                return
+        movement = truth.new_movement_id()
+        for k, side in enumerate(sides):
+            env = envelopes[ROLE_OF_SIDE[side]]
+            on = onset + 0.3 * k
+            d = dur if k == 0 else dur + 0.2
+            amp = float(rng.uniform(*self.amplitude_uV))
+            env.add_burst(on, d, amp, rise_s=0.3, decay_s=0.5, seed=int(rng.integers(2**31)))
+            truth.add_event("leg_movement", on, d, channel=env.label, side=side,
+                            amplitude_uV=amp, cause="long", movement_id=movement,
+                            too_short=False, too_long=d > 10.0)
+
+    def _series(self, rng: np.random.Generator, hypnogram: Hypnogram, envelopes: Envelopes,
+                truth: TruthBuilder, start: float, end: float) -> None:
+        if not np.isfinite(self.series_gap_s):
+            return
+        t = start + self.first_series_after_s + float(rng.exponential(self.series_gap_s / 4))
+        series_id = 0
+        while t < end:
+            stage = hypnogram.stage_at(t)[0]
+            if stage not in ("N1", "N2", "N3"):
+                t += 30.0  # a series begins in NREM sleep; look again one epoch later
+                continue
+            n = int(rng.integers(self.series_length[0], self.series_length[1] + 1))
+            mean_imi = float(rng.uniform(*self.imi_s))
+            bilateral_share = float(np.clip(rng.normal(self.bilateral_fraction, 0.15), 0, 1))
+            placed = 0
+            for _ in range(n):
+                if t >= end - 10.0:
+                    break
+                stage = hypnogram.stage_at(t)[0]
+                if stage == "W" and rng.random() < 0.5:
+                    break
+                if stage == "R" and rng.random() > self.rem_continue_probability:
+                    break
+                ids = self._place(rng, envelopes, truth, t, self._duration(rng),
+                                  cause="periodic", bilateral=rng.random() < bilateral_share,
+                                  series_id=series_id)
+                if ids:
+                    placed += 1
+                    if rng.random() < self.arousal_probability:
+                        aid = add_arousal(rng, hypnogram, envelopes, truth,
+                                          t + float(rng.uniform(-1.0, 1.5)),
+                                          float(rng.uniform(3.5, 10.0)), cause="leg_movement",
+                                          linked_to=ids[0])
+                        if aid is not None:
+                            for i in ids:
+                                truth.update_flags(i, arousal_id=aid)
+                imi = mean_imi * (1.0 + self.imi_jitter * float(rng.standard_normal()))
+                t += float(np.clip(imi, 12.0, 80.0))
+            series_id += 1
+            t += float(rng.exponential(self.series_gap_s))
+
+
+__all__ = ["LegMovements"]
