@@ -157,7 +157,7 @@ class RSWAParams:
     standard: str = "sinbar"
     band_low_hz: float = 10.0
     band_high_hz: float = 100.0
-    rms_window_s: float = 0.03
+    rms_window_s: float = 0.05
     epoch_s: float = 30.0
     mini_epoch_s: float = 3.0
     phasic_min_s: float = 0.1
