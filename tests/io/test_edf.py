@@ -366,3 +366,15 @@ def test_unparseable_signal_header_field_names_file_and_channel(tmp_path: Path) 
 def test_non_path_argument_is_refused() -> None:
     with pytest.raises(ParameterError, match="file path or an mne.io.Raw.*int"):
         read_recording(42)
+
+
+def test_unknown_record_count_minus_one_is_read_from_the_file_size(tmp_path: Path) -> None:
+    # EDF spec: -1 data records is allowed while recording; the size then gives the count
+    path = _patch_header(SHORT_EDF, tmp_path / "open.edf", 236, "-1", 8)
+    rec = read_recording(path)
+    assert rec.duration_s == 300.0 and rec.channel("EEG Fpz-Cz").n_samples == 30000
+
+
+def test_channels_given_as_a_single_string_is_refused() -> None:
+    with pytest.raises(ParameterError, match=r"sequence of labels.*\['EEG Fpz-Cz'\]"):
+        read_recording(SHORT_EDF, channels="EEG Fpz-Cz")
