@@ -83,7 +83,8 @@ SIDE_CASES = [
     ("LM-RIGHT", "ECG1-ECG2", "right"), ("Limb movement - left|Limb Movement (Left)", None, "left"),
     ("Limb Movement (Right)", None, "right"), ("PLM", None, "unknown"),
     ("LM", "Leg", "unknown"), ("LM bilateral", None, "bilateral"), ("PLM", "LAT", "left"),
-    ("PLM", "RAT", "right"),
+    ("PLM", "RAT", "right"), ("LM", "Tib L", "left"), ("LM", "TIB-R", "right"),
+    ("LM", "Leg/L", "left"), ("LM", "EMG Tibialis R", "right"),
 ]
 
 
@@ -164,3 +165,14 @@ def test_stage_onsets_within_half_a_second_of_the_grid_are_accepted() -> None:
 def test_stage_durations_not_a_whole_number_of_epochs_raise() -> None:
     with pytest.raises(AnnotationError, match="whole"):
         from_labelled_events([0.0, 60.0], [45.0, 30.0], ["W", "N1"], source="t")
+
+
+def test_mne_channel_suffix_is_split_into_label_and_channel() -> None:
+    hyp, events, _ = from_labelled_events(
+        [0.0, 10.0, 12.0], [30.0, 0.0, 2.0],
+        ["Sleep stage W@@EEG Fpz-Cz", "Lights off@@EEG F4-A1", "LM@@Tib L"], source="t")
+    assert hyp is not None and hyp.stages == ("W",)
+    frame = events.frame
+    assert list(frame["label"]) == ["Lights off", "LM"]
+    assert list(frame["channel"]) == ["EEG F4-A1", "Tib L"]
+    assert frame.loc[1, "side"] == "left"

@@ -83,8 +83,10 @@ EVENT_PATTERNS: tuple[tuple[str, str], ...] = (
 #: ``LAntib1-LAntib2``, ``EMG.Tibialis-Leg.Left``, ``EMG.Tibialis-Leg-Left``).
 SIDE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"bilat|both|beid", "bilateral"),
-    (r"left|links|\blantib|\blat\b|\bl[\s_-]?(leg|tib|bein)|\bplml\b|\bl\)", "left"),
-    (r"right|rechts|\brantib|\brat\b|\br[\s_-]?(leg|tib|bein)|\bplmr\b|\br\)", "right"),
+    ((r"left|links|\blantib|\blat\b|\bl[\s_-]?(leg|tib|bein)|\bplml\b|\bl\)|"
+      r"\b(tib\w*|leg|bein)[\s_./-]?l\b"), "left"),
+    ((r"right|rechts|\brantib|\brat\b|\br[\s_-]?(leg|tib|bein)|\bplmr\b|\br\)|"
+      r"\b(tib\w*|leg|bein)[\s_./-]?r\b"), "right"),
 )
 
 _COMPILED_EVENTS = tuple((re.compile(p), kind) for p, kind in EVENT_PATTERNS)

@@ -44,7 +44,8 @@ def from_labelled_events(
     duration_s : sequence of float
         Durations in s; NaN or 0 when unknown (a stage annotation then lasts one epoch).
     labels : sequence of str
-        Text of each annotation as in the file.
+        Text of each annotation as in the file; a ``"label@@channel"`` text (written by
+        MNE into EDF+) is split into label and channel.
     source : str
         Where the annotations come from (file name), used in messages and in
         ``Hypnogram.source`` (``"scored: <source>"``).
@@ -97,7 +98,12 @@ def from_labelled_events(
     stages: list[str] = []
     ev_on, ev_dur, ev_kind, ev_chan, ev_label, ev_side = [], [], [], [], [], []
     too_short = 0
-    for i, text in enumerate(texts):
+    for i, raw_text in enumerate(texts):
+        # MNE writes the channel into EDF+ texts as "label@@channel".
+        text, sep, suffix = raw_text.partition("@@")
+        text = text.strip()
+        if sep and suffix.strip() and chans[i] == NOT_APPLICABLE:
+            chans[i] = suffix.strip()
         stage = normalise_stage(text)
         if stage is not None:
             stage_rows.append(i)
