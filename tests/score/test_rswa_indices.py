@@ -1,0 +1,104 @@
+"""RSWA indices: percentages over clean REM mini-epochs and the published cut-offs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from somnomotor.detect.rswa import AtoniaIndex, detect_rswa, detect_rswa_standards
+from somnomotor.events import EventTable
+from somnomotor.hypnogram import Hypnogram
+from somnomotor.recording import Channel, Recording
+from somnomotor.score.rswa import FLAG, score_rswa
+
+FS = 256.0
+N_REM = 10  # 100 SINBAR mini-epochs: counts are percentages
+REM_T0 = 60.0
+
+
+def _recording(burst_minis: list[int], *, arm_minis: list[int] = ()) -> Recording:
+    stages = ("N2", "N2") + ("R",) * N_REM + ("N2",)
+    n = int(len(stages) * 30 * FS)
+    t = np.arange(n) / FS
+
+    def track(minis: list[int], base: float) -> np.ndarray:
+        amp = np.full(n, base)
+        amp[: int(REM_T0 * FS)] = 3 * base
+        amp[int((REM_T0 + N_REM * 30) * FS):] = 3 * base
+        for k in minis:
+            t0 = REM_T0 + 3 * k + 1.0
+            amp[int(t0 * FS): int((t0 + 0.5) * FS)] = 6 * base
+        return amp
+
+    chin = track(burst_minis, 2.0) * np.sin(2 * np.pi * 40 * t)
+    arm = track(list(arm_minis), 2.0) * np.sin(2 * np.pi * 50 * t)
+    return Recording(
+        channels=(Channel.from_array("Chin", chin, fs_hz=FS),
+                  Channel.from_array("FDS-L", arm, fs_hz=FS)),
+        roles={"chin": ("Chin",), "arm_left": ("FDS-L",)},
+        hypnogram=Hypnogram(stages),
+    )
+
+
+@pytest.mark.parametrize(("n_bursts", "flagged"), [(17, False), (18, True)])
+def test_sinbar_any_chin_cutoff_18_percent(n_bursts: int, flagged: bool) -> None:
+    minis = list(range(0, 5 * n_bursts, 5))[:n_bursts]  # spread over the REM epochs
+    result = score_rswa(detect_rswa(_recording(minis)))
+    ix = result.index("sinbar_chin_any_pct")
+    assert ix.value == pytest.approx(float(n_bursts))
+    assert ix.denominator_value == 100
+    assert (ix.flag == FLAG) is flagged
+    assert result.index("sinbar_chin_phasic_pct").value == pytest.approx(float(n_bursts))
+    assert result.index("sinbar_chin_tonic_pct").value == 0.0
+
+
+@pytest.mark.parametrize(("n_arm", "flagged"), [(11, False), (12, True)])
+def test_sinbar_any_chin_plus_arms_cutoff_32_percent(n_arm: int, flagged: bool) -> None:
+    chin = list(range(0, 100, 5))  # 20 chin mini-epochs
+    arm = [k + 2 for k in range(0, 100, 5)][:n_arm]  # different mini-epochs
+    result = score_rswa(detect_rswa(_recording(chin, arm_minis=arm)))
+    ix = result.index("sinbar_chin_any_arms_phasic_pct")
+    assert ix.value == pytest.approx(20.0 + n_arm)
+    assert (ix.flag == FLAG) is flagged
+    assert result.index("sinbar_arm_left_phasic_pct").value == pytest.approx(float(n_arm))
+
+
+def test_montreal_rem_leg_movements_per_hour_cutoff_24() -> None:
+    found = detect_rswa_standards(_recording([]))
+    rem_h = N_REM * 30 / 3600
+    onsets = REM_T0 + np.linspace(1, N_REM * 30 - 5, 2)  # 2 LMs in 5 min REM = 24/h
+    lms = EventTable.from_arrays(np.concatenate([onsets, [10.0]]), [1.0] * 3, "leg_movement")
+    result = score_rswa(found, leg_movements=lms)
+    ix = result.index("montreal_rem_lm_per_h")
+    assert ix.value == pytest.approx(2 / rem_h)
+    assert ix.flag == FLAG
+    assert result.index("montreal_tonic_pct").value == 0.0
+    assert result.index("montreal_phasic_pct").flag == ""
+
+
+def test_aasm_phasic_epoch_pct_counts_epochs_with_5_positive_mini_epochs() -> None:
+    minis = list(range(0, 10, 2)) + list(range(10, 18, 2))  # 5 in epoch 0, 4 in epoch 1
+    result = score_rswa(detect_rswa(_recording(minis)))
+    assert result.index("aasm_phasic_epoch_pct").value == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize(("ai", "flag_start"), [(0.75, FLAG), (0.85, "borderline"), (0.95, "")])
+def test_atonia_index_bands_of_ferri_2010(ai: float, flag_start: str) -> None:
+    res = detect_rswa(_recording([]))
+    res = replace(res, atonia=AtoniaIndex(ai, 100, 0, 0))
+    ix = score_rswa(res).index("rem_atonia_index")
+    assert ix.flag.startswith(flag_start)
+    if not flag_start:
+        assert ix.flag == ""
+
+
+def test_result_family_events_and_counts() -> None:
+    result = score_rswa(detect_rswa_standards(_recording([3])))
+    assert result.family == "rswa"
+    kinds = set(result.events.frame["trial_type"])
+    assert kinds == {"rswa_epoch", "rswa_mini_epoch"}
+    assert result.index("rswa_rem_minutes").value == pytest.approx(N_REM * 0.5)
+    assert result.index("rswa_excluded_mini_epochs").value == 0
+    assert set(result.params) == {"sinbar", "aasm", "montreal"}
