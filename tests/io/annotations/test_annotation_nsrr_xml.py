@@ -78,7 +78,7 @@ def test_malformed_xml_raises_naming_file_and_line(tmp_path: Path) -> None:
 
 def test_xml_without_scored_events_raises(tmp_path: Path) -> None:
     path = tmp_path / "other.xml"
-    path.write_text("<CMPStudyConfig><EpochLength>30</EpochLength></CMPStudyConfig>")
+    path.write_text("<SomethingElse><EpochLength>30</EpochLength></SomethingElse>")
     with pytest.raises(AnnotationError, match="ScoredEvents"):
         read_annotations(path)
 
@@ -86,4 +86,36 @@ def test_xml_without_scored_events_raises(tmp_path: Path) -> None:
 def test_non_numeric_start_raises_naming_the_event(tmp_path: Path) -> None:
     path = write_xml(tmp_path / "n.xml", [_event("Stages|Stages", "Wake|0", "soon", 30)])  # type: ignore[arg-type]
     with pytest.raises(AnnotationError, match="ScoredEvent 1"):
+        read_annotations(path)
+
+
+PROFUSION = """<?xml version="1.0" encoding="utf-8"?>
+<CMPStudyConfig><EpochLength>30</EpochLength>
+<ScoredEvents>
+<ScoredEvent><Name>Limb Movement (Left)</Name><Start>35.5</Start><Duration>1.8</Duration>
+<Input>LAT</Input></ScoredEvent>
+<ScoredEvent><Name>Hypopnea</Name><Start>62</Start><Duration>14</Duration>
+<Input>Airflow</Input></ScoredEvent>
+</ScoredEvents>
+<SleepStages><SleepStage>0</SleepStage><SleepStage>1</SleepStage><SleepStage>2</SleepStage>
+<SleepStage>4</SleepStage><SleepStage>5</SleepStage><SleepStage>9</SleepStage></SleepStages>
+</CMPStudyConfig>
+"""
+
+
+def test_profusion_xml_stage_codes_and_events(tmp_path: Path) -> None:
+    path = tmp_path / "night-profusion.xml"
+    path.write_text(PROFUSION)
+    ann = read_annotations(path)
+    assert ann.hypnogram is not None
+    assert ann.hypnogram.stages == ("W", "N1", "N2", "N3", "R", "UNS")
+    frame = ann.events.frame
+    assert list(frame["trial_type"]) == ["limb_movement", "hypopnea"]
+    assert frame.loc[0, "side"] == "left" and frame.loc[0, "channel"] == "LAT"
+
+
+def test_profusion_xml_with_an_unknown_stage_code_raises(tmp_path: Path) -> None:
+    path = tmp_path / "night-profusion.xml"
+    path.write_text(PROFUSION.replace("<SleepStage>5</SleepStage>", "<SleepStage>7</SleepStage>"))
+    with pytest.raises(AnnotationError, match="SleepStage 5.*'7'"):
         read_annotations(path)

@@ -1,4 +1,5 @@
-"""NSRR XML annotations (``<PSGAnnotation><ScoredEvents><ScoredEvent>``).
+"""NSRR XML annotations (``<PSGAnnotation><ScoredEvents><ScoredEvent>``) and Compumedics
+Profusion XML (``<CMPStudyConfig>``, NSRR ``*-profusion.xml``).
 
 Each ``ScoredEvent`` has ``EventType`` (``Stages|Stages``, ``Respiratory|Respiratory`` ...),
 ``EventConcept`` (``Stage 2 sleep|2``, ``Limb movement - left|Limb Movement (Left)``,
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from somnomotor._errors import AnnotationError
 from somnomotor.io.annotations._common import RawAnnotations
+from somnomotor.io.annotations.labels import NUMERIC_STAGE_CODES
 
 
 def looks_like_xml(head: bytes) -> bool:
@@ -46,6 +48,8 @@ def read_nsrr_xml(path: Path) -> RawAnnotations:
             f"cannot parse annotation file {str(path)!r}, line {line}: not well-formed XML "
             f"({exc}); expected NSRR XML <PSGAnnotation><ScoredEvents>..."
         ) from exc
+    if root.tag == "CMPStudyConfig":
+        return _read_profusion(root, path)
     scored = root.find(".//ScoredEvents")
     if scored is None:
         raise AnnotationError(
@@ -79,6 +83,46 @@ def read_nsrr_xml(path: Path) -> RawAnnotations:
             raw.warnings.append(
                 f"{path.name}: EpochLength {epoch_length!r} is not a number; 30 s is used"
             )
+    return raw
+
+
+def _read_profusion(root: ET.Element, path: Path) -> RawAnnotations:
+    """Compumedics Profusion XML (NSRR ``*-profusion.xml``): a stage code per epoch.
+
+    ``<SleepStages>`` holds one integer per ``<EpochLength>`` epoch from the recording start
+    (0 wake, 1-4 NREM with 4 = R&K S4, 5 REM, 9 unscored: the NSRR numbering of
+    :data:`~somnomotor.io.annotations.labels.NUMERIC_STAGE_CODES`); ``<ScoredEvents>``
+    hold ``Name``, ``Start``, ``Duration`` (s) and ``Input`` (channel).
+    """
+    raw = RawAnnotations()
+    try:
+        raw.epoch_s = float(_text(root, "EpochLength") or 30.0)
+    except ValueError:
+        raise AnnotationError(
+            f"cannot parse annotation file {str(path)!r}: EpochLength "
+            f"{_text(root, 'EpochLength')!r} is not a number of seconds"
+        ) from None
+    for number, stage in enumerate(root.findall("./SleepStages/SleepStage")):
+        code = (stage.text or "").strip()
+        label = NUMERIC_STAGE_CODES.get(code)
+        if label is None:
+            raise AnnotationError(
+                f"cannot parse annotation file {str(path)!r}: SleepStage {number + 1} is "
+                f"{code!r}; expected one of {sorted(NUMERIC_STAGE_CODES)}"
+            )
+        raw.add(number * raw.epoch_s, raw.epoch_s, label)
+    for number, event in enumerate(root.findall("./ScoredEvents/ScoredEvent"), start=1):
+        name = _text(event, "Name")
+        try:
+            onset = float(_text(event, "Start"))
+            duration = float(_text(event, "Duration") or 0.0)
+        except ValueError:
+            raise AnnotationError(
+                f"cannot parse annotation file {str(path)!r}: ScoredEvent {number} "
+                f"({name!r}) has Start={_text(event, 'Start')!r}, "
+                f"Duration={_text(event, 'Duration')!r}; expected numbers in s"
+            ) from None
+        raw.add(onset, duration, name or "unlabelled", _text(event, "Input") or "n/a")
     return raw
 
 
