@@ -139,3 +139,11 @@ def test_unparseable_start_time_names_file_and_line(tmp_path: Path) -> None:
                  ["23:59:50,000-00:00:05,500; 16;Hypopnea"], discrete=False)
     with pytest.raises(AnnotationError, match="line 2"):
         read_annotations(bad)
+
+
+def test_an_export_without_rows_is_merged_with_a_warning(tmp_path: Path) -> None:
+    empty = _write(tmp_path / "Flow Events - e.txt", "23.09.2020 01:00:00", [], discrete=False)
+    ann = read_annotations([PROFILE, empty])
+    assert ann.hypnogram is not None and len(ann.hypnogram) == len(_rows(PROFILE))
+    assert len(ann.events) == 0
+    assert any("Flow Events - e.txt: holds no annotations" in w for w in ann.warnings)

@@ -170,6 +170,9 @@ def read_annotations(
     source = ", ".join(p.name for p in paths)
     parsed = [_parse(p, format or detect_format(p)) for p in paths]
     warnings = [w for raw in parsed for w in raw.warnings]
+    warnings += [f"{file.name}: holds no annotations" for file, raw in zip(paths, parsed,
+                                                                            strict=True)
+                 if not raw.labels]
 
     starts = [raw.start for raw in parsed if raw.start is not None]
     reference = recording_start if recording_start is not None else (
