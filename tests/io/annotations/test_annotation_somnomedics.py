@@ -64,6 +64,7 @@ def test_merged_exports_of_one_night_keep_every_event_type() -> None:
     assert kinds["other"] == len(_rows(GENERIC)) + sum(
         1 for r in flow_rows if not r.endswith("Hypopnea"))
     assert ann.hypnogram is not None and len(ann.hypnogram) == len(_rows(PROFILE))
+    assert ann.hypnogram.source == f"scored: {PROFILE.name}"
 
 
 def test_start_end_rows_give_onset_and_duration_from_clock_times() -> None:

@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ from somnomotor.hypnogram import Hypnogram
 from somnomotor.io.annotations._common import RawAnnotations, check_exists, read_text_lines
 from somnomotor.io.annotations.align import clock_offset_s, fit_to_recording
 from somnomotor.io.annotations.edfplus import looks_like_edf, read_edfplus
+from somnomotor.io.annotations.labels import normalise_stage
 from somnomotor.io.annotations.normalise import from_labelled_events
 from somnomotor.io.annotations.nsrr_xml import looks_like_xml, read_nsrr_xml
 from somnomotor.io.annotations.remlogic import looks_like_remlogic, read_remlogic
@@ -207,6 +208,11 @@ def read_annotations(
         epoch_s=epoch_s,
     )
     warnings += more
+    stage_files = [f.name for f, raw in zip(paths, parsed, strict=True)
+                   if any(normalise_stage(lab) for lab in raw.labels)]
+    if hypnogram is not None and 0 < len(stage_files) < len(paths):
+        # Name only the files the stages came from (e.g. the SOMNOmedics "Sleep profile").
+        hypnogram = replace(hypnogram, source=f"scored: {', '.join(stage_files)}")
     if recording_duration_s is not None:
         hypnogram, events, more = fit_to_recording(
             hypnogram, events, recording_duration_s=recording_duration_s, source=source
