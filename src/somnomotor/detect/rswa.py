@@ -633,7 +633,7 @@ def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float,
             act = _activity(sg, r_lo, r_hi, tonic_ref, p.tonic_factor, p.tonic_inclusive, p)
             cover = np.zeros(n_samp, bool)
             cover[r_lo:r_hi] = act[0] | act[1]
-            for k, ei in enumerate(ep_idx):
+            for k, ei in enumerate(ep_idx.tolist()):
                 ok = valid[k * n_mini:(k + 1) * n_mini]
                 if ok.sum() * 2 < n_mini:  # most of the epoch excluded
                     continue

@@ -129,10 +129,10 @@ def _sinbar_indices(res: RSWAResult) -> list[Index]:
             cutoff=f"{SINBAR_ANY_CHIN_ARMS_CUTOFF_PCT:g} % (100 % specificity for RBD)",
             flag=_flag_at_or_above(value, SINBAR_ANY_CHIN_ARMS_CUTOFF_PCT),
         ))
-    for role in ("arm_left", "arm_right", "leg_left", "leg_right"):
-        if role in res.channels:
-            out.append(_phasic_pct_index(res, role, f"sinbar_{role}_phasic_pct", SINBAR_REF,
-                                         f"{role.replace('_', ' ').capitalize()} EMG"))
+    for limb in ("arm_left", "arm_right", "leg_left", "leg_right"):
+        if limb in res.channels:
+            out.append(_phasic_pct_index(res, limb, f"sinbar_{limb}_phasic_pct", SINBAR_REF,
+                                         f"{limb.replace('_', ' ').capitalize()} EMG"))
     return out
 
 
