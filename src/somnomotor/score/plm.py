@@ -166,8 +166,8 @@ def _bilateral_groups(on: np.ndarray, off: np.ndarray, side: np.ndarray,
             continue
         t = on[i]
         # LMs that end >= gap before t cannot meet this LM nor any later one.
-        for key in active:
-            active[key] = [j for j in active[key] if round(t - off[j], _DECIMALS) < gap]
+        for key, members in active.items():
+            active[key] = [j for j in members if round(t - off[j], _DECIMALS) < gap]
         for j in active[other[leg]]:
             ri, rj = find(i), find(j)
             if ri != rj:
@@ -426,10 +426,10 @@ def score_plm(
     # Channel of a combined LM: its components' channels joined with "+" (few are combined).
     c_channel = np.empty(n_lm, dtype=object)
     if n_lm:
-        _, first = np.unique(g, return_index=True)
-        c_channel[:] = channel[first]
-        for k in np.flatnonzero(n_comp > 1):
-            c_channel[k] = "+".join(dict.fromkeys(str(c) for c in channel[g == k]))
+        first_of_group = np.unique(g, return_index=True)[1]
+        c_channel[:] = channel[first_of_group]
+        for grp in np.flatnonzero(n_comp > 1):
+            c_channel[grp] = "+".join(dict.fromkeys(str(c) for c in channel[g == grp]))
     c_dur = np.round(c_off - c_on, _DECIMALS)
 
     # 4. Candidate LMs (WASM 2016); under AASM every remaining LM is a candidate.
@@ -499,18 +499,17 @@ def score_plm(
     events = EventTable(frame)
 
     # Denominators and indices.
-    if hypnogram is None:
-        if recording_duration_s is None:
-            ends = [movements.offset_s.max(initial=0.0)]
-            for t in (respiratory, arousals, unscorable):
-                if t is not None and len(t):
-                    ends.append(t.offset_s.max())
-            recording_duration_s = float(max(ends))
-            if len(movements):
-                messages.append(
-                    "no hypnogram and no recording duration: indices are per hour from 0 s "
-                    f"to the end of the last event ({recording_duration_s:.1f} s)"
-                )
+    if hypnogram is None and recording_duration_s is None:
+        ends = [movements.offset_s.max(initial=0.0)]
+        for t in (respiratory, arousals, unscorable):
+            if t is not None and len(t):
+                ends.append(t.offset_s.max())
+        recording_duration_s = float(max(ends))
+        if len(movements):
+            messages.append(
+                "no hypnogram and no recording duration: indices are per hour from 0 s "
+                f"to the end of the last event ({recording_duration_s:.1f} s)"
+            )
     indices, extra = compute_plm_indices(
         events.frame, hypnogram=hypnogram, us_start=us_start, us_end=us_end, rules=rules,
         recording_duration_s=recording_duration_s,

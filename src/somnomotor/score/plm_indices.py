@@ -285,7 +285,7 @@ def compute_plm_indices(
         "with 10 <= IMI < 90 s", standard=std))
     out.append(Index(
         name="ln_imi_sd", value=float(ln_vals.std(ddof=1)) if ln_vals.size > 1 else None,
-        unit="ln(s)", description=f"standard deviation (n-1) of ln(IMI), same pairs as "
+        unit="ln(s)", description="standard deviation (n-1) of ln(IMI), same pairs as "
         "ln_imi_mean", standard=std))
     hist_vals = imis[imis < LN_IMI_MAX_S]
     imi_counts, _ = np.histogram(hist_vals, bins=np.asarray(IMI_BIN_EDGES_S))
