@@ -91,13 +91,21 @@ def test_annotations_count_from_the_first_sample_of_a_cropped_raw() -> None:
     assert list(rec.hypnogram.stages[:2]) == ["N2", "R"]
 
 
-def test_mne_raw_read_from_edf_keeps_the_file_as_source(tmp_path: Path) -> None:
+@pytest.mark.filterwarnings("ignore:.*(highpass|lowpass|Highpass).*:RuntimeWarning")
+def test_mne_raw_read_from_edf_matches_our_reader(tmp_path: Path) -> None:
     fixture = Path(__file__).resolve().parents[1] / "data" / "short_psg.edf"
     raw = mne.io.read_raw_edf(fixture, preload=False, verbose=False)
     rec = from_mne_raw(raw)
     assert rec.source is not None and rec.source.name == "short_psg.edf"
-    ours = read_recording(fixture).channel("EEG Fpz-Cz").data()
-    np.testing.assert_allclose(rec.channel("EEG Fpz-Cz").data(), ours, atol=1e-2)
+    ours = read_recording(fixture)
+    for label in ("EEG Fpz-Cz", "EOG horizontal"):  # 100-Hz channels (MNE upsamples others)
+        assert rec.channel(label).unit == "uV"
+        np.testing.assert_allclose(rec.channel(label).data(), ours.channel(label).data(),
+                                   atol=1e-2)
+    # MNE types every EDF channel "eeg" but leaves non-voltages (unit "n/a") unscaled
+    temperature = rec.channel("Temp rectal")
+    assert temperature.unit != "uV"
+    assert 34.0 <= float(temperature.data().min()) <= float(temperature.data().max()) <= 40.0
 
 
 def test_non_raw_object_is_refused() -> None:

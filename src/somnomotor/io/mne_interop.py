@@ -23,6 +23,7 @@ import numpy as np
 from somnomotor._errors import ParameterError
 from somnomotor.events import EventTable
 from somnomotor.hypnogram import Hypnogram
+from somnomotor.io.units import normalize_unit
 from somnomotor.recording import Recording
 
 logger = logging.getLogger(__name__)
@@ -32,8 +33,9 @@ VOLTAGE_TYPES: frozenset[str] = frozenset(
     {"eeg", "eog", "emg", "ecg", "seeg", "ecog", "dbs", "bio"}
 )
 
-#: Volts to µV.
-_V_TO_UV = 1e6
+#: MNE keeps no physical range per channel; the unit check (which only judges ranges) is
+#: given a typical ±1 mV in V, since MNE guarantees volts for these channel types.
+_VOLT_RANGE = (-1e-3, 1e-3)
 
 
 def _require_mne() -> Any:
@@ -128,14 +130,19 @@ def from_mne_raw(
     orig_units = getattr(raw, "_orig_units", None) or {}
     specs = []
     for name, kind in zip(raw.ch_names, types):
-        if kind in VOLTAGE_TYPES:
-            # MNE already converted to V; passing unit "V" lets the common unit check judge
-            # the range with the right scale.
-            unit, factor = "V", 1.0
+        written = str(orig_units.get(name, "")).strip()
+        # read_raw_edf types every channel "eeg" but scales only voltages to V; it marks
+        # the others (degC, %, no unit) "n/a" and leaves their values as in the file.
+        not_scaled = written.lower() == "n/a" or (
+            bool(written) and not normalize_unit(written).is_voltage)
+        if written.lower() == "n/a":
+            written = ""
+        if kind in VOLTAGE_TYPES and not not_scaled:
+            # MNE holds volts; unit "V" makes the common unit step scale them to µV.
+            unit, header_range = "V", _VOLT_RANGE
         else:
-            unit, factor = str(orig_units.get(name, "")), 1.0
-        header_range = _physical_range(raw, name, kind)
-        specs.append((name, fs_hz, unit, int(raw.n_times), _loader(raw, name, factor),
+            unit, header_range = written, (-1.0, 1.0)
+        specs.append((name, fs_hz, unit, int(raw.n_times), _loader(raw, name, 1.0),
                       header_range[0], header_range[1]))
     hypnogram, annotations, messages = _annotations(raw)
     start: dt.datetime | None = None
@@ -148,17 +155,6 @@ def from_mne_raw(
                               duration_s=raw.n_times / fs_hz, start=start, source=source,
                               hypnogram=hypnogram, annotations=annotations,
                               messages=messages)
-
-
-def _physical_range(raw: Any, name: str, kind: str) -> tuple[float, float]:
-    """A range for the unit check without reading data: the channel's calibration range.
-
-    MNE keeps no physical min/max; for voltage channels we report a typical
-    ±1 mV (in V) so that the unit check passes, since MNE guarantees volts.
-    """
-    if kind in VOLTAGE_TYPES:
-        return -1e-3, 1e-3
-    return -1.0, 1.0
 
 
 __all__ = ["VOLTAGE_TYPES", "from_mne_raw"]
