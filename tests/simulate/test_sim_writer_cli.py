@@ -56,7 +56,7 @@ def test_edf_annotations_hold_stages_events_and_lights(written) -> None:  # type
     resp = night.truth.events_of(("apnea", "hypopnea"))
     assert texts.count("Obstructive apnea") + texts.count("Hypopnea") == len(resp)
     assert texts.count("Arousal") == len(night.truth.events_of("arousal"))
-    assert set(t for t in texts if t.startswith("Sleep stage ")) <= {
+    assert {t for t in texts if t.startswith("Sleep stage ")} <= {
         "Sleep stage W", "Sleep stage N1", "Sleep stage N2", "Sleep stage N3", "Sleep stage R"}
 
 

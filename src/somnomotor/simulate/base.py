@@ -61,4 +61,4 @@ def in_stage(hypnogram: Hypnogram, t_s: float, stages: tuple[str, ...]) -> bool:
     return bool(hypnogram.stage_at(t_s)[0] in stages)
 
 
-__all__ = ["EventGenerator", "Envelopes", "epochs_in", "in_stage", "random_times_in"]
+__all__ = ["Envelopes", "EventGenerator", "epochs_in", "in_stage", "random_times_in"]

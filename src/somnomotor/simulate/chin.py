@@ -154,7 +154,7 @@ class RemWithoutAtonia:
         chin = envelopes.get("chin")
         if chin is None:
             return
-        rem = set(int(e) for e in epochs_in(hypnogram, "R"))
+        rem = {int(e) for e in epochs_in(hypnogram, "R")}
         nrem = epochs_in(hypnogram, ("N1", "N2", "N3"))
         ep_s = hypnogram.epoch_s
         nrem_rest = 0.0

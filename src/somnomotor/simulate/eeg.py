@@ -45,8 +45,8 @@ def simulate_eeg(rng: np.random.Generator, hypnogram: Hypnogram, arousals: list[
     out = 4.0 * rng.standard_normal(n, dtype=np.float32)
     per_epoch = hypnogram.epoch_s * fs_hz
     arousal_mask = np.zeros(n, dtype=np.float32)
-    for a in arousals:
-        arousal_mask[int(a.onset_s * fs_hz):int(a.offset_s * fs_hz)] = 1.0
+    for ev in arousals:
+        arousal_mask[int(ev.onset_s * fs_hz):int(ev.offset_s * fs_hz)] = 1.0
     for band, edges in _BANDS.items():
         # Weights per epoch, ramped linearly from one epoch centre to the next.
         w_ep = np.array([_WEIGHTS[s][band] for s in stages] or [0.0], dtype=np.float32)
@@ -64,7 +64,7 @@ def simulate_eeg(rng: np.random.Generator, hypnogram: Hypnogram, arousals: list[
         for _ in range(int(rng.poisson(2.0))):
             dur = float(rng.uniform(0.5, 1.5))
             on = start + float(rng.uniform(0, hypnogram.epoch_s - dur))
-            k = np.arange(int(dur * fs_hz))
+            k = np.arange(int(dur * fs_hz), dtype=np.float64)
             wave = (float(rng.uniform(20, 40)) * np.hanning(k.size)
                     * np.sin(2 * np.pi * float(rng.uniform(12, 14)) * k / fs_hz))
             a = int(on * fs_hz)
@@ -72,7 +72,7 @@ def simulate_eeg(rng: np.random.Generator, hypnogram: Hypnogram, arousals: list[
             counts["spindles"] += 1
         if rng.random() < 0.5:
             on = start + float(rng.uniform(1, hypnogram.epoch_s - 2))
-            k = np.arange(int(1.0 * fs_hz)) / fs_hz
+            k = np.arange(int(1.0 * fs_hz), dtype=np.float64) / fs_hz
             amp = float(rng.uniform(80, 150))
             wave = (-amp * np.exp(-0.5 * ((k - 0.3) / 0.08) ** 2)
                     + 0.5 * amp * np.exp(-0.5 * ((k - 0.6) / 0.12) ** 2))

@@ -172,8 +172,8 @@ def _annotations(truth: TruthBuilder, hyp: Hypnogram) -> EventTable:
     rows = []
     for e in truth.events_of(("apnea", "hypopnea", "arousal")):
         rows.append((e.onset_s, e.duration_s, e.kind, ANNOTATION_LABELS[e.kind]))
-    rows.append((hyp.analysis_start_s, 0.0, "lights_off", ANNOTATION_LABELS["lights_off"]))
-    rows.append((hyp.analysis_end_s, 0.0, "lights_on", ANNOTATION_LABELS["lights_on"]))
+    rows.append((float(hyp.analysis_start_s or 0.0), 0.0, "lights_off", ANNOTATION_LABELS["lights_off"]))
+    rows.append((float(hyp.analysis_end_s or hyp.end_s), 0.0, "lights_on", ANNOTATION_LABELS["lights_on"]))
     frame = pd.DataFrame(rows, columns=["onset_s", "duration_s", "trial_type", "label"])
     frame.insert(3, "channel", NOT_APPLICABLE)
     return EventTable(frame)

@@ -11,6 +11,7 @@ increase >= 1 s), recorded as a ``chin_phasic`` event with cause ``arousal``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ def add_arousal(rng: np.random.Generator, hypnogram: Hypnogram, envelopes: Envel
             return None
     if not all(in_stage(hypnogram, t, SLEEP_STAGES) for t in (onset_s - 10.0, onset_s - 0.1)):
         return None
-    flags: dict[str, object] = {"cause": cause}
+    flags: dict[str, Any] = {"cause": cause}
     if linked_to is not None:
         flags["linked_to"] = linked_to
     ev = truth.add_event("arousal", onset_s, duration_s, **flags)
