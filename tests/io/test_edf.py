@@ -378,3 +378,15 @@ def test_unknown_record_count_minus_one_is_read_from_the_file_size(tmp_path: Pat
 def test_channels_given_as_a_single_string_is_refused() -> None:
     with pytest.raises(ParameterError, match=r"sequence of labels.*\['EEG Fpz-Cz'\]"):
         read_recording(SHORT_EDF, channels="EEG Fpz-Cz")
+
+
+def test_combined_leg_warning_follows_the_role_overrides(tmp_path: Path) -> None:
+    signals = [(label, np.sin(np.arange(64.0)) * 50, 32.0, "uV")
+               for label in ("Leg", "EMG5", "EMG6")]
+    path = _write_edf(tmp_path / "legs.edf", signals)
+    with pytest.warns(SomnomotorWarning, match="'Leg' has no side"):
+        read_recording(path)
+    rec = read_recording(path, roles={"leg_left": "EMG5", "leg_right": "EMG6"})
+    assert not any("no side" in w for w in rec.warnings)
+    rec = read_recording(path, roles={"leg": "EMG5"})
+    assert any("'EMG5' has no side" in w for w in rec.warnings)

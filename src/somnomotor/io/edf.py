@@ -52,7 +52,12 @@ from somnomotor._errors import (
 )
 from somnomotor.events import EventTable
 from somnomotor.hypnogram import Hypnogram
-from somnomotor.io.roles import apply_role_overrides, infer_roles, resolve_label
+from somnomotor.io.roles import (
+    apply_role_overrides,
+    combined_leg_warning,
+    infer_roles,
+    resolve_label,
+)
 from somnomotor.io.units import check_voltage_unit
 from somnomotor.recording import Channel, Recording
 
@@ -336,6 +341,11 @@ def assemble_recording(
     labels = [s[0] for s in specs]
     inferred, notes = infer_roles(labels)
     final_roles = apply_role_overrides(inferred, roles or {}, labels)
+    # The combined-leg note must describe the roles after the user's overrides.
+    notes = [n for n in notes if n != combined_leg_warning(inferred)]
+    leg_note = combined_leg_warning(final_roles)
+    if leg_note:
+        notes.append(leg_note)
     role_of = {label: role for role, assigned in final_roles.items() for label in assigned}
     built: list[Channel] = []
     all_messages = list(messages) + notes

@@ -218,13 +218,21 @@ def infer_roles(labels: Sequence[str]) -> tuple[dict[str, tuple[str, ...]], list
             roles[role] = (assigned[0],)
         else:
             roles[role] = tuple(assigned)
-    if "leg" in roles and not ("leg_left" in roles and "leg_right" in roles):
-        messages.append(
+    leg_note = combined_leg_warning(roles)
+    if leg_note:
+        messages.append(leg_note)
+    logger.debug("inferred roles %s from labels %s", roles, list(labels))
+    return roles, messages
+
+
+def combined_leg_warning(roles: Mapping[str, Sequence[str]]) -> str | None:
+    """The warning for a combined leg channel used instead of two sided ones, or ``None``."""
+    if roles.get("leg") and not (roles.get("leg_left") and roles.get("leg_right")):
+        return (
             f"channel {roles['leg'][0]!r} has no side: it is used as one bilateral (combined) "
             "tibialis channel, so left and right movements cannot be told apart"
         )
-    logger.debug("inferred roles %s from labels %s", roles, list(labels))
-    return roles, messages
+    return None
 
 
 def _did_you_mean(value: str, allowed: Sequence[str]) -> str:
@@ -373,6 +381,7 @@ __all__ = [
     "SIDE_WORDS",
     "apply_role_overrides",
     "check_role_name",
+    "combined_leg_warning",
     "infer_roles",
     "missing_for_analyses",
     "normalize_label",
