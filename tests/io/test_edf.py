@@ -385,8 +385,9 @@ def test_combined_leg_warning_follows_the_role_overrides(tmp_path: Path) -> None
                for label in ("Leg", "EMG5", "EMG6")]
     path = _write_edf(tmp_path / "legs.edf", signals)
     with pytest.warns(SomnomotorWarning, match="'Leg' has no side"):
-        read_recording(path)
-    rec = read_recording(path, roles={"leg_left": "EMG5", "leg_right": "EMG6"})
-    assert not any("no side" in w for w in rec.warnings)
+        rec = read_recording(path)
+    assert any("several channels look like chin" in w for w in rec.warnings)
+    rec = read_recording(path, roles={"leg_left": "EMG5", "leg_right": "EMG6", "chin": "Leg"})
+    assert rec.warnings == ()
     rec = read_recording(path, roles={"leg": "EMG5"})
     assert any("'EMG5' has no side" in w for w in rec.warnings)

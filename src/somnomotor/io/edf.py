@@ -342,7 +342,10 @@ def assemble_recording(
     inferred, notes = infer_roles(labels)
     final_roles = apply_role_overrides(inferred, roles or {}, labels)
     # The combined-leg note must describe the roles after the user's overrides.
-    notes = [n for n in notes if n != combined_leg_warning(inferred)]
+    # Notes about several candidates for a role the user has chosen no longer apply.
+    chosen = set(roles or {})
+    notes = [n for n in notes if n != combined_leg_warning(inferred)
+             and not any(f"(role {role!r})" in n for role in chosen)]
     leg_note = combined_leg_warning(final_roles)
     if leg_note:
         notes.append(leg_note)
