@@ -11,6 +11,20 @@ import pytest
 from _night import Night, make_night
 
 
+@pytest.fixture(scope="session")
+def flagged_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Night, Path, Path]:
+    """PLMS 40/h, RSWA flagged, a seizure-sign answer, example traces; HTML and PDF rendered
+    once for the PDF and browser tests."""
+    from somnomotor.report.html import render_report
+    from somnomotor.report.questionnaire import QuestionnaireAnswers
+
+    night = make_night(tmp_path_factory.mktemp("flagged"), plms_per_h=40.0, rswa_flagged=True)
+    files = render_report(night.out_dir, recording=night.recording,
+                          answers=QuestionnaireAnswers(seizure_signs=True))
+    assert files.pdf is not None
+    return night, files.html, files.pdf
+
+
 @pytest.fixture()
 def night_factory(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Call with make_night keyword arguments; each call gets its own folder."""

@@ -487,8 +487,8 @@ def fig_rswa(night: NightData) -> Figure:
     mat = np.column_stack([flag(rswa, c) for c in cols]).T.astype(float)
     excl = flag(rswa, "excluded")
     mat[:, excl] = np.nan
-    cmap = matplotlib.colors.ListedColormap([COLORS["light"], COLORS["vermilion"]])
-    cmap.set_bad("white")
+    cmap = matplotlib.colors.ListedColormap([COLORS["light"], COLORS["vermilion"]]
+                                            ).with_extremes(bad="white")
     ax.imshow(mat, aspect="auto", cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
     for j in np.flatnonzero(excl):
         ax.add_patch(matplotlib.patches.Rectangle((j - 0.5, -0.5), 1, len(cols), fill=False,
@@ -557,6 +557,22 @@ def _pick_examples(night: NightData, n_lm: int) -> list[tuple[str, pd.Series]]:
     return picks
 
 
+def _envelope(seg: np.ndarray, fs_hz: float, *, max_points: int = 3000
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Min/max decimation for display: a 30-s trace at 512 Hz would otherwise put 15 000
+    points per line into the SVG; the min and max per bin keep every burst's extent."""
+    t = np.arange(seg.size) / fs_hz
+    if seg.size <= max_points:
+        return t, seg
+    n_bins = max_points // 2
+    edges = np.linspace(0, seg.size, n_bins + 1).astype(int)
+    lo = np.minimum.reduceat(seg, edges[:-1])
+    hi = np.maximum.reduceat(seg, edges[:-1])
+    tt = np.repeat(t[edges[:-1]], 2)
+    yy = np.column_stack([lo, hi]).ravel()
+    return tt, yy
+
+
 def _channels_for(recording: Recording, event: pd.Series, kind: str) -> list[str]:
     label = str(event.get("channel", "n/a"))
     if label in recording.labels:
@@ -593,7 +609,7 @@ def fig_examples(night: NightData, recording: Recording, *, n_lm: int = 3) -> Fi
             if not seg.size:
                 continue
             seg = seg - np.median(seg)
-            t = np.arange(seg.size) / ch.fs_hz
+            t, seg = _envelope(seg, ch.fs_hz)
             ax.plot(t, seg, lw=0.45, color=styles[k], label=label)
         if kind != "RSWA epoch":  # the RSWA epoch is the whole window
             ax.axvspan(onset - t_start, onset - t_start + dur, color=COLORS["sky"], alpha=0.3,
