@@ -489,23 +489,30 @@ def find_potentials(
 
 def refine_potentials(
     y: np.ndarray, fs_hz: float, bursts: Bursts, *, pad_s: float = 0.15,
-    fraction: float = 0.5, smooth_s: float = 0.005,
+    fraction: float = 0.5, smooth_s: float = 0.005, bridge_s: float = 0.04,
 ) -> Bursts:
     """Re-measure brief potentials on the analytic (Hilbert) envelope of the band-passed EMG.
 
     The moving-window power ripples with the carrier, so edges found on it depend on the
-    carrier's phase at the edges (a few ms). The analytic envelope of a sine burst is flat,
-    whatever its phase, and crosses half its plateau at the burst's edges. For each potential
-    a short stretch (``pad_s`` each side) is transformed; the plateau amplitude is the median
-    envelope over the central part and the edges are where the envelope (lightly smoothed
-    over ``smooth_s``) falls below ``fraction`` of it. ``peak_power`` of the result is
-    plateau² / 2 (µV²), consistent with :meth:`Bursts.peak_uv`.
+    carrier's phase at the edges. The analytic envelope of a sine burst is flat whatever its
+    phase and crosses half its plateau at the burst's edges. For each potential a short
+    stretch (``pad_s`` each side) is transformed and:
+
+    * the amplitude is the RMS of the envelope over the central half of the potential (µV;
+      the peak of a sine potential, sqrt(2) x RMS of a noise-like one);
+    * the extent is the run around the envelope's maximum where the envelope (smoothed over
+      ``smooth_s``) stays at or above ``fraction`` of the amplitude, dips shorter than
+      ``bridge_s`` bridged (the envelope of a noise-like, polyphasic potential is lumpy).
+
+    Both are computed twice (the second time on the first extent). ``peak_power`` of the
+    result is amplitude² / 2 (µV²), consistent with :meth:`Bursts.peak_uv`.
     """
     n = y.size
     if not len(bursts):
         return bursts
     pad = int(round(pad_s * fs_hz))
     sm = max(1, int(round(smooth_s * fs_hz)))
+    bridge = int(round(bridge_s * fs_hz))
     kernel = np.ones(sm) / sm
     starts = np.empty(len(bursts), dtype=np.int64)
     ends = np.empty(len(bursts), dtype=np.int64)
@@ -515,24 +522,51 @@ def refine_potentials(
         hi = min(n, int(b) + pad)
         seg = y[lo:hi].astype(np.float64)
         env = np.abs(sps.hilbert(seg))
-        if sm > 1:
-            env = np.convolve(env, kernel, mode="same")
-        a0, b0 = int(a) - lo, int(b) - lo
-        q = max(1, (b0 - a0) // 4)
-        core = env[a0 + q:b0 - q] if b0 - a0 > 2 * q else env[a0:b0]
-        plateau = float(np.median(core)) if core.size else float(env[(a0 + b0) // 2])
-        level = fraction * plateau
-        k = a0 + int(np.argmax(env[a0:b0])) if b0 > a0 else a0
-        left = k
-        while left > 0 and env[left - 1] >= level:
-            left -= 1
-        right = k
-        while right < env.size - 1 and env[right + 1] >= level:
-            right += 1
+        env_s = np.convolve(env, kernel, mode="same") if sm > 1 else env
+        left, right = int(a) - lo, int(b) - lo - 1
+        amp = 0.0
+        for _ in range(2):
+            q = max(1, (right + 1 - left) // 4)
+            core = env[left + q:right + 1 - q] if right + 1 - left > 2 * q else env[left:right + 1]
+            if not core.size:
+                core = env[(left + right) // 2:(left + right) // 2 + 1]
+            amp = float(np.sqrt(np.mean(core * core)))
+            k = left + int(np.argmax(env_s[left:right + 1]))
+            left, right = _run_around(env_s >= fraction * amp, k, bridge)
         starts[i] = lo + left
         ends[i] = lo + right + 1
-        power[i] = plateau * plateau / 2.0
+        power[i] = amp * amp / 2.0
     return Bursts(starts, ends, power)
+
+
+def _run_around(above: np.ndarray, k: int, bridge: int) -> tuple[int, int]:
+    """First and last index of the run of ``above`` holding ``k``, gaps < ``bridge`` closed."""
+    n = above.size
+    left = k
+    gap = 0
+    j = k - 1
+    while j >= 0:
+        if above[j]:
+            left = j
+            gap = 0
+        else:
+            gap += 1
+            if gap >= bridge:
+                break
+        j -= 1
+    right = k
+    gap = 0
+    j = k + 1
+    while j < n:
+        if above[j]:
+            right = j
+            gap = 0
+        else:
+            gap += 1
+            if gap >= bridge:
+                break
+        j += 1
+    return left, right
 
 
 def odd_window(window_s: float, fs_hz: float) -> int:

@@ -1,0 +1,135 @@
+"""Sleep starts: multi-muscle jerks at the wake-to-sleep transition; propriospinal pattern."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _motor_helpers import add_noise_burst, iou_f1, quiet, recording
+
+from somnomotor._errors import ParameterError
+from somnomotor.detect.sleep_starts import (
+    SleepStartParams,
+    detect_sleep_starts,
+    transition_windows,
+)
+from somnomotor.hypnogram import Hypnogram
+
+STAGES = ["W", "W", "N1", "N2", "N2"]  # transition W->N1 at 60 s; N1 until 90 s
+DUR = 150.0
+
+
+def _night(jerks: list[tuple[float, dict[str, float]]], *, axial: bool = False,
+           stages: list[str] = STAGES, duration: float = DUR) -> dict:
+    """``jerks``: (onset_s, {label: delay_s}) with 120-ms bursts (0.6 s for the axial one)."""
+    labels = {"Chin": "chin", "LAT": "leg_left", "RAT": "leg_right", "FDS": "arm_left"}
+    if axial:
+        labels["RectAbd"] = "axial"
+    data = {lab: quiet(duration, seed=i) for i, lab in enumerate(labels)}
+    for k, (t, parts) in enumerate(jerks):
+        for lab, delay in parts.items():
+            dur = 0.6 if labels[lab] == "axial" else 0.12
+            add_noise_burst(data[lab], t + delay, dur, 150.0, seed=100 * k + len(lab))
+    return recording({lab: (role, data[lab]) for lab, role in labels.items()}, stages=stages)
+
+
+def test_window_is_last_wake_epoch_and_following_n1_epochs() -> None:
+    hyp = Hypnogram(tuple(STAGES), source="test")
+    assert transition_windows(hyp, SleepStartParams()) == [(30.0, 90.0)]
+    hyp2 = Hypnogram(("N2", "W", "N1", "N1", "N1", "N2"), source="test")
+    # wake only from 30 s (never back into sleep); N1 up to 60 s after the transition
+    assert transition_windows(hyp2, SleepStartParams()) == [(30.0, 120.0)]
+
+
+def test_jerk_in_two_muscles_at_the_transition_is_a_sleep_start() -> None:
+    res = detect_sleep_starts(_night([(55.0, {"Chin": 0.0, "LAT": 0.03})]))
+    assert len(res.events) == 1
+    ev = res.events.frame.iloc[0]
+    assert ev["trial_type"] == "sleep_start"
+    assert ev["onset_s"] == pytest.approx(55.0, abs=0.03)
+    assert ev["muscles"] == "Chin,LAT" and ev["n_muscles"] == 2
+    assert ev["stage"] == "W"
+    assert bool(ev["typical_duration"]) is True
+    assert res.index("sleep_start_count").value == 1
+    assert res.index("sleep_starts_per_transition").value == 1.0
+
+
+def test_jerk_in_one_muscle_only_is_not_a_sleep_start() -> None:
+    res = detect_sleep_starts(_night([(55.0, {"LAT": 0.0})]))
+    assert len(res.events) == 0
+
+
+def test_muscles_more_than_spread_apart_are_not_one_jerk() -> None:
+    res = detect_sleep_starts(_night([(55.0, {"Chin": 0.0, "LAT": 0.4})]))
+    assert len(res.events) == 0
+
+
+def test_jerk_outside_the_transition_window_is_not_counted() -> None:
+    # 100 s is N2 (after the N1 epoch), 10 s is wake long before sleep onset
+    res = detect_sleep_starts(_night([(100.0, {"Chin": 0.0, "LAT": 0.0}),
+                                      (10.0, {"Chin": 0.0, "RAT": 0.0})]))
+    assert len(res.events) == 0
+    res = detect_sleep_starts(_night([(75.0, {"Chin": 0.0, "RAT": 0.02, "FDS": 0.05})]))
+    assert len(res.events) == 1 and res.events.frame["stage"].iloc[0] == "N1"
+
+
+def test_propriospinal_pattern_axial_first_then_slow_spread() -> None:
+    res = detect_sleep_starts(_night(
+        [(50.0, {"RectAbd": 0.0, "FDS": 0.06, "LAT": 0.12, "RAT": 0.13})], axial=True))
+    ev = res.events.frame.iloc[0]
+    assert ev["first_muscle"] == "RectAbd"
+    assert ev["propriospinal_pattern"] is True or ev["propriospinal_pattern"] == 1
+    assert ev["propriospinal_assessment"] == "pattern present"
+    assert res.index("propriospinal_pattern_count").value == 1
+
+
+def test_propriospinal_pattern_absent_when_a_limb_starts_first() -> None:
+    res = detect_sleep_starts(_night(
+        [(50.0, {"LAT": 0.0, "RectAbd": 0.05, "RAT": 0.12})], axial=True))
+    ev = res.events.frame.iloc[0]
+    assert not ev["propriospinal_pattern"]
+    assert ev["propriospinal_assessment"] == "pattern absent"
+    assert res.index("propriospinal_pattern_count").value == 0
+
+
+def test_propriospinal_pattern_not_assessable_without_axial_channel() -> None:
+    res = detect_sleep_starts(_night([(55.0, {"Chin": 0.0, "LAT": 0.03})]))
+    assert res.events.frame["propriospinal_assessment"].iloc[0].startswith("not assessable")
+    assert res.events.frame["propriospinal_pattern"].iloc[0] is None
+    assert res.index("propriospinal_pattern_count").value is None
+    assert res.extra["propriospinal"].startswith("not assessable")
+
+
+def test_sleep_starts_found_with_event_f1_at_least_0_9() -> None:
+    rng = np.random.default_rng(3)
+    stages = (["W", "W", "N1", "N2", "N2"] * 6)
+    hyp = Hypnogram(tuple(stages), source="test")
+    windows = transition_windows(hyp, SleepStartParams())
+    jerks = []
+    truth = []
+    labels = ["Chin", "LAT", "RAT", "FDS"]
+    for a, b in windows:
+        for t in (a + rng.uniform(1, 12), a + rng.uniform(18, 28), b - rng.uniform(2, 20)):
+            muscles = rng.choice(labels, size=int(rng.integers(2, 5)), replace=False)
+            parts = {str(m): float(rng.uniform(0, 0.08)) for m in muscles}
+            jerks.append((float(t), parts))
+            truth.append((t + min(parts.values()), t + max(parts.values()) + 0.12))
+    rec = _night(jerks, stages=stages, duration=len(stages) * 30.0)
+    res = detect_sleep_starts(rec)
+    det = list(zip(res.events.onset_s, res.events.offset_s, strict=True))
+    assert iou_f1(det, truth, min_iou=0.3) >= 0.9
+
+
+def test_without_hypnogram_nothing_is_reported_and_it_says_why() -> None:
+    rec = _night([(55.0, {"Chin": 0.0, "LAT": 0.03})], stages=None)  # type: ignore[arg-type]
+    res = detect_sleep_starts(rec)
+    assert len(res.events) == 0
+    assert any("no hypnogram" in w for w in res.warnings)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"min_channels": 0}, {"psm_latency_s": (0.2, 0.03)}, {"roles": ("eog",)},
+    {"k_background": 0.0},
+])
+def test_bad_parameters_raise_parameter_error(kwargs: dict) -> None:
+    with pytest.raises(ParameterError):
+        SleepStartParams(**kwargs)
