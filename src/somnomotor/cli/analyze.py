@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -53,6 +54,7 @@ def default_out_dir(recording: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from somnomotor.cli._common import parse_channel_overrides
+    from somnomotor.io.atomic import ensure_writable_dir
     from somnomotor.pipeline import analyze_recording, load_night, write_night_outputs
     from somnomotor.report.outputs import SUMMARY_FILE
     from somnomotor.report.text import format_summary
@@ -70,13 +72,23 @@ def run(args: argparse.Namespace) -> int:
             "pass --overwrite to replace them or choose another --out"
         )
     roles = parse_channel_overrides(args.channel)
-    with progress_bar(args, desc="analysing") as progress:
-        progress("reading", 0.0)
-        recording = load_night(path, annotation_files=args.annotations, roles=roles or None)
-        analysis = analyze_recording(recording, rule_set=args.rules, analyses=args.only,
-                                     progress=progress)
-    written = write_night_outputs(analysis, out_dir, input_path=path,
-                                  annotation_files=args.annotations)
+    # Check the output folder before hours of work, and remove it again if we created it
+    # and the run fails (a failed run leaves nothing behind).
+    created = not out_dir.exists()
+    ensure_writable_dir(out_dir)
+    try:
+        with progress_bar(args, desc="analysing") as progress:
+            progress("reading", 0.0)
+            recording = load_night(path, annotation_files=args.annotations, roles=roles or None)
+            analysis = analyze_recording(recording, rule_set=args.rules, analyses=args.only,
+                                         progress=progress)
+        written = write_night_outputs(analysis, out_dir, input_path=path,
+                                      annotation_files=args.annotations)
+    except BaseException:
+        if created:
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()
+        raise
     summary = json.loads(written[SUMMARY_FILE].read_text(encoding="utf-8"))
     if args.report:
         from somnomotor.report.html import render_report

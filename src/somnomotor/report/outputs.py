@@ -173,7 +173,9 @@ def build_summary(
         }
     all_warnings = [*recording.warnings, *warnings]
     for res in results:
-        all_warnings.extend(f"{res.family}: {w}" for w in res.warnings)
+        all_warnings.extend(
+            w if w.startswith(f"{res.family}:") else f"{res.family}: {w}" for w in res.warnings
+        )
     doc: dict[str, Any] = {
         "somnomotor_version": __version__,
         "created_utc": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),

@@ -90,7 +90,7 @@ def format_summary(summary: Mapping[str, Any], *, max_indices: int = 30) -> str:
     for family, info in (summary.get("analyses") or {}).items():
         unscorable = info.get("unscorable_s") or {}
         for channel, seconds in unscorable.items():
-            if seconds > 0:
+            if seconds >= 60:
                 lines.append(f"  {family}: {channel} unscorable for {_fmt_hours(seconds)}")
     warnings = summary.get("warnings") or []
     if warnings:
