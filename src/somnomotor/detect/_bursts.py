@@ -639,6 +639,25 @@ class EnvelopeCache:
         self._store.clear()
 
 
+def channel_bursts(
+    env: EmgEnvelope, *, smooth_s: float, k_background: float, min_amplitude_uv: float,
+    off_ratio: float = 0.5, merge_gap_s: float = 0.0,
+    duration_s: tuple[float, float] = (0.0, np.inf),
+) -> Bursts:
+    """Bursts of one channel against its own resting level.
+
+    The power is smoothed over ``smooth_s``; the resting level is the 20th percentile of
+    that smoothed power per 30-s block (running median over 11 blocks). A burst starts where
+    the sine-equivalent amplitude exceeds max(``k_background`` x resting amplitude,
+    ``min_amplitude_uv``) and ends where it falls below ``off_ratio`` x that threshold.
+    """
+    p = smooth_power(env.power, env.fs_hz, smooth_s) if smooth_s > 0 else env.power
+    bg, block = background_power(p, env.fs_hz)
+    on = thresholds(bg, k_background=k_background, min_amplitude_uv=min_amplitude_uv)
+    return find_bursts(p, env.fs_hz, on_power=on, off_power=on * np.float32(off_ratio**2),
+                       block=block, merge_gap_s=merge_gap_s, duration_s=duration_s)
+
+
 def emg_channels(
     recording: Recording, roles: Sequence[str], *, family: str
 ) -> tuple[list[tuple[str, str]], list[str]]:
@@ -684,6 +703,7 @@ __all__ = [
     "EmgEnvelope",
     "EnvelopeCache",
     "background_power",
+    "channel_bursts",
     "bandpass_emg",
     "refine_potentials",
     "emg_channels",
