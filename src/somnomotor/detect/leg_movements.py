@@ -275,11 +275,11 @@ def _check_channel(ch: Channel, x: np.ndarray) -> None:
             "50 Hz (AASM asks for 200 Hz, 500 Hz desirable)")
     if x.size == 0:
         raise SignalQualityError(f"leg channel {ch.label!r} has no samples")
-    if not np.isfinite(x).all():
+    lo = float(x.min())  # NaN propagates through min/max: no full-size mask needed
+    hi = float(x.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
         raise SignalQualityError(
             f"leg channel {ch.label!r} contains NaN or infinite samples; expected finite µV")
-    lo = float(x.min())
-    hi = float(x.max())
     if lo == hi:
         what = "all zero" if lo == 0 else f"constant at {lo} µV"
         raise SignalQualityError(
@@ -349,6 +349,7 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
         envelope=env, max_abs_uV=blocks.max_abs_uV, max_jump_uV=blocks.max_jump_uV,
         all_zero=blocks.all_zero, fs_hz=fs_env, flat_limit_uV=params.flat_limit_uV,
         flat_min_s=params.flat_min_s, pop_jump_uV=params.pop_jump_uV, pop_ratio=params.pop_ratio)
+    del blocks  # keep only the envelope: memory
     n_beats = 0
     if params.ecg_suppression:
         peaks = None
@@ -360,6 +361,7 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
     # Pops are bridged so that their ringing neither starts a movement nor cuts one.
     blank_runs(env, masks["pop"], context=max(2, window_samples(0.05, fs_env)))
     smooth = moving_average(env, window_samples(params.envelope_window_s, fs_env, odd=True))
+    del env
     bad = masks["flat"] | masks["disconnected"] | masks["saturation"]
     for_baseline = smooth.copy()
     # Artefact blocks must not pull the running minimum down (flat) or up (saturation):
@@ -390,14 +392,15 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
     means_uV: list[float] = []
     morph_w = (None if params.morphology_window_s is None
                else window_samples(params.morphology_window_s, fs, odd=True))
-    pad = max(1, int(round(params.pad_s * fs)))
+    pad = max(1, int(round(min(params.pad_s, 1.0) * fs)))
     for s, e in zip(starts, ends):
         above = smooth[s:e] - base[s:e]
         if morph_w is not None:
             s0 = int(s) * q
             s1 = min(x.size, int(e) * q)
             rect = np.abs(filter_segment(x, s0, s1, sos=sos, pad=pad))
-            threshold = float(np.median(low[s:e]))
+            # offset threshold: its mean over the event (the baseline changes slowly)
+            threshold = float(low[s:e].mean())
             if not has_median_window_above(rect, threshold, min(morph_w, rect.size)):
                 continue
         onsets.append(s / fs_env)

@@ -33,20 +33,22 @@ def samples_at_least(seconds: float, fs_hz: float) -> int:
 
 @njit(cache=True, nogil=True)
 def _moving_average(x: np.ndarray, w: int, out: np.ndarray) -> None:  # pragma: no cover
+    # Sliding float64 sum (no cumulative-sum array: saves 8 bytes per sample).
     n = x.size
     half = w // 2
-    csum = np.empty(n + 1, dtype=np.float64)
-    csum[0] = 0.0
+    acc = 0.0
+    lo = 0
+    hi = 0
     for i in range(n):
-        csum[i + 1] = csum[i] + x[i]
-    for i in range(n):
-        lo = i - half
-        hi = i - half + w
-        if lo < 0:
-            lo = 0
-        if hi > n:
-            hi = n
-        out[i] = (csum[hi] - csum[lo]) / (hi - lo)
+        new_lo = max(0, i - half)
+        new_hi = min(n, i - half + w)
+        while hi < new_hi:
+            acc += x[hi]
+            hi += 1
+        while lo < new_lo:
+            acc -= x[lo]
+            lo += 1
+        out[i] = acc / (hi - lo)
 
 
 def moving_average(x: np.ndarray, window: int) -> np.ndarray:
@@ -61,30 +63,53 @@ def moving_average(x: np.ndarray, window: int) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def _running_extreme(x: np.ndarray, w: int, want_max: bool, out: np.ndarray) -> None:  # pragma: no cover
-    # Monotonic deque over the centred window [i - w//2, i - w//2 + w).
+    # Monotonic deque over the centred window [i - w//2, i - w//2 + w), kept in a ring
+    # buffer whose power-of-two size lets a bit mask replace the modulo.
     n = x.size
     half = w // 2
-    dq = np.empty(n, dtype=np.int64)
+    cap = 1
+    while cap < w + 1:
+        cap *= 2
+    mask = cap - 1
+    dq = np.empty(cap, dtype=np.int64)
     head = 0
-    tail = 0
+    size = 0
     nxt = 0
     for i in range(n):
         hi = min(n, i - half + w)
         while nxt < hi:
             v = x[nxt]
             if want_max:
-                while tail > head and x[dq[tail - 1]] <= v:
-                    tail -= 1
+                while size > 0 and x[dq[(head + size - 1) & mask]] <= v:
+                    size -= 1
             else:
-                while tail > head and x[dq[tail - 1]] >= v:
-                    tail -= 1
-            dq[tail] = nxt
-            tail += 1
+                while size > 0 and x[dq[(head + size - 1) & mask]] >= v:
+                    size -= 1
+            dq[(head + size) & mask] = nxt
+            size += 1
             nxt += 1
         lo = i - half
         while dq[head] < lo:
-            head += 1
+            head = (head + 1) & mask
+            size -= 1
         out[i] = x[dq[head]]
+
+
+def block_max(x: np.ndarray, k: int) -> np.ndarray:
+    """Maximum over consecutive blocks of ``k`` samples (the last block may be shorter)."""
+    return -block_min(-np.asarray(x, dtype=np.float32), k)
+
+
+def block_min(x: np.ndarray, k: int) -> np.ndarray:
+    """Minimum over consecutive blocks of ``k`` samples (the last block may be shorter)."""
+    if k < 1:
+        raise ParameterError(f"block length must be >= 1 sample, received {k!r}")
+    n = x.size
+    full = (n // k) * k
+    head = x[:full].reshape(-1, k).min(axis=1) if full else np.zeros(0, dtype=x.dtype)
+    if full < n:
+        head = np.concatenate([head, [x[full:].min()]])
+    return np.asarray(head, dtype=np.float32)
 
 
 def running_max(x: np.ndarray, window: int) -> np.ndarray:
@@ -220,6 +245,8 @@ def has_median_window_above(rectified: np.ndarray, threshold: float, window: int
 
 
 __all__ = [
+    "block_max",
+    "block_min",
     "has_median_window_above",
     "hysteresis_events",
     "moving_average",

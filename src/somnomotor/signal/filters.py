@@ -76,7 +76,7 @@ def design_notch(fs_hz: float, freq_hz: float, *, quality: float = 30.0) -> np.n
     return np.ascontiguousarray(np.concatenate([b, a])[None, :], dtype=np.float64)
 
 
-def mains_ratio(x: np.ndarray, fs_hz: float, freq_hz: float, *, max_seconds: float = 600.0) -> float:
+def mains_ratio(x: np.ndarray, fs_hz: float, freq_hz: float, *, max_seconds: float = 60.0) -> float:
     """How much a narrow line at ``freq_hz`` stands out of its spectral neighbourhood.
 
     Welch spectrum (0.5-Hz resolution or finer) over up to ``max_seconds`` s taken from

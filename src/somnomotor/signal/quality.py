@@ -171,11 +171,13 @@ def noise_mask(upper_envelope: np.ndarray, fs_hz: float, *, noise_limit_uV: floa
     edges of a noisy stretch within seconds, where the 60-s baseline would lag by 30 s;
     ``min_s`` keeps long strong movements (< 30 s) from being called noise.
     """
-    from somnomotor.signal.envelope import running_min  # local: avoid a cycle at import
+    from somnomotor.signal.envelope import block_min, running_min
 
-    level = running_min(upper_envelope, window_samples(window_s, fs_hz, odd=True))
-    high = np.isfinite(level) & (level > noise_limit_uV)
-    out = np.zeros(level.size, dtype=bool)
+    k = max(1, int(round(fs_hz / 10.0)))  # 0.1-s blocks: the minimum needs no finer grid
+    level = running_min(block_min(upper_envelope, k), window_samples(window_s, fs_hz / k,
+                                                                     odd=True))
+    high = np.repeat(np.isfinite(level) & (level > noise_limit_uV), k)[:upper_envelope.size]
+    out = np.zeros(high.size, dtype=bool)
     half = window_samples(window_s / 2, fs_hz)
     min_len = window_samples(min_s, fs_hz)
     for s, e in zip(*runs(high)):

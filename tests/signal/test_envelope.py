@@ -1,0 +1,90 @@
+"""The two-threshold LM rule on hand-built envelopes, running extrema, morphology window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from somnomotor.signal.envelope import (
+    has_median_window_above,
+    hysteresis_events,
+    moving_average,
+    running_max,
+    running_min,
+)
+
+FS = 100.0  # envelope rate, Hz: 1 sample = 10 ms
+
+
+def envelope(*spans: tuple[float, float, float], total_s: float = 20.0, rest: float = 1.0
+             ) -> np.ndarray:
+    """Constant rest level with ``(start_s, end_s, level_uV)`` spans."""
+    env = np.full(int(total_s * FS), rest, dtype=np.float32)
+    for a, b, level in spans:
+        env[int(round(a * FS)):int(round(b * FS))] = level
+    return env
+
+
+def test_onset_is_first_sample_at_baseline_plus_8_uV() -> None:
+    env = envelope((5.0, 7.0, 20.0))
+    env[499] = 8.99  # just below high = 1 + 8
+    env[500] = 9.0  # exactly at the threshold: onset
+    starts, ends = hysteresis_events(env, 3.0, 9.0, fs_hz=FS)
+    assert starts.tolist() == [500] and ends.tolist() == [700]
+
+
+@pytest.mark.parametrize("dip_s,n_events", [(0.4, 1), (0.49, 1), (0.5, 2), (0.6, 2)])
+def test_offset_needs_a_run_of_0_5_s_at_or_below_baseline_plus_2_uV(dip_s: float,
+                                                                    n_events: int) -> None:
+    env = envelope((5.0, 7.0, 20.0), (7.0 + dip_s, 9.0 + dip_s, 20.0))
+    starts, ends = hysteresis_events(env, 3.0, 9.0, fs_hz=FS)
+    assert len(starts) == n_events
+    if n_events == 2:
+        assert ends[0] == 700  # the offset is the START of the quiet run
+
+
+def test_dip_between_low_and_high_threshold_does_not_end_the_movement() -> None:
+    env = envelope((5.0, 7.0, 20.0), (7.0, 9.0, 5.0), (9.0, 10.0, 20.0))
+    starts, ends = hysteresis_events(env, 3.0, 9.0, fs_hz=FS)
+    assert starts.tolist() == [500] and ends.tolist() == [1000]
+
+
+def test_value_exactly_at_low_threshold_counts_as_quiet() -> None:
+    env = envelope((5.0, 6.0, 20.0), (6.0, 7.0, 3.0))
+    starts, ends = hysteresis_events(env, 3.0, 9.0, fs_hz=FS)
+    assert ends.tolist() == [600]
+
+
+def test_event_open_at_the_end_closes_there() -> None:
+    env = envelope((19.0, 20.0, 20.0))
+    starts, ends = hysteresis_events(env, 3.0, 9.0, fs_hz=FS)
+    assert starts.tolist() == [1900] and ends.tolist() == [2000]
+
+
+def test_infinite_high_threshold_disables_onsets() -> None:
+    env = envelope((5.0, 7.0, 20.0))
+    high = np.full(env.size, 9.0, dtype=np.float32)
+    high[400:800] = np.inf
+    assert hysteresis_events(env, 3.0, high, fs_hz=FS)[0].size == 0
+
+
+@pytest.mark.parametrize("w", [1, 2, 5, 51])
+def test_running_extrema_equal_naive_centred_window(w: int) -> None:
+    x = np.random.default_rng(w).standard_normal(500).astype(np.float32)
+    half = w // 2
+    naive_max = [x[max(0, i - half):min(x.size, i - half + w)].max() for i in range(x.size)]
+    naive_min = [x[max(0, i - half):min(x.size, i - half + w)].min() for i in range(x.size)]
+    assert np.array_equal(running_max(x, w), naive_max)
+    assert np.array_equal(running_min(x, w), naive_min)
+    naive_mean = [x[max(0, i - half):min(x.size, i - half + w)].mean() for i in range(x.size)]
+    assert np.allclose(moving_average(x, w), naive_mean, atol=1e-5)
+
+
+def test_median_window_criterion_is_exact_median() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        x = rng.exponential(2.0, size=int(rng.integers(30, 80))).astype(np.float32)
+        w = 11
+        t = float(rng.uniform(1, 3))
+        med = max(np.median(x[i:i + w]) for i in range(x.size - w + 1))
+        assert has_median_window_above(x, t, w) == (med >= t)
