@@ -142,7 +142,8 @@ def make_night(
     ss_on = np.array([598.0, 590.0, 580.0][:n_sleep_starts])
     ss = EventTable.from_arrays(ss_on, np.full(ss_on.size, 0.3), "sleep_start", channel="LAT")
     fm_on = np.sort(rng.uniform(3000, 3600, 30))
-    fm = EventTable.from_arrays(fm_on, np.full(fm_on.size, 0.1), "fragmentary_myoclonus", channel="Chin",
+    fm = EventTable.from_arrays(fm_on, np.full(fm_on.size, 0.1), "fragmentary_myoclonus",
+                                channel="Chin",
                                 stage=hyp.stage_at(fm_on))
     other = AnalysisResult(family="other_motor", events=EventTable.concat([ss, fm]),
                            indices=(Index("sleep_start_count", float(len(ss_on)), "count"),))

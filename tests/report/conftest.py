@@ -59,7 +59,8 @@ def browser_tools() -> dict[str, str]:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         for cmd in (["apt-get", "update"],
                     ["apt-get", "install", "-y", "chromium", "poppler-utils"]):
-            done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+            done = subprocess.run(cmd, env=env, check=False, capture_output=True, text=True,
+                                  timeout=900)
             if done.returncode != 0:
                 pytest.skip(f"{' '.join(cmd)} failed: {done.stderr.strip()[-300:]}")
     return {"chromium": CHROMIUM, "pdftoppm": shutil.which("pdftoppm") or "pdftoppm"}

@@ -21,7 +21,7 @@ def report(flagged_report: tuple[object, Path, Path]) -> Path:
 
 def _chromium(tools: dict[str, str], tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     cmd = [tools["chromium"], *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120)
 
 
 def test_report_loads_in_chromium_without_console_errors_and_shows_every_plot(

@@ -286,7 +286,8 @@ def _doctor_box(guidance: Guidance) -> str:
     if not items:
         return ""
     lis = "".join(f'<li data-statement="{_e(i.id)}">{_e(i.text)}</li>' for i in items)
-    return f'<section class="alert" id="see-doctor"><h2>Please see a doctor</h2><ul>{lis}</ul></section>'
+    return (f'<section class="alert" id="see-doctor"><h2>Please see a doctor</h2>'
+            f"<ul>{lis}</ul></section>")
 
 
 def build_html(night: plots.NightData, *, guidance: Guidance,

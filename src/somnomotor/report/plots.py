@@ -19,6 +19,7 @@ import datetime as dt
 import io
 import json
 import logging
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -81,7 +82,7 @@ FIG_W = 7.2
 @contextlib.contextmanager
 def report_style() -> Iterator[None]:
     """Apply the report's matplotlib style within the block (restored afterwards)."""
-    with matplotlib.rc_context(dict(STYLE)):
+    with matplotlib.rc_context(dict(STYLE)):  # type: ignore[arg-type]
         yield
 
 
@@ -176,7 +177,7 @@ def _read_tsv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     return frame.rename(columns={"onset": "onset_s", "duration": "duration_s"})
 
 
-def load_night(out_dir: str | Path) -> NightData:
+def load_night(out_dir: str | os.PathLike[str]) -> NightData:
     """Read an analysis output folder (summary.json, events.tsv, optional hypnogram.tsv).
 
     Raises
@@ -340,7 +341,7 @@ def fig_hypnogram_raster(night: NightData) -> Figure:
                          lm["duration_s"].to_numpy(float)[ser], COLORS["ink"]))
     rswa = night.of_type("rswa_epoch")
     if len(rswa):
-        flags = [c for c in rswa.columns if c.endswith("_any") or c.endswith("any")]
+        flags = [c for c in rswa.columns if c.endswith("any")]
         pos = np.zeros(len(rswa), dtype=bool)
         for c in flags:
             pos |= flag(rswa, c)
