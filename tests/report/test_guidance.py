@@ -173,8 +173,10 @@ def test_any_warning_sign_puts_the_doctor_first_and_never_reassures(sign: str) -
 
 
 def test_seizure_signs_say_urgently() -> None:
-    g = build_guidance(Findings(), QuestionnaireAnswers(seizure_signs=True))
-    assert g.section("doctor")[0].id == "doctor_seizure"
+    g = build_guidance(Findings(rswa_flagged=True, rem_s=3600),
+                       QuestionnaireAnswers(seizure_signs=True, dream_enactment=True))
+    assert g.section("doctor")[0].id == "doctor_seizure"  # the urgent sign comes first
+    assert "doctor_rswa" in g.ids
     assert "urgently" in g.section("doctor")[0].text
 
 

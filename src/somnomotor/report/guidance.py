@@ -365,11 +365,10 @@ def select_statement_ids(findings: Findings, answers: QuestionnaireAnswers | Non
     plms = findings.plms_index
     plms_high = plms is not None and plms > PLMS_ADULT_CUTOFF_PER_H
     # -- doctor (warning signs)
+    if answers.seizure_signs is True:  # urgent: read first of all
+        ids.append("doctor_seizure")
     if findings.rswa_flagged:
         ids.append("doctor_rswa")
-    seizure = answers.seizure_signs is True
-    if seizure:  # urgent: read first of all
-        ids.append("doctor_seizure")
     for sign in answers.warning_signs:
         sid = _WARNING_STATEMENTS[sign]
         if sid not in ids:
