@@ -352,3 +352,11 @@ def test_empty_input_gives_a_result_with_zero_counts() -> None:
     assert len(res.events) == 0
     assert res.index("plms_index").value == 0.0
     assert res.index("periodicity_index").value is None
+
+
+def test_aasm_bilateral_combination_is_transitive_over_alternating_legs() -> None:
+    # Onsets 0, 4, 8 s on alternating legs: each neighbour pair is < 5 s apart -> one LM.
+    res = score_plm(movements([(100, 1.0, "left"), (104, 1.0, "right"), (108, 1.0, "left")]),
+                    hypnogram=sleep(), rules=AASM)
+    assert len(res.events) == 1
+    assert res.events.frame["n_components"].iloc[0] == 3

@@ -122,33 +122,18 @@ def _bilateral_groups(on: np.ndarray, off: np.ndarray, side: np.ndarray,
     """Group label per monolateral LM; LMs of the two legs that meet the rule share one.
 
     ``on`` must be sorted. Only ``left`` and ``right`` LMs are combined, and only through an
-    LM of the other leg.
+    LM of the other leg. An edge joins two LMs of different legs when
 
-    * ``"gap"`` (WASM 2016): an edge joins two LMs of different legs that overlap or whose
-      offset-to-onset gap is < ``bilateral_max_gap_s``; groups are the connected
-      components, so a long LM on one leg can gather several LMs of the other leg.
-    * ``"onset"`` (AASM): an LM joins the open group when its onset is < 5 s after the
-      group's *first* onset and the group holds an LM of the other leg; otherwise it opens
-      a new group. Anchoring on the first onset stops alternating legs from chaining into
-      one endless movement.
+    * ``"gap"`` (WASM 2016): they overlap or the offset-to-onset gap is
+      < ``bilateral_max_gap_s``;
+    * ``"onset"`` (AASM): their onsets are < ``bilateral_max_onset_diff_s`` apart.
+
+    Groups are the connected components of these edges, so the result depends neither on
+    the order of the rows nor on which leg is called left. A long LM on one leg can gather
+    several LMs of the other leg (each one a component); under the AASM rule, legs
+    alternating faster than every 5 s chain into one LM (documented in docs/plm-rules.md).
     """
     n = on.size
-    if rules.bilateral_rule == "onset":
-        labels = np.arange(n, dtype=np.int64)
-        anchor = -np.inf
-        legs: set[str] = set()
-        current = -1
-        for i in range(n):
-            leg = str(side[i])
-            if (leg in ("left", "right") and current >= 0
-                    and round(on[i] - anchor, _DECIMALS) < rules.bilateral_max_onset_diff_s
-                    and ("right" if leg == "left" else "left") in legs):
-                labels[i] = current
-                legs.add(leg)
-                continue
-            current, anchor, legs = i, on[i], {leg}
-        return labels
-
     parent = np.arange(n)
 
     def find(i: int) -> int:
@@ -159,15 +144,17 @@ def _bilateral_groups(on: np.ndarray, off: np.ndarray, side: np.ndarray,
 
     active: dict[str, list[int]] = {"left": [], "right": []}
     other = {"left": "right", "right": "left"}
-    gap = rules.bilateral_max_gap_s
+    by_gap = rules.bilateral_rule == "gap"
+    limit = rules.bilateral_max_gap_s if by_gap else rules.bilateral_max_onset_diff_s
+    ref = off if by_gap else on
     for i in range(n):
         leg = str(side[i])
         if leg not in active:
             continue
         t = on[i]
-        # LMs that end >= gap before t cannot meet this LM nor any later one.
+        # Earlier LMs too far from t cannot meet this LM nor any later one (onsets sorted).
         for key, members in active.items():
-            active[key] = [j for j in members if round(t - off[j], _DECIMALS) < gap]
+            active[key] = [j for j in members if round(t - ref[j], _DECIMALS) < limit]
         for j in active[other[leg]]:
             ri, rj = find(i), find(j)
             if ri != rj:
@@ -430,6 +417,11 @@ def score_plm(
         c_channel[:] = channel[first_of_group]
         for grp in np.flatnonzero(n_comp > 1):
             c_channel[grp] = "+".join(dict.fromkeys(str(c) for c in channel[g == grp]))
+    # Order combined LMs by onset, offset, size -- never by leg -- so that mirroring the legs
+    # or reordering the input cannot reorder the output.
+    perm = np.lexsort((n_comp, c_off, c_on))
+    c_on, c_off, n_comp, all_mono_ok = c_on[perm], c_off[perm], n_comp[perm], all_mono_ok[perm]
+    leg, c_channel = leg[perm], c_channel[perm]
     c_dur = np.round(c_off - c_on, _DECIMALS)
 
     # 4. Candidate LMs (WASM 2016); under AASM every remaining LM is a candidate.
