@@ -390,10 +390,12 @@ def background_power(
         seg = p[b * block:(b + 1) * block:step]
         bg[b] = np.percentile(seg, percentile) if seg.size else 0.0
     if smooth_blocks > 1 and n_blocks > 2:
+        # running median over the blocks that exist (shorter windows at the ends: padding
+        # with the edge value would let one loud first block vote several times)
         half = smooth_blocks // 2
-        padded = np.pad(bg, half, mode="edge")
-        windows = np.lib.stride_tricks.sliding_window_view(padded, smooth_blocks)
-        bg = np.median(windows, axis=1).astype(np.float32)
+        raw = bg.copy()
+        for b in range(n_blocks):
+            bg[b] = np.median(raw[max(0, b - half):b + half + 1])
     return bg, block
 
 
