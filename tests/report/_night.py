@@ -126,7 +126,9 @@ def make_night(
     rswa_ev = EventTable.from_arrays(
         rem_idx * EPOCH_S, np.full(rem_idx.size, EPOCH_S), "rswa_epoch", channel="Chin",
         chin_tonic=any_flag & (rng.random(rem_idx.size) < 0.3), chin_phasic=any_flag,
-        chin_any=any_flag, excluded=excluded, reason=np.where(excluded, "arousal", None),
+        chin_any=any_flag, chin_any_pct=np.where(any_flag, 40.0, 0.0),
+        rem_period=(rem_idx > 200).astype(int),  # two REM periods, numbered 0 and 1
+        excluded=excluded, reason=np.where(excluded, "arousal", None),
     )
     rswa_pct = 100.0 * any_flag.sum() / (~excluded).sum()
     rswa_res = AnalysisResult(

@@ -175,3 +175,17 @@ def test_missing_or_broken_folder_gives_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match=r"lacks the column\(s\) \['onset'"):
         render_report(folder)
     assert not (folder / "report.html").exists()
+
+
+def test_rswa_plot_rows_are_flags_and_percentages_not_period_numbers(
+        plms40: tuple[Night, str]) -> None:
+    from somnomotor.report.plots import rswa_flag_columns, rswa_pct_columns, rswa_positive
+
+    night, page = plms40
+    rswa = load_night(night.out_dir).of_type("rswa_epoch")
+    assert rswa_flag_columns(rswa) == ["chin_tonic", "chin_phasic", "chin_any"]
+    assert rswa_pct_columns(rswa) == ["chin_any_pct"]
+    pos = rswa_positive(rswa)
+    assert pos.sum() == round(night.rswa_any_pct / 100 * (night.n_rem_epochs - 1))
+    assert not pos[3]  # the excluded epoch
+    assert "rem period" not in page

@@ -311,8 +311,9 @@ def build_html(night: plots.NightData, *, guidance: Guidance,
                     "2016 bins: 2 s and 0.1 ln units). Periodic movements form a peak between "
                     "10 and 90 s."),
         "fig-rswa": (lambda: plots.fig_rswa(night),
-                     "Each column is one REM epoch; each row a flag of the RSWA analysis. "
-                     "Red = activity present, grey = none, hatched = excluded (artefact)."),
+                     "Each column is one REM epoch; each row a flag (red = set) or a percentage "
+                     "(darker red = higher) of the RSWA analysis; grey = none, hatched = "
+                     "excluded (artefact)."),
     }
     if recording is not None:
         figs["fig-examples"] = (lambda: plots.fig_examples(night, recording),

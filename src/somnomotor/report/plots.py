@@ -341,10 +341,7 @@ def fig_hypnogram_raster(night: NightData) -> Figure:
                          lm["duration_s"].to_numpy(float)[ser], COLORS["ink"]))
     rswa = night.of_type("rswa_epoch")
     if len(rswa):
-        flags = [c for c in rswa.columns if c.endswith("any")]
-        pos = np.zeros(len(rswa), dtype=bool)
-        for c in flags:
-            pos |= flag(rswa, c)
+        pos = rswa_positive(rswa)
         rows.append(("RSWA epoch", rswa["onset_s"].to_numpy(float)[pos],
                      rswa["duration_s"].to_numpy(float)[pos], COLORS["vermilion"]))
     named = {"sleep_start": "Sleep start", "fragmentary_myoclonus": "Fragm. myoclonus",
@@ -464,7 +461,7 @@ def rswa_flag_columns(rswa: pd.DataFrame) -> list[str]:
     """The 1/0 flag columns of rswa_epoch rows (per channel tonic/phasic/any), in file order."""
     skip = {"onset_s", "duration_s", "trial_type", "channel", "excluded", "reason", "stage",
             "candidate", "in_series", "leg", "series_id", "imi_s", "respiratory_related",
-            "arousal_associated", "n_components"}
+            "arousal_associated", "n_components", "rem_period", "background_uv"}
     out = []
     for col in rswa.columns:
         if col in skip:
@@ -475,21 +472,44 @@ def rswa_flag_columns(rswa: pd.DataFrame) -> list[str]:
     return out
 
 
+def rswa_pct_columns(rswa: pd.DataFrame) -> list[str]:
+    """Per-epoch percentage columns of rswa_epoch rows (e.g. ``chin_any_pct``, 0-100 %)."""
+    return [c for c in rswa.columns if c.endswith("_pct")
+            and pd.to_numeric(rswa[c], errors="coerce").notna().any()]
+
+
+def rswa_positive(rswa: pd.DataFrame) -> np.ndarray:
+    """Epochs with any RSWA activity: a 1/0 flag set or an ``*any*_pct`` above 0 %."""
+    pos = np.zeros(len(rswa), dtype=bool)
+    for c in rswa_flag_columns(rswa):
+        pos |= flag(rswa, c)
+    for c in rswa_pct_columns(rswa):
+        if "any" in c:
+            pos |= pd.to_numeric(rswa[c], errors="coerce").fillna(0).to_numpy() > 0
+    return pos & ~flag(rswa, "excluded")
+
+
 def fig_rswa(night: NightData) -> Figure:
     """Per REM epoch: which RSWA flags are set (dark = set, light = not set, hatched = excluded)."""
     rswa = night.of_type("rswa_epoch")
-    cols = rswa_flag_columns(rswa) if len(rswa) else []
+    bools = rswa_flag_columns(rswa) if len(rswa) else []
+    pcts = rswa_pct_columns(rswa) if len(rswa) else []
+    cols = bools + pcts
     fig = Figure(figsize=(FIG_W, 0.9 + 0.22 * max(3, len(cols))), layout="constrained")
     ax = fig.subplots()
     if not len(rswa) or not cols:
         _empty(ax, "No REM epochs were assessed for RSWA")
         ax.set_title("RSWA per REM epoch")
         return fig
-    mat = np.column_stack([flag(rswa, c) for c in cols]).T.astype(float)
+    # flags as 0/1, percentages as 0-1, on one light-to-red scale
+    rows = [flag(rswa, c).astype(float) for c in bools]
+    rows += [np.clip(pd.to_numeric(rswa[c], errors="coerce").to_numpy(float) / 100.0, 0, 1)
+             for c in pcts]
+    mat = np.vstack(rows)
     excl = flag(rswa, "excluded")
     mat[:, excl] = np.nan
-    cmap = matplotlib.colors.ListedColormap([COLORS["light"], COLORS["vermilion"]]
-                                            ).with_extremes(bad="white")
+    cmap = matplotlib.colors.LinearSegmentedColormap.from_list(
+        "rswa", [COLORS["light"], COLORS["vermilion"]]).with_extremes(bad="white")
     ax.imshow(mat, aspect="auto", cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
     for j in np.flatnonzero(excl):
         ax.add_patch(matplotlib.patches.Rectangle((j - 0.5, -0.5), 1, len(cols), fill=False,
@@ -498,9 +518,9 @@ def fig_rswa(night: NightData) -> Figure:
     ax.set_xlabel("REM epoch (30 s each, in order)")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
     n_ok = int((~excl).sum())
-    pct = 100.0 * np.nansum(mat, axis=1) / max(1, n_ok)
+    pct = 100.0 * np.nansum(mat, axis=1) / max(1, n_ok)  # % of epochs, or mean % per epoch
     ax.set_title(f"RSWA per REM epoch (n = {len(rswa)}, {int(excl.sum())} excluded); "
-                 "right: % of assessed epochs")
+                 "right: % of assessed epochs (flags) or mean % (percentages)")
     sec = ax.secondary_yaxis("right")
     sec.set_yticks(range(len(cols)), [f"{p:.0f} %" for p in pct])
     sec.tick_params(length=0)
@@ -548,11 +568,7 @@ def _pick_examples(night: NightData, n_lm: int) -> list[tuple[str, pd.Series]]:
         picks.extend(("leg movement", pool.iloc[int(i)]) for i in idx)
     rswa = night.of_type("rswa_epoch")
     if len(rswa):
-        cols = [c for c in rswa_flag_columns(rswa) if "any" in c or "phasic" in c]
-        pos = np.zeros(len(rswa), dtype=bool)
-        for c in cols:
-            pos |= flag(rswa, c)
-        pos &= ~flag(rswa, "excluded")
+        pos = rswa_positive(rswa)
         if pos.any():
             picks.append(("RSWA epoch", rswa[pos].iloc[0]))
     return picks
