@@ -145,16 +145,20 @@ def _bilateral_groups(on: np.ndarray, off: np.ndarray, side: np.ndarray,
     active: dict[str, list[int]] = {"left": [], "right": []}
     other = {"left": "right", "right": "left"}
     by_gap = rules.bilateral_rule == "gap"
-    limit = rules.bilateral_max_gap_s if by_gap else rules.bilateral_max_onset_diff_s
-    ref = off if by_gap else on
+    # "difference < limit" on times rounded to 1 µs, written as a half-µs tolerance so the
+    # loop compares plain Python floats (this loop is the only one over all movements).
+    limit = (rules.bilateral_max_gap_s if by_gap else rules.bilateral_max_onset_diff_s) - 5e-7
+    ref = (off if by_gap else on).tolist()
+    onsets = on.tolist()
+    sides = [str(x) for x in side]
     for i in range(n):
-        leg = str(side[i])
+        leg = sides[i]
         if leg not in active:
             continue
-        t = on[i]
+        t = onsets[i]
         # Earlier LMs too far from t cannot meet this LM nor any later one (onsets sorted).
         for key, members in active.items():
-            active[key] = [j for j in members if round(t - ref[j], _DECIMALS) < limit]
+            active[key] = [j for j in members if t - ref[j] < limit]
         for j in active[other[leg]]:
             ri, rj = find(i), find(j)
             if ri != rj:
