@@ -360,3 +360,20 @@ def test_aasm_bilateral_combination_is_transitive_over_alternating_legs() -> Non
                     hypnogram=sleep(), rules=AASM)
     assert len(res.events) == 1
     assert res.events.frame["n_components"].iloc[0] == 3
+
+
+def test_mixing_known_and_unknown_sides_warns() -> None:
+    from somnomotor._errors import SomnomotorWarning
+
+    with pytest.warns(SomnomotorWarning, match="unknown leg"):
+        res = score_plm(movements([(100, 1.0, "left"), (200, 1.0, "bilateral")]),
+                        hypnogram=sleep())
+    assert any("unknown leg" in w for w in res.warnings)
+
+
+def test_output_events_carry_every_documented_column() -> None:
+    from somnomotor.score.plm import OUTPUT_COLUMNS
+
+    res = score_plm(movements([(100, 1.0)]), hypnogram=sleep())
+    assert set(OUTPUT_COLUMNS) <= set(res.events.frame.columns)
+    assert set(res.events.frame["trial_type"]) == {"leg_movement"}
