@@ -152,6 +152,7 @@ def _run_leg_movements(recording: Recording, rule_set: str) -> AnalysisResult:
         arousals=recording.annotations.select("arousal"),
         unscorable=detection.unscorable,
         rules=rules,
+        recording_duration_s=recording.duration_s,
     )
     return replace(
         result,
