@@ -84,3 +84,16 @@ def test_without_masseter_channel_bruxism_is_not_assessed() -> None:
 def test_bad_parameters_raise_parameter_error(kwargs: dict) -> None:
     with pytest.raises(ParameterError):
         BruxismParams(**kwargs)
+
+
+def test_bruxism_episodes_found_on_simulated_night_with_f1_at_least_0_9() -> None:
+    from _motor_helpers import iou_f1
+
+    from somnomotor.simulate.night import simulate_night
+
+    night = simulate_night("bruxism", seed=2, duration_h=1.0, leg_fs_hz=256.0)
+    res = detect_bruxism(night.recording)
+    truth = [(e.onset_s, e.offset_s) for e in night.truth.events if e.kind == "bruxism_episode"]
+    assert len(truth) >= 4
+    det = list(zip(res.events.onset_s, res.events.offset_s, strict=True))
+    assert iou_f1(det, truth, min_iou=0.3) >= 0.9

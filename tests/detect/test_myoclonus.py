@@ -221,3 +221,23 @@ def test_params_report_confidence_tags() -> None:
     assert res.params["confidence"]["mini_epoch_s"] == "R"
     assert res.params["confidence"]["amplitude_uv"] == "C"
     assert FS == 512.0
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_fm_on_simulated_nights_with_event_f1_at_least_0_9(seed: int) -> None:
+    from somnomotor.detect.matching import match_events
+    from somnomotor.simulate.night import simulate_night
+
+    night = simulate_night("fm", seed=seed, duration_h=0.5, leg_fs_hz=256.0)
+    res = detect_fragmentary_myoclonus(night.recording)
+    truth = [e for e in night.truth.events if e.kind == "fragmentary_myoclonus"]
+    assert len(truth) >= 30
+    f = res.events.frame
+    tp = fp = fn = 0
+    for label in {e.channel for e in truth} | set(f["channel"]):
+        det = f[f["channel"] == label]
+        tr = [e for e in truth if e.channel == label]
+        m = match_events(det["onset_s"], det["onset_s"] + det["duration_s"],
+                         [e.onset_s for e in tr], [e.offset_s for e in tr], min_iou=0.3)
+        tp, fp, fn = tp + m.tp, fp + m.fp, fn + m.fn
+    assert 2 * tp / (2 * tp + fp + fn) >= 0.9

@@ -106,3 +106,29 @@ def test_hft_index_counts_trains_per_hour_of_sleep() -> None:
 def test_bad_parameters_raise_parameter_error(kwargs: dict) -> None:
     with pytest.raises(ParameterError):
         RhythmicParams(**kwargs)
+
+
+def test_hft_overlapping_an_alma_train_is_reported_as_alma_only() -> None:
+    # 0.3-s bursts alternating at 2 Hz: each leg alone has 0.3-s bursts at 1 Hz (an HFT train)
+    rec = _legs(_train(5.0, 4, 1.0, 0.3), _train(5.5, 4, 1.0, 0.3))
+    res = detect_rhythmic_leg_activity(rec)
+    assert len(_kind(res, "alma")) == 1 and _kind(res, "hft") == []
+    res = detect_rhythmic_leg_activity(rec, RhythmicParams(hft_excludes_alma=False))
+    assert len(_kind(res, "alma")) == 1 and len(_kind(res, "hft")) == 2
+
+
+# -- accuracy on simulated nights ------------------------------------------------------
+@pytest.mark.parametrize("seed", [1, 3])
+def test_hft_and_alma_found_on_simulated_night_with_f1_at_least_0_9(seed: int) -> None:
+    from _motor_helpers import iou_f1
+
+    from somnomotor.simulate.night import simulate_night
+
+    night = simulate_night("rhythmic", seed=seed, duration_h=1.0, leg_fs_hz=256.0)
+    res = detect_rhythmic_leg_activity(night.recording)
+    for kind in ("hft", "alma"):
+        truth = [(e.onset_s, e.offset_s) for e in night.truth.events if e.kind == kind]
+        det = res.events.select(kind)
+        assert len(truth) >= 4
+        assert iou_f1(list(zip(det.onset_s, det.offset_s, strict=True)), truth,
+                      min_iou=0.3) >= 0.9, kind

@@ -133,3 +133,15 @@ def test_without_hypnogram_nothing_is_reported_and_it_says_why() -> None:
 def test_bad_parameters_raise_parameter_error(kwargs: dict) -> None:
     with pytest.raises(ParameterError):
         SleepStartParams(**kwargs)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_sleep_starts_on_simulated_nights_with_event_f1_at_least_0_9(seed: int) -> None:
+    from somnomotor.simulate.night import simulate_night
+
+    night = simulate_night("sleep_starts", seed=seed, duration_h=1.5, leg_fs_hz=256.0)
+    res = detect_sleep_starts(night.recording)
+    truth = [(e.onset_s, e.offset_s) for e in night.truth.events if e.kind == "sleep_start"]
+    assert len(truth) >= 3
+    det = list(zip(res.events.onset_s, res.events.offset_s, strict=True))
+    assert iou_f1(det, truth, min_iou=0.3) >= 0.9

@@ -70,6 +70,8 @@ class RhythmicParams:
         Smoothing of the power in s before burst finding: 0.05 s [design].
     merge_gap_s : float
         Gaps shorter than this (s) inside a burst are bridged: 0.05 s [design].
+    hft_excludes_alma : bool
+        Do not report an HFT train that overlaps an ALMA train: True [design].
     """
 
     hft_burst_s: tuple[float, float] = (0.25, 1.0)
@@ -82,6 +84,7 @@ class RhythmicParams:
     min_amplitude_uv: float = 15.0
     smooth_s: float = 0.05
     merge_gap_s: float = 0.05
+    hft_excludes_alma: bool = True
 
     def __post_init__(self) -> None:
         for name in ("hft_burst_s", "hft_frequency_hz", "alma_burst_s", "alma_frequency_hz"):
@@ -106,7 +109,7 @@ class RhythmicParams:
             "hft_burst_s": "R", "hft_frequency_hz": "C", "hft_min_bursts": "C",
             "alma_burst_s": "R/W", "alma_frequency_hz": "R/W", "alma_min_bursts": "R",
             "k_background": "design", "min_amplitude_uv": "design", "smooth_s": "design",
-            "merge_gap_s": "design",
+            "merge_gap_s": "design", "hft_excludes_alma": "design",
         }
 
 
@@ -211,6 +214,15 @@ def detect_rhythmic_leg_activity(
         for i, j in _trains(t0, ok, params.alma_frequency_hz, params.alma_min_bursts, link):
             rows.append(_row("alma", t0[i], t1[j], labels, j - i + 1, t0[i:j + 1],
                              ",".join(side[i:j + 1])))
+    if params.hft_excludes_alma:
+        # The single-leg bursts of an ALMA train at 1-3 Hz meet the HFT rule on each leg
+        # (the phenomena overlap [C]); the alternating pattern is the more specific finding,
+        # so an HFT train overlapping an ALMA train is not reported again.
+        alma = [(float(r["onset_s"]), float(r["onset_s"]) + float(r["duration_s"]))  # type: ignore[arg-type]
+                for r in rows if r["trial_type"] == "alma"]
+        rows = [r for r in rows if r["trial_type"] != "hft" or not any(
+            a < float(r["onset_s"]) + float(r["duration_s"]) and b > float(r["onset_s"])  # type: ignore[arg-type]
+            for a, b in alma)]
     rows.sort(key=lambda r: float(r["onset_s"]))  # type: ignore[arg-type]
     onset = np.asarray([r["onset_s"] for r in rows], dtype=float)
     events = EventTable.from_arrays(

@@ -28,6 +28,12 @@ from somnomotor.simulate.artefacts import CONDITIONS
 from somnomotor.simulate.base import EventGenerator
 from somnomotor.simulate.chin import RemTwitches, RemWithoutAtonia, RestingLevels
 from somnomotor.simulate.legs import LegMovements
+from somnomotor.simulate.motor_events import (
+    bruxism_profile,
+    fm_profile,
+    rhythmic_profile,
+    sleep_starts_profile,
+)
 from somnomotor.simulate.respiration import RespiratoryEvents
 
 
@@ -157,6 +163,9 @@ def _noisy() -> Profile:
 #: Profile factories by name.
 PROFILES: Mapping[str, Callable[[], Profile]] = {
     "healthy": _healthy, "plmd": _plmd, "rbd": _rbd, "noisy": _noisy,
+    # other motor events (somnomotor.simulate.motor_events)
+    "fm": fm_profile, "sleep_starts": sleep_starts_profile, "rhythmic": rhythmic_profile,
+    "bruxism": bruxism_profile,
 }
 
 
