@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from somnomotor._errors import AnnotationError, ChannelNotFoundError, ParameterError
+from somnomotor._errors import AnnotationError, ParameterError
 from somnomotor.detect.rswa_background import (
     EXCLUSION_REASONS,
     Grid,
@@ -39,7 +39,6 @@ from somnomotor.detect.rswa_background import (
     background_power,
     build_grid,
     overlaps,
-    saturation_mask,
     stage_periods,
 )
 from somnomotor.events import RESPIRATORY_TYPES, EventTable
@@ -47,15 +46,16 @@ from somnomotor.hypnogram import NREM_STAGES
 from somnomotor.recording import Channel, Recording
 from somnomotor.signal.rms import (
     bin_edges,
+    binned_abs,
     binned_max,
-    binned_mean,
     binned_mean_cs,
-    bridge_gaps,
     cumsum0,
-    emg_bandpass,
-    moving_rms,
+    emg_bandpass32,
+    intervals_hit,
+    moving_rms_cs,
     rolling_min,
-    runs,
+    runs_above,
+    stuck_runs,
     window_max,
 )
 
@@ -514,7 +514,9 @@ def _score_channel(work: _ChannelWork, role: str, ch: Channel,
     p0 = work.layers[0].params
     raw_all = ch.data()
     fs = ch.fs_hz
-    pad = p0.atonia_noise_half_window * p0.atonia_bin_s + _FILTER_PAD_S
+    # only the chin needs the atonia index's +-30-s noise window around each REM period
+    pad = _FILTER_PAD_S + (p0.atonia_noise_half_window * p0.atonia_bin_s if role == "chin"
+                           else 0.0)
     w = max(1, int(round(p0.rms_window_s * fs)))
     for la in work.layers:
         n = la.grid.mini_start.size
@@ -531,7 +533,7 @@ def _score_channel(work: _ChannelWork, role: str, ch: Channel,
     for pi, (a, b) in enumerate(work.periods):
         s0 = max(0, int(np.floor((a - pad) * fs)))
         s1 = min(raw_all.size, int(np.ceil((b + pad) * fs)))
-        seg = _Segment.create(np.asarray(raw_all[s0:s1], dtype=np.float64), s0, fs, w, p0)
+        seg = _Segment.create(raw_all[s0:s1], s0, fs, w, p0)
         for la in work.layers:
             _score_period(la, role, ch.label, pi, (a, b), seg, exclusions, nrem_min)
         if role == "chin":
@@ -548,7 +550,12 @@ def _score_channel(work: _ChannelWork, role: str, ch: Channel,
 
 @dataclass(frozen=True)
 class _Segment:
-    """One filtered stretch around a REM period (dropped after the period is scored)."""
+    """One filtered stretch around a REM period (dropped after the period is scored).
+
+    ``filt`` and ``env`` are float32 (µV); ``power_cs`` is the float64 running sum of
+    ``filt**2`` (µV²) for binned RMS values; ``stuck`` holds the sample intervals of
+    saturation in the raw signal.
+    """
 
     n: int
     s0: int
@@ -556,30 +563,32 @@ class _Segment:
     w: int
     filt: np.ndarray
     power_cs: np.ndarray
-    magnitude: np.ndarray
-    saturated: np.ndarray
     env: np.ndarray
-    env2: np.ndarray
+    stuck: tuple[np.ndarray, np.ndarray]
 
     @classmethod
     def create(cls, raw: np.ndarray, s0: int, fs: float, w: int, p: RSWAParams) -> _Segment:
-        filt = emg_bandpass(raw, fs, low_hz=p.band_low_hz, high_hz=p.band_high_hz)
-        env = moving_rms(filt, w)
-        return cls(n=raw.size, s0=s0, fs=fs, w=w, filt=filt, power_cs=cumsum0(np.square(filt)),
-                   magnitude=np.abs(filt),
-                   saturated=saturation_mask(raw, fs_hz=fs, saturation_min_s=p.saturation_min_s),
-                   env=env, env2=np.square(env))
+        raw = np.asarray(raw)
+        filt = emg_bandpass32(raw, fs, low_hz=p.band_low_hz, high_hz=p.band_high_hz)
+        env, power_cs = moving_rms_cs(filt, w)
+        stuck = stuck_runs(raw, int(round(p.saturation_min_s * fs)))
+        return cls(n=raw.size, s0=s0, fs=fs, w=w, filt=filt, power_cs=power_cs, env=env,
+                   stuck=stuck)
 
-    def reasons(self, edges: np.ndarray, p: RSWAParams) -> np.ndarray:
-        return artefact_reasons(self.power_cs, self.magnitude, self.saturated, edges,
-                                flat_rms_uv=p.flat_rms_uv, artefact_max_uv=p.artefact_max_uv)
+    def reasons(self, edges: np.ndarray, p: RSWAParams,
+                peak_abs: np.ndarray | None = None) -> np.ndarray:
+        if peak_abs is None:
+            peak_abs = binned_abs(self.filt, edges)[0]
+        return artefact_reasons(self.power_cs, peak_abs, intervals_hit(*self.stuck, edges),
+                                edges, flat_rms_uv=p.flat_rms_uv,
+                                artefact_max_uv=p.artefact_max_uv)
 
 
 def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float, float],
                   sg: _Segment, exclusions: dict[str, EventTable],
                   nrem_min: float | None) -> None:
     p = la.params
-    s0, fs, w, env = sg.s0, sg.fs, sg.w, sg.env
+    s0, fs = sg.s0, sg.fs
     n_samp = sg.n
     g = la.grid
     a, b = span
@@ -649,7 +658,8 @@ def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float,
                 tonic_s[e_lo:e_hi] = cover[e_lo:e_hi]
                 if p.phasic_on_tonic:
                     # bursts riding on tonic tone: search again against the tonic level
-                    t_rms = float(np.sqrt(np.mean(sg.env2[e_lo:e_hi][cover[e_lo:e_hi]])))
+                    t_rms = float(np.sqrt(np.mean(np.square(
+                        sg.env[e_lo:e_hi][cover[e_lo:e_hi]], dtype=np.float64))))
                     again = _activity(sg, e_lo, e_hi, t_rms, p.phasic_factor,
                                       p.phasic_inclusive, p)[0]
                     phasic_s[e_lo:e_hi] |= again
@@ -686,15 +696,14 @@ def _activity(sg: _Segment, lo: int, hi: int, ref: float, factor: float, inclusi
     """
     fs, w = sg.fs, sg.w
     thr = factor * ref
-    env = sg.env[lo:hi]
-    mask = (env >= thr) if inclusive else (env > thr)
-    phasic = np.zeros(env.size, bool)
-    sustained = np.zeros(env.size, bool)
-    s, e = runs(mask)
+    phasic = np.zeros(hi - lo, bool)
+    sustained = np.zeros(hi - lo, bool)
+    s, e, peak = runs_above(sg.env, lo, hi, thr, inclusive=inclusive,
+                            max_gap=int(round(p.bridge_gap_s * fs)))
     if not s.size:
         return phasic, sustained
-    s, e = bridge_gaps(s, e, int(round(p.bridge_gap_s * fs)))
-    peak = window_max(sg.env2[lo:hi], s, e)
+    s, e = s - lo, e - lo
+    peak = np.square(peak)
     bg2 = ref * ref
     g = np.clip((thr * thr - bg2) / np.maximum(peak - bg2, 1e-12), 0.0, 0.5)
     dur = (e - s) / fs - (w / fs) * (1.0 - 2.0 * g)
@@ -719,11 +728,12 @@ def _atonia_counts(la: _Layer, sg: _Segment, span: tuple[float, float]) -> tuple
     if last <= first:
         return 0, 0, 0
     edges = bin_edges(sg.s0, sg.n, sg.fs, bs, first, last - first)
-    amp = p.atonia_amplitude_scale * binned_mean(sg.magnitude, edges)
+    peak_abs, mean_abs = binned_abs(sg.filt, edges)
+    amp = p.atonia_amplitude_scale * mean_abs
     t = (first + np.arange(last - first)) * bs
     in_rem = (t >= a - 1e-9) & (t + bs <= b + 1e-9)
     edge_zone = ~in_rem & ((t < seg_t0 + _FILTER_PAD_S) | (t + bs > seg_t1 - _FILTER_PAD_S))
-    reason = sg.reasons(edges, p)
+    reason = sg.reasons(edges, p, peak_abs)
     amp[(reason != "") | edge_zone] = np.nan
     # REM bins: inside the period and not in an excluded chin mini-epoch of this layer
     flags = la.mini.get("chin")
@@ -778,7 +788,7 @@ def _nrem_minimum(chin: Channel, hyp: Any, p: RSWAParams, *, n_candidates: int =
     for i in order:
         s0 = max(0, int(lo[i]) - pad)
         s1 = min(raw_all.size, int(lo[i]) + n_ep + pad)
-        sg = _Segment.create(np.asarray(raw_all[s0:s1], dtype=np.float64), s0, fs, 1, p)
+        sg = _Segment.create(raw_all[s0:s1], s0, fs, 1, p)
         edges = np.array([lo[i] - s0, lo[i] - s0 + n_ep])
         if sg.reasons(edges, p)[0] != "":
             continue

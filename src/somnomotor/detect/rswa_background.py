@@ -12,7 +12,7 @@ import numpy as np
 
 from somnomotor.events import EventTable
 from somnomotor.hypnogram import Hypnogram
-from somnomotor.signal.rms import binned_max, binned_mean_cs, rolling_mean_min, runs
+from somnomotor.signal.rms import binned_mean_cs, rolling_mean_min, runs, stuck_runs
 
 #: Reasons a mini-epoch is left out, in the order they are checked (first one wins).
 EXCLUSION_REASONS: tuple[str, ...] = (
@@ -124,21 +124,15 @@ def saturation_mask(raw: np.ndarray, *, fs_hz: float, saturation_min_s: float) -
 
     Returns a float64 array of 0/1 (ready for :func:`binned_max`).
     """
-    out = np.zeros(raw.size)
-    if raw.size < 2:
-        return out
-    at_extreme = (raw == raw.max()) | (raw == raw.min())
-    stuck = np.concatenate([[False], raw[1:] == raw[:-1]]) & at_extreme
-    s, e = runs(stuck)
-    long = (e - s) >= max(2, int(round(saturation_min_s * fs_hz)))
-    for a, b in zip(s[long], e[long], strict=True):
-        out[a - 1:b] = 1.0  # run of equal neighbours starts one sample earlier
+    out = np.zeros(np.asarray(raw).size)
+    for a, b in zip(*stuck_runs(raw, int(round(saturation_min_s * fs_hz))), strict=True):
+        out[a:b] = 1.0
     return out
 
 
 def artefact_reasons(
     power_csum: np.ndarray,
-    magnitude: np.ndarray,
+    peak_abs: np.ndarray,
     saturated: np.ndarray,
     edges: np.ndarray,
     *,
@@ -151,10 +145,11 @@ def artefact_reasons(
     ----------
     power_csum : numpy.ndarray
         :func:`~somnomotor.signal.rms.cumsum0` of the squared band-passed samples (µV²).
-    magnitude : numpy.ndarray
-        Absolute band-passed samples of the segment (µV).
+    peak_abs : numpy.ndarray
+        Peak |band-passed EMG| per window (µV), e.g. from
+        :func:`~somnomotor.signal.rms.binned_abs`.
     saturated : numpy.ndarray
-        0/1 per sample from :func:`saturation_mask`.
+        Per window, whether it holds saturated samples (bool).
     edges : numpy.ndarray
         Sample edges of the windows within the segment.
     flat_rms_uv : float
@@ -165,10 +160,9 @@ def artefact_reasons(
     n = edges.size - 1
     reasons = np.full(n, "", dtype=object)
     rms = np.sqrt(binned_mean_cs(power_csum, edges))
-    peak = binned_max(magnitude, edges)
-    sat = binned_max(saturated, edges) > 0 if saturated.any() else np.zeros(n, bool)
+    peak = np.asarray(peak_abs, dtype=np.float64)
     reasons[np.isfinite(peak) & (peak > artefact_max_uv)] = "pop"
-    reasons[sat] = "saturation"
+    reasons[np.asarray(saturated, dtype=bool)] = "saturation"
     reasons[~np.isfinite(rms) | (rms < flat_rms_uv)] = "flat"
     return reasons
 

@@ -1,6 +1,6 @@
 """RMS envelopes, binned amplitudes and run-length helpers for EMG analysis.
 
-Pure numpy/scipy, no state. Every amplitude is in the unit of the input (µV for EMG),
+Pure numpy/scipy with a few numba kernels (compiled on first use, cached on disk), no state. Every amplitude is in the unit of the input (µV for EMG),
 every length in seconds or samples as the name says.
 
 These helpers serve the REM-sleep-without-atonia analysis (:mod:`somnomotor.detect.rswa`)
@@ -9,7 +9,10 @@ but know nothing about sleep stages.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
+from numba import njit
 from scipy import signal as sps
 from scipy.ndimage import minimum_filter1d
 
@@ -207,17 +210,294 @@ def rolling_min(values: np.ndarray, half_width: int) -> np.ndarray:
     return np.where(np.isfinite(out), out, np.nan)
 
 
+# -- fast paths (numba) ----------------------------------------------------------------------
+# The RSWA analysis filters ~90 min of chin EMG per night at 256-1024 Hz; scipy's sosfiltfilt
+# and numpy's many passes over memory cost more than the whole rest of the analysis, so the
+# per-sample work below runs in single numba loops (float32 buffers, float64 accumulators).
+
+
+@lru_cache(maxsize=32)
+def _bandpass_design(fs_hz: float, low_hz: float, high_hz: float,
+                     order: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Second-order sections, their steady-state initial conditions and scipy's pad length."""
+    sos = sps.butter(order, [low_hz, high_hz], btype="bandpass", fs=fs_hz, output="sos")
+    zi = sps.sosfilt_zi(sos)
+    ntaps = 2 * len(sos) + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
+    return sos, zi, 3 * ntaps
+
+
+def emg_bandpass32(
+    x: np.ndarray, fs_hz: float, *, low_hz: float = 10.0, high_hz: float = 100.0, order: int = 2
+) -> np.ndarray:
+    """:func:`emg_bandpass` computed in one numba loop; returns float32.
+
+    Same filter, odd-extension padding and initial conditions as ``scipy.signal.sosfiltfilt``
+    (so the same output up to float32 rounding, ~1e-6 relative), about 5x faster.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Samples (µV), any real dtype.
+    fs_hz : float
+        Sampling rate in Hz.
+    low_hz, high_hz : float
+        Pass band in Hz (see :func:`emg_bandpass`).
+    order : int
+        Butterworth order per edge.
+
+    Returns
+    -------
+    numpy.ndarray
+        Filtered samples (µV), float32, same length.
+    """
+    if not 0 < low_hz < high_hz:
+        raise ParameterError(
+            f"band-pass edges must satisfy 0 < low_hz < high_hz, received {low_hz!r}, {high_hz!r} Hz"
+        )
+    high = min(high_hz, 0.45 * fs_hz)
+    if high <= low_hz:
+        raise ParameterError(
+            f"sampling rate {fs_hz!r} Hz is too low for an EMG band-pass from {low_hz!r} Hz; "
+            f"at least {low_hz / 0.45:.0f} Hz is needed"
+        )
+    sos, zi, edge = _bandpass_design(float(fs_hz), float(low_hz), float(high), int(order))
+    data = np.asarray(x)
+    if not np.issubdtype(data.dtype, np.floating):
+        data = data.astype(np.float64)
+    if data.size <= edge:  # as emg_bandpass: too short to pad, left unfiltered
+        return (data - data.mean()).astype(np.float32) if data.size else data.astype(np.float32)
+    return _filtfilt_kernel(data, sos, zi, edge)
+
+
+@njit(cache=True, nogil=True)
+def _filtfilt_kernel(x: np.ndarray, sos: np.ndarray, zi: np.ndarray,
+                     edge: int) -> np.ndarray:  # pragma: no cover - numba
+    n = x.size
+    m = n + 2 * edge
+    buf = np.empty(m, np.float32)
+    x0 = float(x[0])
+    xn = float(x[n - 1])
+    for i in range(edge):  # odd extension, as scipy's odd_ext
+        buf[i] = 2.0 * x0 - x[edge - i]
+        buf[edge + n + i] = 2.0 * xn - x[n - 2 - i]
+    for i in range(n):
+        buf[edge + i] = x[i]
+    ns = sos.shape[0]
+    z0 = np.empty(ns)
+    z1 = np.empty(ns)
+    v = float(buf[0])
+    for s in range(ns):
+        z0[s] = zi[s, 0] * v
+        z1[s] = zi[s, 1] * v
+    last = 0.0
+    for i in range(m):  # forward, direct form II transposed
+        v = float(buf[i])
+        for s in range(ns):
+            y = sos[s, 0] * v + z0[s]
+            z0[s] = sos[s, 1] * v - sos[s, 4] * y + z1[s]
+            z1[s] = sos[s, 2] * v - sos[s, 5] * y
+            v = y
+        buf[i] = v
+        last = v
+    for s in range(ns):
+        z0[s] = zi[s, 0] * last
+        z1[s] = zi[s, 1] * last
+    for i in range(m - 1, -1, -1):  # backward
+        v = float(buf[i])
+        for s in range(ns):
+            y = sos[s, 0] * v + z0[s]
+            z0[s] = sos[s, 1] * v - sos[s, 4] * y + z1[s]
+            z1[s] = sos[s, 2] * v - sos[s, 5] * y
+            v = y
+        buf[i] = v
+    return buf[edge:edge + n]
+
+
+def moving_rms_cs(x: np.ndarray, window_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`moving_rms` (as float32) together with :func:`cumsum0` of ``x**2`` (float64).
+
+    One pass over the samples gives both the envelope and the running power sum used for
+    binned RMS values.
+    """
+    if window_samples < 1:
+        raise ParameterError(f"window_samples must be >= 1, received {window_samples!r}")
+    return _rms_kernel(np.asarray(x), int(window_samples))
+
+
+@njit(cache=True, nogil=True)
+def _rms_kernel(x: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    n = x.size
+    cs = np.empty(n + 1)
+    cs[0] = 0.0
+    acc = 0.0
+    for i in range(n):
+        v = float(x[i])
+        acc += v * v
+        cs[i + 1] = acc
+    env = np.empty(n, np.float32)
+    half = w // 2
+    for i in range(n):
+        lo = i - half
+        hi = lo + w
+        lo = max(lo, 0)
+        hi = min(hi, n)
+        pw = (cs[hi] - cs[lo]) / max(hi - lo, 1)
+        env[i] = np.sqrt(pw) if pw > 0.0 else 0.0
+    return env, cs
+
+
+def runs_above(env: np.ndarray, lo: int, hi: int, threshold: float, *, inclusive: bool,
+               max_gap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of ``env[lo:hi]`` above ``threshold``, bridged across gaps < ``max_gap`` samples.
+
+    Returns absolute start (inclusive) and end (exclusive) indices and each run's peak of
+    ``env`` (same unit as ``env``). Equivalent to :func:`runs` of the threshold mask followed
+    by :func:`bridge_gaps` and :func:`window_max`.
+    """
+    return _runs_above_kernel(env, int(lo), int(hi), float(threshold), bool(inclusive),
+                              int(max_gap))
+
+
+@njit(cache=True, nogil=True)
+def _runs_above_kernel(env: np.ndarray, lo: int, hi: int, thr: float, inclusive: bool,
+                       max_gap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    starts = []
+    ends = []
+    peaks = []
+    i = lo
+    while i < hi:
+        v = env[i]
+        above = v >= thr if inclusive else v > thr
+        if not above:
+            i += 1
+            continue
+        s = i
+        pk = float(v)
+        while i < hi:
+            v = env[i]
+            if not (v >= thr if inclusive else v > thr):
+                break
+            if v > pk:
+                pk = float(v)
+            i += 1
+        if len(ends) and max_gap > 0 and s - ends[-1] < max_gap:
+            ends[-1] = i
+            peaks[-1] = max(peaks[-1], pk)
+        else:
+            starts.append(s)
+            ends.append(i)
+            peaks.append(pk)
+    n = len(starts)
+    a = np.empty(n, np.int64)
+    b = np.empty(n, np.int64)
+    p = np.empty(n)
+    for k in range(n):
+        a[k] = starts[k]
+        b[k] = ends[k]
+        p[k] = peaks[k]
+    return a, b, p
+
+
+def binned_abs(x: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum and mean of ``|x|`` in each bin ``[edges[k], edges[k+1])``; NaN for empty bins."""
+    return _binned_abs_kernel(np.asarray(x), np.asarray(edges, dtype=np.int64))
+
+
+@njit(cache=True, nogil=True)
+def _binned_abs_kernel(x: np.ndarray, edges: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - numba
+    nb = edges.size - 1
+    mx = np.full(nb, np.nan)
+    mean = np.full(nb, np.nan)
+    for k in range(nb):
+        a = edges[k]
+        b = edges[k + 1]
+        if b <= a:
+            continue
+        m = 0.0
+        s = 0.0
+        for i in range(a, b):
+            v = abs(float(x[i]))
+            s += v
+            m = max(m, v)
+        mx[k] = m
+        mean[k] = s / (b - a)
+    return mx, mean
+
+
+def stuck_runs(raw: np.ndarray, min_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of >= ``min_len`` identical samples at the segment's maximum or minimum value.
+
+    Returns start (inclusive) and end (exclusive) sample indices of the runs (saturation or
+    clipping at the amplifier's or the file's range).
+    """
+    return _stuck_kernel(np.asarray(raw), max(2, int(min_len)))
+
+
+@njit(cache=True, nogil=True)
+def _stuck_kernel(raw: np.ndarray, min_len: int
+                  ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - numba
+    n = raw.size
+    starts = []
+    ends = []
+    if n >= 2:
+        hi = raw[0]
+        lo = raw[0]
+        for i in range(n):
+            hi = max(hi, raw[i])
+            lo = min(lo, raw[i])
+        i = 1
+        while i < n:
+            v = raw[i]
+            if v == raw[i - 1] and (v == hi or v == lo):
+                s = i - 1
+                while i < n and raw[i] == v:
+                    i += 1
+                if i - s >= min_len:
+                    starts.append(s)
+                    ends.append(i)
+            else:
+                i += 1
+    a = np.empty(len(starts), np.int64)
+    b = np.empty(len(starts), np.int64)
+    for k in range(len(starts)):
+        a[k] = starts[k]
+        b[k] = ends[k]
+    return a, b
+
+
+def intervals_hit(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Whether each bin ``[edges[k], edges[k+1])`` overlaps any interval ``[starts, ends)``.
+
+    The intervals must be sorted and not overlap each other.
+    """
+    lo, hi = edges[:-1], edges[1:]
+    if not starts.size:
+        return np.zeros(lo.size, bool)
+    k = np.searchsorted(starts, hi, side="left")  # intervals starting before the bin end
+    has = k > 0
+    out = np.zeros(lo.size, bool)
+    out[has] = (ends[k[has] - 1] > lo[has]) & (hi[has] > lo[has])
+    return out
+
+
 __all__ = [
     "bin_edges",
+    "binned_abs",
     "binned_max",
     "binned_mean",
     "binned_mean_cs",
-    "cumsum0",
     "bridge_gaps",
+    "cumsum0",
     "emg_bandpass",
+    "emg_bandpass32",
+    "intervals_hit",
     "moving_rms",
+    "moving_rms_cs",
     "rolling_mean_min",
     "rolling_min",
     "runs",
+    "runs_above",
+    "stuck_runs",
     "window_max",
 ]
