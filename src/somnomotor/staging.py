@@ -361,7 +361,7 @@ def compare_hypnograms(reference: Hypnogram, other: Hypnogram) -> StagingAgreeme
             f"the epochs of the two hypnograms are not aligned: onsets {reference.onset_s} s "
             f"and {other.onset_s} s differ by a fraction of the {reference.epoch_s} s epoch"
         )
-    offset = int(round(shift))
+    offset = round(shift)
     ref = reference.effective_stages
     oth = np.asarray(other.stages, dtype=object)
     # Epoch i of the reference is epoch i - offset of the other hypnogram.
@@ -370,7 +370,7 @@ def compare_hypnograms(reference: Hypnogram, other: Hypnogram) -> StagingAgreeme
     if hi <= lo:
         agreement = agreement_from_stages([], [])
     else:
-        agreement = agreement_from_stages(ref[lo:hi], oth[lo - offset:hi - offset])
+        agreement = agreement_from_stages(list(ref[lo:hi]), list(oth[lo - offset:hi - offset]))
     return StagingAgreement(
         n_epochs=agreement.n_epochs, accuracy=agreement.accuracy, kappa=agreement.kappa,
         labels=agreement.labels, confusion=agreement.confusion,
