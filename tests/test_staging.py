@@ -174,3 +174,39 @@ def test_automatic_staging_is_used_and_flagged_when_no_hypnogram(simulated_night
     assert outcome.recording.hypnogram.source.startswith("automatic: YASA")
     assert outcome.summary["automatic_staging"]["channels"]["eeg"] == "C4-M1"
     assert AUTOMATIC_STAGING_WARNING in outcome.warnings
+
+
+# -- wiring into the pipeline and summary.json --------------------------------------------
+def test_summary_says_staging_was_automatic_when_no_hypnogram(simulated_night, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from somnomotor.pipeline import analyze_recording, write_night_outputs
+
+    rec = simulated_night.recording.with_hypnogram(None)
+    with pytest.warns(SomnomotorWarning):
+        analysis = analyze_recording(rec, analyses=["leg_movements"])
+    written = write_night_outputs(analysis, tmp_path / "out")
+    summary = json.loads(written["summary.json"].read_text(encoding="utf-8"))
+    assert summary["hypnogram"]["source"].startswith("automatic: YASA")
+    assert summary["staging"] == "automatic"
+    assert AUTOMATIC_STAGING_WARNING in summary["warnings"]
+    assert "staging_agreement" not in summary
+
+
+def test_compare_staging_keeps_scored_hypnogram_and_reports_agreement(simulated_night,  # type: ignore[no-untyped-def]
+                                                                      tmp_path) -> None:
+    import json
+
+    from somnomotor.pipeline import analyze_recording, write_night_outputs
+
+    rec = simulated_night.recording
+    analysis = analyze_recording(rec, analyses=["leg_movements"], compare_staging=True)
+    written = write_night_outputs(analysis, tmp_path / "out")
+    summary = json.loads(written["summary.json"].read_text(encoding="utf-8"))
+    assert summary["hypnogram"]["source"] == rec.hypnogram.source
+    assert summary["staging"] == "scored"
+    agreement = summary["staging_agreement"]
+    assert agreement["compared"].startswith("automatic: YASA")
+    matrix = np.array(agreement["confusion_matrix"])
+    assert matrix.sum() == agreement["n_epochs"] > 0
+    assert agreement["accuracy"] == pytest.approx(np.trace(matrix) / matrix.sum())

@@ -61,6 +61,10 @@ class NightAnalysis:
     results: tuple[AnalysisResult, ...]
     skipped: Mapping[str, str] = field(default_factory=dict)
     rule_set: str = "wasm_2016"
+    #: summary.json entries from somnomotor.staging ("staging", "automatic_staging",
+    #: "staging_agreement") and the warnings staging raised.
+    staging: Mapping[str, Any] = field(default_factory=dict)
+    staging_warnings: tuple[str, ...] = ()
 
     def result(self, family: str) -> AnalysisResult:
         """The result of one analysis family."""
@@ -192,6 +196,8 @@ def analyze_recording(
     rule_set: str = "wasm_2016",
     analyses: Sequence[str] | None = None,
     progress: ProgressCallback | None = None,
+    auto_stage: bool = True,
+    compare_staging: bool = False,
 ) -> NightAnalysis:
     """Run the analyses on one night.
 
@@ -206,6 +212,12 @@ def analyze_recording(
         an error (e.g. no leg channel when leg analysis is asked for).
     progress : callable, optional
         Called as ``progress(analysis_name, fraction_done)``.
+    auto_stage : bool, default True
+        Without a scored hypnogram, stage the night automatically with YASA (see
+        :mod:`somnomotor.staging`); a scored hypnogram always wins.
+    compare_staging : bool, default False
+        Also stage automatically when a hypnogram is scored, use the scored one and
+        report their agreement in summary.json ``"staging_agreement"``.
     """
     if rule_set not in RULE_SETS:
         raise ParameterError(f"unknown rule set {rule_set!r}; allowed are {list(RULE_SETS)}")
@@ -214,6 +226,13 @@ def analyze_recording(
     unknown = [a for a in wanted if a not in ANALYSES]
     if unknown:
         raise ParameterError(f"unknown analysis {unknown}; allowed are {list(ANALYSES)}")
+
+    # -- automatic staging (somnomotor.staging) --
+    from somnomotor.staging import resolve_staging
+
+    staged = resolve_staging(recording, auto_stage=auto_stage, compare_staging=compare_staging)
+    recording = staged.recording
+    # -- end automatic staging --
 
     results: list[AnalysisResult] = []
     skipped: dict[str, str] = {}
@@ -253,7 +272,8 @@ def analyze_recording(
     for name, reason in skipped.items():
         warnings.warn(f"{name} not analysed: {reason}", SomnomotorWarning, stacklevel=2)
     return NightAnalysis(recording=recording, results=tuple(results), skipped=skipped,
-                         rule_set=rule_set)
+                         rule_set=rule_set, staging=dict(staged.summary),
+                         staging_warnings=tuple(staged.warnings))
 
 
 def write_night_outputs(
@@ -274,7 +294,8 @@ def write_night_outputs(
         rule_set=analysis.rule_set,
         input_file=InputFileInfo.of(input_path),
         annotation_files=infos,
-        extra={"skipped_analyses": dict(analysis.skipped)},
+        warnings=analysis.staging_warnings,
+        extra={"skipped_analyses": dict(analysis.skipped), **analysis.staging},
     )
 
 

@@ -450,6 +450,13 @@ def resolve_staging(recording: Recording, *, auto_stage: bool = True,
         warnings.warn(message, SomnomotorWarning, stacklevel=2)
         summary["staging"] = "none"
         return StagingOutcome(recording, "none", summary, (message,))
+    except Exception as exc:  # noqa: BLE001 - staging is optional; the analysis goes on
+        logger.debug("automatic staging failed", exc_info=True)
+        message = (f"no scored hypnogram, and automatic staging failed "
+                   f"({type(exc).__name__}: {exc}); indices per hour of sleep are not computed")
+        warnings.warn(message, SomnomotorWarning, stacklevel=2)
+        summary["staging"] = "none"
+        return StagingOutcome(recording, "none", summary, (message,))
     summary["staging"] = "automatic"
     summary["automatic_staging"] = {
         "source": hypnogram.source,

@@ -44,6 +44,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--report", action="store_true",
                    help="also write report.html and report.pdf")
     p.add_argument("--json", action="store_true", help="print summary.json instead of the text summary")
+    # -- staging and exports (somnomotor.staging, somnomotor.io.export) --
+    from somnomotor.io.export import EXPORT_FORMATS
+
+    p.add_argument("--compare-staging", action="store_true",
+                   help="also stage the night automatically (YASA) and report its agreement "
+                   "with the scored hypnogram (accuracy, Cohen's kappa); the scored one is used")
+    p.add_argument("--no-auto-staging", action="store_true",
+                   help="without a scored hypnogram, do not stage automatically with YASA")
+    p.add_argument("--export", metavar="FORMAT", action="append", choices=list(EXPORT_FORMATS),
+                   default=[], help="also export events and stages to DIR/export/ (repeatable): "
+                   f"{', '.join(EXPORT_FORMATS)}")
     p.set_defaults(run=run)
 
 
@@ -80,10 +91,16 @@ def run(args: argparse.Namespace) -> int:
         with progress_bar(args, desc="analysing") as progress:
             progress("reading", 0.0)
             recording = load_night(path, annotation_files=args.annotations, roles=roles or None)
-            analysis = analyze_recording(recording, rule_set=args.rules, analyses=args.only,
-                                         progress=progress)
+            analysis = analyze_recording(
+                recording, rule_set=args.rules, analyses=args.only, progress=progress,
+                auto_stage=not getattr(args, "no_auto_staging", False),
+                compare_staging=getattr(args, "compare_staging", False))
         written = write_night_outputs(analysis, out_dir, input_path=path,
                                       annotation_files=args.annotations)
+        if getattr(args, "export", None):  # somnomotor.io.export
+            from somnomotor.io.export import export_folder
+
+            export_folder(out_dir, formats=args.export, overwrite=args.overwrite)
     except BaseException:
         if created:
             with contextlib.suppress(OSError):

@@ -28,6 +28,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "score_events",
     "report",
     "questionnaire",
+    "export",
 )
 
 EXIT_OK = 0
