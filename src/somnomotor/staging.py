@@ -450,7 +450,7 @@ def resolve_staging(recording: Recording, *, auto_stage: bool = True,
         warnings.warn(message, SomnomotorWarning, stacklevel=2)
         summary["staging"] = "none"
         return StagingOutcome(recording, "none", summary, (message,))
-    except Exception as exc:  # noqa: BLE001 - staging is optional; the analysis goes on
+    except Exception as exc:  # staging is optional: the analysis goes on without it
         logger.debug("automatic staging failed", exc_info=True)
         message = (f"no scored hypnogram, and automatic staging failed "
                    f"({type(exc).__name__}: {exc}); indices per hour of sleep are not computed")

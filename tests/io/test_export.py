@@ -260,3 +260,50 @@ def test_export_frame_without_hypnogram_has_no_stage_rows() -> None:
     frame = export_frame(_events(), None)
     assert STAGE_TRIAL_TYPE not in set(frame["trial_type"])
     assert len(frame) == len(_events())
+
+
+# -- a real scored hypnogram (AASM labels, lights off/on) ---------------------------------
+REAL_HYPNOGRAM = Path(__file__).parents[1] / "data" / "annotations" / \
+    "hmc_style_hypnogram_annotations.edf"
+
+
+@pytest.mark.parametrize("fmt", ["edf", "nsrr", "csv"])
+def test_real_scored_hypnogram_survives_every_viewer_format(tmp_path: Path, fmt: str) -> None:
+    original = read_annotations(REAL_HYPNOGRAM)
+    assert original.hypnogram is not None
+    data = ExportInput(EventTable.empty(), original.hypnogram, start=original.start,
+                       duration_s=original.hypnogram.end_s, stem="hmc")
+    written = export_files(tmp_path, data, formats=[fmt])
+    again = read_annotations(written[fmt][0], recording_start=original.start)
+    assert again.hypnogram is not None
+    assert again.hypnogram.stages == original.hypnogram.stages
+    assert again.hypnogram.onset_s == pytest.approx(original.hypnogram.onset_s, abs=1e-3)
+    for attr in ("analysis_start_s", "analysis_end_s"):
+        a, b = getattr(again.hypnogram, attr), getattr(original.hypnogram, attr)
+        assert (a is None and b is None) or a == pytest.approx(b, abs=1e-3)
+    assert again.hypnogram.total_sleep_time_s == original.hypnogram.total_sleep_time_s
+
+
+# -- command line -------------------------------------------------------------------------
+def test_export_command_writes_the_formats_asked_for(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from somnomotor.cli.main import main
+
+    folder = _output_folder(tmp_path)
+    out = tmp_path / "x"
+    code = main(["export", str(folder), "--format", "edf", "--format", "bids", "--out",
+                 str(out)])
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "night_annotations.edf", "night_events.json", "night_events.tsv"]
+    assert "edf:" in capsys.readouterr().out
+
+
+def test_export_command_on_a_missing_folder_fails_with_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from somnomotor.cli.main import main
+
+    code = main(["export", str(tmp_path / "nope"), "--format", "csv"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code != 0
+    assert len(err) == 1 and "does not exist" in err[0]
