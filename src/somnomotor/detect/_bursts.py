@@ -93,24 +93,24 @@ def check_roles(name: str, roles: Sequence[str]) -> None:
 # ---------------------------------------------------------------------------------------
 @numba.njit(cache=True, nogil=True)
 def _sos_pass(sos: np.ndarray, x: np.ndarray, out: np.ndarray, reverse: bool) -> None:
-    """One direct-form-II-transposed pass of a second-order-section cascade (in place ok)."""
+    """One direct-form-II-transposed pass of a cascade of two second-order sections."""
     n = x.size
-    n_sec = sos.shape[0]
-    z = np.zeros((n_sec, 2), dtype=np.float64)
+    b00, b01, b02, a01, a02 = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
+    b10, b11, b12, a11, a12 = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]
+    z00 = 0.0
+    z01 = 0.0
+    z10 = 0.0
+    z11 = 0.0
     for k in range(n):
         i = n - 1 - k if reverse else k
         v = np.float64(x[i])
-        for s in range(n_sec):
-            b0 = sos[s, 0]
-            b1 = sos[s, 1]
-            b2 = sos[s, 2]
-            a1 = sos[s, 4]
-            a2 = sos[s, 5]
-            y = b0 * v + z[s, 0]
-            z[s, 0] = b1 * v - a1 * y + z[s, 1]
-            z[s, 1] = b2 * v - a2 * y
-            v = y
-        out[i] = np.float32(v)
+        y0 = b00 * v + z00
+        z00 = b01 * v - a01 * y0 + z01
+        z01 = b02 * v - a02 * y0
+        y1 = b10 * y0 + z10
+        z10 = b11 * y0 - a11 * y1 + z11
+        z11 = b12 * y0 - a12 * y1
+        out[i] = np.float32(y1)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -140,24 +140,50 @@ def _centered_mean_square(y: np.ndarray, win: int) -> np.ndarray:
 
 @numba.njit(cache=True, nogil=True)
 def _centered_mean(y: np.ndarray, win: int) -> np.ndarray:
-    """Centred moving mean of y over ``win`` samples (shorter at the edges)."""
+    """Centred moving mean of y over ``win`` (odd) samples (shorter at the edges)."""
     n = y.size
     out = np.empty(n, dtype=np.float32)
-    half_left = win // 2
-    half_right = win - half_left
+    h = win // 2
+    if n == 0:
+        return out
     acc = 0.0
-    lo = 0
-    hi = 0
+    hi = min(n, h + 1)
+    for j in range(hi):
+        acc += y[j]
     for i in range(n):
-        want_hi = min(n, i + half_right)
-        want_lo = max(0, i - half_left)
-        while hi < want_hi:
-            acc += np.float64(y[hi])
-            hi += 1
-        while lo < want_lo:
-            acc -= np.float64(y[lo])
-            lo += 1
-        out[i] = np.float32(acc / (hi - lo))
+        lo = i - h
+        out[i] = np.float32(acc / (min(n, i + h + 1) - max(0, lo)))
+        nxt = i + h + 1
+        if nxt < n:
+            acc += y[nxt]
+        if lo >= 0:
+            acc -= y[lo]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _decimated_mean_square(y: np.ndarray, win: int, step: int) -> np.ndarray:
+    """Centred moving mean of y**2 over ``win`` (odd) samples, kept every ``step`` samples."""
+    n = y.size
+    m = (n + step - 1) // step
+    out = np.empty(m, dtype=np.float32)
+    h = win // 2
+    if n == 0:
+        return out
+    acc = 0.0
+    for j in range(min(n, h + 1)):
+        acc += np.float64(y[j]) * np.float64(y[j])
+    for i in range(n):
+        if i % step == 0:
+            cnt = min(n, i + h + 1) - max(0, i - h)
+            v = acc / cnt
+            out[i // step] = np.float32(v if v > 0.0 else 0.0)
+        nxt = i + h + 1
+        if nxt < n:
+            acc += np.float64(y[nxt]) * np.float64(y[nxt])
+        lo = i - h
+        if lo >= 0:
+            acc -= np.float64(y[lo]) * np.float64(y[lo])
     return out
 
 
@@ -587,20 +613,35 @@ def thresholds(
 # ---------------------------------------------------------------------------------------
 # Channel envelopes, shared between detectors
 # ---------------------------------------------------------------------------------------
+#: Rate in Hz to which the power envelope is thinned out (every ``step``-th sample kept):
+#: the 20-ms mean has no content above about 50 Hz, and 128 Hz keeps 8-ms time resolution.
+POWER_RATE_HZ = 128.0
+
+
 @dataclass(frozen=True)
 class EmgEnvelope:
-    """Band-passed EMG and its power of one channel (an intermediate, never kept in a result)."""
+    """Band-passed EMG and its power of one channel (an intermediate, never kept in a result).
+
+    ``filtered`` is at the channel rate ``fs_hz``; ``power`` (µV²) keeps every ``step``-th
+    sample, i.e. it is sampled at :attr:`power_fs_hz`.
+    """
 
     label: str
     role: str
     fs_hz: float
     filtered: np.ndarray = field(repr=False)
     power: np.ndarray = field(repr=False)
+    step: int = 1
+
+    @property
+    def power_fs_hz(self) -> float:
+        """Sampling rate of :attr:`power` in Hz."""
+        return self.fs_hz / self.step
 
     @property
     def n_samples(self) -> int:
-        """Number of samples."""
-        return int(self.power.size)
+        """Number of samples of the filtered signal."""
+        return int(self.filtered.size)
 
 
 class EnvelopeCache:
@@ -631,9 +672,10 @@ class EnvelopeCache:
         if label not in self._store:
             ch = recording.channel(label)
             y = bandpass_emg(ch.data(), ch.fs_hz, band_hz=self.band_hz)
-            power = emg_power(y, ch.fs_hz, window_s=self.window_s, filtered=True)
+            step = max(1, int(ch.fs_hz // POWER_RATE_HZ))
+            power = _decimated_mean_square(y, odd_window(self.window_s, ch.fs_hz), step)
             self._store[label] = EmgEnvelope(label=label, role=role, fs_hz=ch.fs_hz,
-                                             filtered=y, power=power)
+                                             filtered=y, power=power, step=step)
         return self._store[label]
 
     def clear(self) -> None:
@@ -646,17 +688,18 @@ def channel_bursts(
     off_ratio: float = 0.5, merge_gap_s: float = 0.0,
     duration_s: tuple[float, float] = (0.0, np.inf),
 ) -> Bursts:
-    """Bursts of one channel against its own resting level.
+    """Bursts of one channel against its own resting level (indices at ``env.power_fs_hz``).
 
     The power is smoothed over ``smooth_s``; the resting level is the 20th percentile of
     that smoothed power per 30-s block (running median over 11 blocks). A burst starts where
     the sine-equivalent amplitude exceeds max(``k_background`` x resting amplitude,
     ``min_amplitude_uv``) and ends where it falls below ``off_ratio`` x that threshold.
     """
-    p = smooth_power(env.power, env.fs_hz, smooth_s) if smooth_s > 0 else env.power
-    bg, block = background_power(p, env.fs_hz)
+    fs = env.power_fs_hz
+    p = smooth_power(env.power, fs, smooth_s) if smooth_s > 0 else env.power
+    bg, block = background_power(p, fs)
     on = thresholds(bg, k_background=k_background, min_amplitude_uv=min_amplitude_uv)
-    return find_bursts(p, env.fs_hz, on_power=on, off_power=on * np.float32(off_ratio**2),
+    return find_bursts(p, fs, on_power=on, off_power=on * np.float32(off_ratio**2),
                        block=block, merge_gap_s=merge_gap_s, duration_s=duration_s)
 
 
@@ -701,6 +744,7 @@ def stage_of(recording: Recording, onset_s: np.ndarray) -> np.ndarray:
 
 __all__ = [
     "EMG_ROLES",
+    "POWER_RATE_HZ",
     "Bursts",
     "EmgEnvelope",
     "EnvelopeCache",

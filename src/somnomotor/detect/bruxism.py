@@ -152,8 +152,8 @@ def detect_bruxism(
                               min_amplitude_uv=params.min_amplitude_uv,
                               merge_gap_s=params.merge_gap_s,
                               duration_s=(params.phasic_s[0], np.inf))
-    t0 = bursts.start / env.fs_hz
-    t1 = bursts.end / env.fs_hz
+    t0 = bursts.start / env.power_fs_hz
+    t1 = bursts.end / env.power_fs_hz
     dur = t1 - t0
     tonic = dur > params.tonic_min_s + 1e-9
     phasic = ~tonic & (dur <= params.phasic_s[1] + 1e-9)

@@ -225,9 +225,19 @@ def detect_fragmentary_myoclonus(
     candidate_power = 0.7 * params.amplitude_uv**2 / 2.0
     for label, role in channels:
         env = cache.get(recording, label, role)
-        pot = B.find_potentials(env.power, env.fs_hz, peak_power=candidate_power,
+        pot = B.find_potentials(env.power, env.power_fs_hz, peak_power=candidate_power,
                                 window_s=params.window_s, edge_fraction=params.edge_fraction)
+        # candidates come from the thinned-out power; measure them at the full rate
+        pot = B.Bursts(pot.start * env.step, np.minimum(pot.end * env.step, env.n_samples),
+                       pot.peak_power)
         pot = B.refine_potentials(env.filtered, env.fs_hz, pot)
+        if len(pot) > 1:
+            # two candidates may re-measure to the same potential: keep the first
+            order = np.argsort(pot.start, kind="stable")
+            pot = pot.select(order)
+            keep_first = np.concatenate(([True], pot.start[1:] >= np.maximum.accumulate(
+                pot.end)[:-1]))
+            pot = pot.select(keep_first)
         dur = pot.duration_s(env.fs_hz)
         amp = pot.peak_uv()
         keep = ((amp > params.amplitude_uv) & (dur >= params.duration_s[0] - 1e-9)

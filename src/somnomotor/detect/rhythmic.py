@@ -187,8 +187,8 @@ def detect_rhythmic_leg_activity(
                                   k_background=params.k_background,
                                   min_amplitude_uv=params.min_amplitude_uv,
                                   merge_gap_s=params.merge_gap_s)
-        t0 = bursts.start / env.fs_hz
-        t1 = bursts.end / env.fs_hz
+        t0 = bursts.start / env.power_fs_hz
+        t1 = bursts.end / env.power_fs_hz
         dur = t1 - t0
         ok = (dur >= params.hft_burst_s[0] - 1e-9) & (dur <= params.hft_burst_s[1] + 1e-9)
         for i, j in _trains(t0, ok, params.hft_frequency_hz, params.hft_min_bursts):

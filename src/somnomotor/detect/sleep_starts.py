@@ -217,14 +217,12 @@ def detect_sleep_starts(
     bursts: list[tuple[float, float, str, str, float]] = []
     for label, role in channels:
         env = cache.get(recording, label, role)
-        bg, block = B.background_power(env.power, env.fs_hz)
-        on = B.thresholds(bg, k_background=params.k_background,
-                          min_amplitude_uv=params.min_amplitude_uv)
-        found = B.find_bursts(env.power, env.fs_hz, on_power=on, off_power=on / 4.0,
-                              block=block, merge_gap_s=params.merge_gap_s,
-                              duration_s=params.burst_duration_s)
-        t0 = found.start / env.fs_hz
-        t1 = found.end / env.fs_hz
+        found = B.channel_bursts(env, smooth_s=0.0, k_background=params.k_background,
+                                 min_amplitude_uv=params.min_amplitude_uv, off_ratio=0.5,
+                                 merge_gap_s=params.merge_gap_s,
+                                 duration_s=params.burst_duration_s)
+        t0 = found.start / env.power_fs_hz
+        t1 = found.end / env.power_fs_hz
         amp = found.peak_uv()
         inside = np.zeros(t0.size, dtype=bool)
         for a, b in windows:

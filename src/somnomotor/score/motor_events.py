@@ -1,0 +1,89 @@
+"""Run every "other motor event" detector on one night, filtering each EMG channel only once.
+
+:func:`detect_motor_events` runs fragmentary myoclonus, sleep starts, rhythmic leg activity
+(HFT/ALMA), bruxism and large muscle group movements with one shared
+:class:`~somnomotor.detect._bursts.EnvelopeCache`, so the band-pass filter and the power
+envelope of each channel are computed once for all five. Large movements are run last and
+exclude the stretches already explained by another movement type (sleep starts, HFT/ALMA
+trains, bruxism episodes), as the IRLSSG 2021 definition asks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from somnomotor.detect._bursts import EnvelopeCache
+from somnomotor.detect.bruxism import BruxismParams, detect_bruxism
+from somnomotor.detect.large_movements import LargeMovementParams, detect_large_movements
+from somnomotor.detect.myoclonus import MyoclonusParams, detect_fragmentary_myoclonus
+from somnomotor.detect.rhythmic import RhythmicParams, detect_rhythmic_leg_activity
+from somnomotor.detect.sleep_starts import SleepStartParams, detect_sleep_starts
+from somnomotor.events import EventTable
+from somnomotor.recording import Recording
+from somnomotor.results import AnalysisResult
+
+logger = logging.getLogger(__name__)
+
+#: Result keys, in the order the detectors run.
+MOTOR_FAMILIES: tuple[str, ...] = ("fragmentary_myoclonus", "sleep_starts",
+                                   "rhythmic_leg_activity", "bruxism", "large_movements")
+
+
+@dataclass(frozen=True)
+class MotorEventParams:
+    """The parameter sets of the five detectors (each with its own defaults)."""
+
+    myoclonus: MyoclonusParams = MyoclonusParams()
+    sleep_starts: SleepStartParams = SleepStartParams()
+    rhythmic: RhythmicParams = RhythmicParams()
+    bruxism: BruxismParams = BruxismParams()
+    large_movements: LargeMovementParams = LargeMovementParams()
+
+
+def detect_motor_events(
+    recording: Recording, params: MotorEventParams | None = None, *,
+    skip: tuple[str, ...] = (),
+) -> Mapping[str, AnalysisResult]:
+    """Run the other-motor-event detectors on one night.
+
+    Parameters
+    ----------
+    recording : Recording
+    params : MotorEventParams, optional
+    skip : tuple of str
+        Families (see :data:`MOTOR_FAMILIES`) not to run, e.g. ``("bruxism",)``.
+
+    Returns
+    -------
+    mapping of str to AnalysisResult
+        One result per family run, keyed as in :data:`MOTOR_FAMILIES`.
+    """
+    params = params or MotorEventParams()
+    cache = EnvelopeCache(band_hz=params.myoclonus.band_hz, window_s=params.myoclonus.window_s)
+    out: dict[str, AnalysisResult] = {}
+    try:
+        if "fragmentary_myoclonus" not in skip:
+            out["fragmentary_myoclonus"] = detect_fragmentary_myoclonus(
+                recording, params.myoclonus, envelopes=cache)
+        if "sleep_starts" not in skip:
+            out["sleep_starts"] = detect_sleep_starts(recording, params.sleep_starts,
+                                                      envelopes=cache)
+        if "rhythmic_leg_activity" not in skip:
+            out["rhythmic_leg_activity"] = detect_rhythmic_leg_activity(
+                recording, params.rhythmic, envelopes=cache)
+        if "bruxism" not in skip:
+            out["bruxism"] = detect_bruxism(recording, params.bruxism, envelopes=cache)
+        if "large_movements" not in skip:
+            other = EventTable.concat(
+                [out[k].events for k in ("sleep_starts", "rhythmic_leg_activity", "bruxism")
+                 if k in out])
+            out["large_movements"] = detect_large_movements(
+                recording, params.large_movements, envelopes=cache, exclude=other)
+    finally:
+        cache.clear()  # the filtered signals are not kept beyond this call
+    return out
+
+
+__all__ = ["MOTOR_FAMILIES", "MotorEventParams", "detect_motor_events"]
