@@ -43,16 +43,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _peers import PeerRun, psg_hypnogram, run_luna, run_psgscoring  # noqa: E402
+from _peers import psg_hypnogram, run_luna, run_psgscoring
 
-from somnomotor.detect.leg_movements import detect_leg_movements  # noqa: E402
-from somnomotor.detect.matching import match_events  # noqa: E402
-from somnomotor.events import RESPIRATORY_TYPES  # noqa: E402
-from somnomotor.io import read_recording  # noqa: E402
-from somnomotor.recording import Channel, Recording  # noqa: E402
-from somnomotor.score.plm import score_plm  # noqa: E402
-from somnomotor.score.plm_rules import PLMRules  # noqa: E402
-from somnomotor.simulate import simulate_night, write_simulated_night  # noqa: E402
+from somnomotor.detect.leg_movements import detect_leg_movements
+from somnomotor.detect.matching import match_events
+from somnomotor.events import RESPIRATORY_TYPES
+from somnomotor.io import read_recording
+from somnomotor.recording import Channel, Recording
+from somnomotor.score.plm import score_plm
+from somnomotor.score.plm_rules import PLMRules
+from somnomotor.simulate import simulate_night, write_simulated_night
 
 #: condition name -> (profile, simulator conditions)
 CONDITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -214,8 +214,9 @@ def print_night(out: dict[str, object]) -> list[str]:
     rows: list[ToolRow] = out["rows"]  # type: ignore[assignment]
     tw, ta = out["true_w"], out["true_a"]
     som = rows[0]
-    lines = [f"\n## {out['name']} seed {out['seed']}: true PLMS index {tw:.2f}/h (WASM 2016), "
-             f"{ta:.2f}/h (AASM); true per-leg LMs {out['n_true']}; simulate+write {out['sim_s']:.1f} s"]
+    lines = [(f"\n## {out['name']} seed {out['seed']}: true PLMS index {tw:.2f}/h (WASM 2016), "
+              f"{ta:.2f}/h (AASM); true per-leg LMs {out['n_true']}; "
+              f"simulate+write {out['sim_s']:.1f} s")]
     lines.append(f"somnomotor read {som.extra['read_s']:.2f} s, analysis {som.seconds:.2f} s "
                  f"(CPU {som.extra['cpu_s']:.2f} s), peak {som.extra['peak_mb']:.0f} MB = "
                  f"{som.extra['peak_ratio']:.2f}x the two legs as float32 ({som.extra['legs_mb']:.0f} MB)")
