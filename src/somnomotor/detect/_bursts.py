@@ -409,18 +409,26 @@ def background_power(
     """
     block = max(1, int(round(block_s * fs_hz)))
     n_blocks = max(1, int(np.ceil(p.size / block)))
-    # every 4th sample is plenty for a percentile and four times cheaper
+    # about 64 values per second are plenty for a percentile
     step = max(1, int(fs_hz // 64))
     bg = np.empty(n_blocks, dtype=np.float32)
-    for b in range(n_blocks):
-        seg = p[b * block:(b + 1) * block:step]
-        bg[b] = np.percentile(seg, percentile) if seg.size else 0.0
+    full = p.size // block
+    if full:
+        # whole blocks at once (one vectorised partition instead of a loop)
+        bg[:full] = np.percentile(p[:full * block].reshape(full, block)[:, ::step],
+                                  percentile, axis=1)
+    if full < n_blocks:
+        seg = p[full * block::step]
+        bg[full] = np.percentile(seg, percentile) if seg.size else 0.0
     if smooth_blocks > 1 and n_blocks > 2:
         # running median over the blocks that exist (shorter windows at the ends: padding
         # with the edge value would let one loud first block vote several times)
         half = smooth_blocks // 2
         raw = bg.copy()
-        for b in range(n_blocks):
+        if n_blocks > 2 * half:
+            bg[half:n_blocks - half] = np.median(
+                np.lib.stride_tricks.sliding_window_view(raw, 2 * half + 1), axis=1)
+        for b in [*range(min(half, n_blocks)), *range(max(half, n_blocks - half), n_blocks)]:
             bg[b] = np.median(raw[max(0, b - half):b + half + 1])
     return bg, block
 
