@@ -5,20 +5,27 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-#: Indices shown first, in this order, when present (the rest follow by family).
-HEADLINE_INDICES: tuple[str, ...] = (
-    "plms_index",
-    "plms_nr_index",
-    "plmw_index",
-    "plms_arousal_index",
-    "periodicity_index",
-    "sinbar_chin_any_pct",
-    "sinbar_chin_phasic_pct",
-    "sinbar_chin_tonic_pct",
-    "rem_atonia_index",
-    "fm_index_sleep",
-    "sleep_start_count",
-)
+#: Per analysis family: its heading and the indices shown on the terminal, in order.
+#: Everything else is in summary.json (documented in docs/indices.md).
+TERMINAL_INDICES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "leg_movements": ("Leg movements", (
+        "plms_index", "plms_nr_index", "plmw_index", "plm_nrem_index", "plm_rem_index",
+        "plms_arousal_index", "periodicity_index", "clms_index", "short_imi_index",
+        "isolated_index", "lm_index", "plm_index",
+    )),
+    "rswa": ("REM sleep without atonia", (
+        "sinbar_chin_any_pct", "sinbar_chin_phasic_pct", "sinbar_chin_tonic_pct",
+        "sinbar_chin_any_arms_phasic_pct", "aasm_phasic_epoch_pct", "montreal_tonic_pct",
+        "montreal_phasic_pct", "rem_atonia_index", "rswa_rem_minutes",
+    )),
+    "fragmentary_myoclonus": ("Fragmentary myoclonus", (
+        "fm_index_sleep", "efm_minutes", "efm_criterion_met",
+    )),
+    "sleep_starts": ("Sleep starts", ("sleep_start_count", "sleep_onset_transitions")),
+    "rhythmic_leg_activity": ("Rhythmic leg activity", ("hft_train_count", "alma_train_count")),
+    "large_movements": ("Large muscle group movements", ("large_movement_index_sleep",)),
+    "bruxism": ("Bruxism (masseter EMG)", ("bruxism_episode_index", "bruxism_burst_index")),
+}
 
 DISCLAIMER = (
     "These are measurements from one night, not a diagnosis. Discuss them with a sleep "
@@ -32,6 +39,8 @@ def _fmt_value(value: Any, unit: str) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (int, float)):
+        if unit == "yes/no":
+            return "yes" if value else "no"
         if unit == "count":
             return f"{value:.0f}"
         if unit in ("ratio", ""):
@@ -75,18 +84,31 @@ def format_summary(summary: Mapping[str, Any], *, max_indices: int = 30) -> str:
     lines.append("")
 
     indices: Sequence[Mapping[str, Any]] = summary.get("indices", []) or []
-    by_name = {ix["name"]: ix for ix in indices}
-    ordered = [by_name[n] for n in HEADLINE_INDICES if n in by_name]
-    ordered += [ix for ix in indices if ix["name"] not in HEADLINE_INDICES]
-    if ordered:
-        lines.append("  index                              value        cut-off / note")
-        for ix in ordered[:max_indices]:
+    by_family: dict[str, list[Mapping[str, Any]]] = {}
+    for ix in indices:
+        by_family.setdefault(str(ix.get("family", "")), []).append(ix)
+    hidden = 0
+    for family, family_indices in by_family.items():
+        heading, wanted = TERMINAL_INDICES.get(family, (family.replace("_", " ").capitalize(), ()))
+        by_name = {ix["name"]: ix for ix in family_indices}
+        shown = [by_name[n] for n in wanted if n in by_name]
+        # indices that carry a finding are always shown
+        shown += [ix for ix in family_indices if ix.get("flag") and ix not in shown]
+        if not wanted:
+            shown = family_indices[:max_indices]
+        hidden += len(family_indices) - len(shown)
+        lines.append(f"  {heading}")
+        for ix in shown:
             note = ix.get("flag") or ix.get("cutoff") or ""
             lines.append(
-                f"  {ix['name']:<34} {_fmt_value(ix.get('value'), ix.get('unit', '')):<12} {note}"
+                f"    {ix['name']:<32} {_fmt_value(ix.get('value'), ix.get('unit', '')):<12} {note}"
             )
-        if len(ordered) > max_indices:
-            lines.append(f"  ... {len(ordered) - max_indices} more in summary.json")
+        lines.append("")
+    if hidden:
+        lines.append(f"  {hidden} further indices are in summary.json (see docs/indices.md)")
+    skipped = summary.get("skipped_analyses") or {}
+    for family, reason in skipped.items():
+        lines.append(f"  not analysed: {family} ({reason})")
     for family, info in (summary.get("analyses") or {}).items():
         unscorable = info.get("unscorable_s") or {}
         for channel, seconds in unscorable.items():
@@ -104,4 +126,4 @@ def format_summary(summary: Mapping[str, Any], *, max_indices: int = 30) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["DISCLAIMER", "HEADLINE_INDICES", "format_summary"]
+__all__ = ["DISCLAIMER", "TERMINAL_INDICES", "format_summary"]
