@@ -49,7 +49,7 @@ from somnomotor.signal.rms import (
     binned_abs,
     binned_max,
     binned_mean_cs,
-    cumsum0,
+    diff_power,
     emg_bandpass32,
     intervals_hit,
     moving_rms_cs,
@@ -565,6 +565,8 @@ class _Segment:
     power_cs: np.ndarray
     env: np.ndarray
     stuck: tuple[np.ndarray, np.ndarray]
+    #: results shared between rule sets run together (same bins or same threshold)
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False)
 
     @classmethod
     def create(cls, raw: np.ndarray, s0: int, fs: float, w: int, p: RSWAParams) -> _Segment:
@@ -577,11 +579,27 @@ class _Segment:
 
     def reasons(self, edges: np.ndarray, p: RSWAParams,
                 peak_abs: np.ndarray | None = None) -> np.ndarray:
+        key = ("reasons", edges.size, int(edges[0]), int(edges[-1]), hash(edges.tobytes()))
+        hit = self.memo.get(key)
+        if hit is not None and np.array_equal(hit[0], edges):
+            return hit[1].copy()
         if peak_abs is None:
             peak_abs = binned_abs(self.filt, edges)[0]
-        return artefact_reasons(self.power_cs, peak_abs, intervals_hit(*self.stuck, edges),
-                                edges, flat_rms_uv=p.flat_rms_uv,
-                                artefact_max_uv=p.artefact_max_uv)
+        out = artefact_reasons(self.power_cs, peak_abs, intervals_hit(*self.stuck, edges),
+                               edges, flat_rms_uv=p.flat_rms_uv,
+                               artefact_max_uv=p.artefact_max_uv)
+        self.memo[key] = (edges.copy(), out.copy())
+        return out
+
+    def runs(self, lo: int, hi: int, thr: float, inclusive: bool,
+             max_gap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:func:`runs_above` on the envelope, remembered for the other rule sets."""
+        key = ("runs", lo, hi, thr, inclusive, max_gap)
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = runs_above(self.env, lo, hi, thr, inclusive=inclusive, max_gap=max_gap)
+            self.memo[key] = hit
+        return hit
 
 
 def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float, float],
@@ -698,8 +716,7 @@ def _activity(sg: _Segment, lo: int, hi: int, ref: float, factor: float, inclusi
     thr = factor * ref
     phasic = np.zeros(hi - lo, bool)
     sustained = np.zeros(hi - lo, bool)
-    s, e, peak = runs_above(sg.env, lo, hi, thr, inclusive=inclusive,
-                            max_gap=int(round(p.bridge_gap_s * fs)))
+    s, e, peak = sg.runs(lo, hi, thr, inclusive, int(round(p.bridge_gap_s * fs)))
     if not s.size:
         return phasic, sustained
     s, e = s - lo, e - lo
@@ -774,13 +791,7 @@ def _nrem_minimum(chin: Channel, hyp: Any, p: RSWAParams, *, n_candidates: int =
     if not lo.size:
         return None
     # every 4th pair of neighbours is enough to rank epochs and keeps this cheap
-    stride = 4
-    d = np.asarray(raw_all[1::stride][: raw_all[::stride].size - 1], dtype=np.float32)
-    d = np.square(d - np.asarray(raw_all[: d.size * stride: stride], dtype=np.float32))
-    csum = cumsum0(d)
-    lo_d = np.minimum(lo // stride, d.size)
-    hi_d = np.minimum((lo + n_ep) // stride, d.size)
-    dpow = (csum[hi_d] - csum[lo_d]) / np.maximum(hi_d - lo_d, 1)
+    dpow = diff_power(raw_all, lo, n_ep, stride=4)
     # a disconnected (flat) epoch has no first-difference power: not a candidate
     order = [i for i in np.argsort(dpow) if dpow[i] > 0][:n_candidates]
     pad = int(round(_FILTER_PAD_S * fs))

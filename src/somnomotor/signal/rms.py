@@ -282,15 +282,29 @@ def _filtfilt_kernel(x: np.ndarray, sos: np.ndarray, zi: np.ndarray,
         buf[edge + n + i] = 2.0 * xn - x[n - 2 - i]
     for i in range(n):
         buf[edge + i] = x[i]
+    if sos.shape[0] == 2:  # the usual order-2 band-pass: states kept in registers
+        _sos2_pass(buf, sos, zi, True)
+        _sos2_pass(buf, sos, zi, False)
+    else:
+        _sos_pass(buf, sos, zi, True)
+        _sos_pass(buf, sos, zi, False)
+    return buf[edge:edge + n]
+
+
+@njit(cache=True, nogil=True)
+def _sos_pass(buf: np.ndarray, sos: np.ndarray, zi: np.ndarray,
+              forward: bool) -> None:  # pragma: no cover - numba
+    """One direction of sosfilt in place (direct form II transposed, scipy's zi x first)."""
+    m = buf.size
     ns = sos.shape[0]
     z0 = np.empty(ns)
     z1 = np.empty(ns)
-    v = float(buf[0])
+    v = float(buf[0] if forward else buf[m - 1])
     for s in range(ns):
         z0[s] = zi[s, 0] * v
         z1[s] = zi[s, 1] * v
-    last = 0.0
-    for i in range(m):  # forward, direct form II transposed
+    for k in range(m):
+        i = k if forward else m - 1 - k
         v = float(buf[i])
         for s in range(ns):
             y = sos[s, 0] * v + z0[s]
@@ -298,19 +312,31 @@ def _filtfilt_kernel(x: np.ndarray, sos: np.ndarray, zi: np.ndarray,
             z1[s] = sos[s, 2] * v - sos[s, 5] * y
             v = y
         buf[i] = v
-        last = v
-    for s in range(ns):
-        z0[s] = zi[s, 0] * last
-        z1[s] = zi[s, 1] * last
-    for i in range(m - 1, -1, -1):  # backward
+
+
+@njit(cache=True, nogil=True)
+def _sos2_pass(buf: np.ndarray, sos: np.ndarray, zi: np.ndarray,
+               forward: bool) -> None:  # pragma: no cover - numba
+    """:func:`_sos_pass` unrolled for two sections."""
+    m = buf.size
+    b00, b01, b02, a01, a02 = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
+    b10, b11, b12, a11, a12 = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]
+    v0 = float(buf[0] if forward else buf[m - 1])
+    z00 = zi[0, 0] * v0
+    z01 = zi[0, 1] * v0
+    z10 = zi[1, 0] * v0
+    z11 = zi[1, 1] * v0
+    for k in range(m):
+        i = k if forward else m - 1 - k
         v = float(buf[i])
-        for s in range(ns):
-            y = sos[s, 0] * v + z0[s]
-            z0[s] = sos[s, 1] * v - sos[s, 4] * y + z1[s]
-            z1[s] = sos[s, 2] * v - sos[s, 5] * y
-            v = y
-        buf[i] = v
-    return buf[edge:edge + n]
+        y = b00 * v + z00
+        z00 = b01 * v - a01 * y + z01
+        z01 = b02 * v - a02 * y
+        v = y
+        y = b10 * v + z10
+        z10 = b11 * v - a11 * y + z11
+        z11 = b12 * v - a12 * y
+        buf[i] = y
 
 
 def moving_rms_cs(x: np.ndarray, window_samples: int) -> tuple[np.ndarray, np.ndarray]:
@@ -354,28 +380,31 @@ def runs_above(env: np.ndarray, lo: int, hi: int, threshold: float, *, inclusive
     ``env`` (same unit as ``env``). Equivalent to :func:`runs` of the threshold mask followed
     by :func:`bridge_gaps` and :func:`window_max`.
     """
-    return _runs_above_kernel(env, int(lo), int(hi), float(threshold), bool(inclusive),
-                              int(max_gap))
+    thr = float(threshold)
+    if not inclusive:
+        # v > thr  <=>  v >= the next float64 above thr (env values are exact in float64),
+        # so the kernel needs a single comparison
+        thr = float(np.nextafter(thr, np.inf))
+    return _runs_above_kernel(env, int(lo), int(hi), thr, int(max_gap))
 
 
 @njit(cache=True, nogil=True)
-def _runs_above_kernel(env: np.ndarray, lo: int, hi: int, thr: float, inclusive: bool,
+def _runs_above_kernel(env: np.ndarray, lo: int, hi: int, thr: float,
                        max_gap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
     starts = []
     ends = []
     peaks = []
     i = lo
     while i < hi:
-        v = env[i]
-        above = v >= thr if inclusive else v > thr
-        if not above:
+        while i < hi and not env[i] >= thr:
             i += 1
-            continue
+        if i >= hi:
+            break
         s = i
-        pk = float(v)
+        pk = float(env[i])
         while i < hi:
             v = env[i]
-            if not (v >= thr if inclusive else v > thr):
+            if not v >= thr:
                 break
             if v > pk:
                 pk = float(v)
@@ -466,6 +495,36 @@ def _stuck_kernel(raw: np.ndarray, min_len: int
     return a, b
 
 
+def diff_power(x: np.ndarray, starts: np.ndarray, length: int, *, stride: int = 1) -> np.ndarray:
+    """Mean squared first difference in each window ``x[starts[k]:starts[k] + length]``.
+
+    Uses the pairs ``(x[j], x[j + 1])`` for every ``stride``-th ``j`` of the window: a cheap
+    high-pass power that ranks EMG windows by activity without filtering them (µV²).
+    Windows reaching past the end are cut there; NaN for windows without a pair.
+    """
+    return _diff_power_kernel(np.asarray(x), np.asarray(starts, dtype=np.int64), int(length),
+                              max(1, int(stride)))
+
+
+@njit(cache=True, nogil=True)
+def _diff_power_kernel(x: np.ndarray, starts: np.ndarray, length: int,
+                       stride: int) -> np.ndarray:  # pragma: no cover - numba
+    out = np.full(starts.size, np.nan)
+    n = x.size
+    for k in range(starts.size):
+        a = max(starts[k], 0)
+        b = min(starts[k] + length, n)
+        acc = 0.0
+        cnt = 0
+        for j in range(a, b - 1, stride):
+            d = float(x[j + 1]) - float(x[j])
+            acc += d * d
+            cnt += 1
+        if cnt:
+            out[k] = acc / cnt
+    return out
+
+
 def intervals_hit(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Whether each bin ``[edges[k], edges[k+1])`` overlaps any interval ``[starts, ends)``.
 
@@ -489,6 +548,7 @@ __all__ = [
     "binned_mean_cs",
     "bridge_gaps",
     "cumsum0",
+    "diff_power",
     "emg_bandpass",
     "emg_bandpass32",
     "intervals_hit",
