@@ -9,9 +9,16 @@ a 60-s look-back minimum of the smoothed rectified EMG), with centred windows:
 
 1. ``m = running_max(envelope, 0.5 s)`` (on 0.1-s block maxima) - the upper edge of the resting fluctuations; a
    quiet 0.5-s stretch gives its own peak level, a movement raises ``m`` for its length;
-2. ``baseline = running_min(m, 60 s)`` - the quietest 0.5 s within ±30 s, so movements
-   (which last 0.5-15 s and are separated by rest) do not lift the baseline, while slow
-   changes of electrode noise (drift of the resting level over minutes) are followed;
+2. ``baseline = max(min(m over the 30 s before), min(m over the 30 s after))`` - the
+   quietest 0.5 s on each side, and of the two sides the higher. Movements (0.5-15 s,
+   separated by rest) do not lift it, since each 30-s side holds rest; slow changes of the
+   electrode noise are followed. Taking the higher side instead of one centred 60-s minimum
+   (MATPLM) makes a *step* of the resting level (electrode, posture) take effect at the
+   step itself: with a centred minimum, the lower level reaches 30 s across the step, so a
+   step of more than 2 µV kept the envelope above the offset threshold and a movement
+   near it ran on until the step (measured on the simulator's ``drift`` condition, whose
+   steps are 1-3 µV). A side that is cut by the recording's edge or lies wholly in
+   artefact (+inf) is ignored;
 3. ``baseline = max(baseline, floor)`` - MATPLM raises baselines below 0.5 µV (an
    amplifier that reports almost nothing) so that noise-free stretches do not make
    thresholds of a few tenths of a µV.
@@ -60,9 +67,27 @@ def resting_baseline(
     # maximum then spans 5 blocks (0.5 s, edges rounded to 0.1 s).
     k = max(1, int(round(fs_hz / 10.0)))
     coarse = running_max(block_max(envelope, k), window_samples(max_window_s, fs_hz / k))
-    base_c = running_min(coarse, window_samples(min_window_s, fs_hz / k, odd=True))
+    base_c = _two_sided_min(coarse, window_samples(min_window_s / 2.0, fs_hz / k))
     np.maximum(base_c, np.float32(floor_uV), out=base_c)
     return np.repeat(base_c, k)[:envelope.size]
+
+
+def _two_sided_min(x: np.ndarray, h: int) -> np.ndarray:
+    """max(min of x[i-h..i], min of x[i..i+h]), ignoring a side cut by an edge or all +inf."""
+    n = x.size
+    w = h + 1
+    if n <= w:
+        return np.full(n, x.min() if n else 0.0, dtype=np.float32)
+    cm = running_min(x, w)  # cm[c] = min of x[c - w//2 : c - w//2 + w]
+    idx = np.arange(n)
+    trail = cm[np.clip(idx - h + w // 2, 0, n - 1)]
+    lead = cm[np.clip(idx + w // 2, 0, n - 1)]
+    trail[idx < h] = np.inf  # window reaches before the start
+    lead[idx > n - 1 - h] = np.inf  # window reaches past the end
+    both = np.maximum(trail, lead)
+    one = np.minimum(trail, lead)  # the only finite side, if one is +inf
+    out = np.where(np.isinf(trail) | np.isinf(lead), one, both).astype(np.float32)
+    return out
 
 
 def upper_envelope(envelope: np.ndarray, fs_hz: float, *, max_window_s: float = 0.5

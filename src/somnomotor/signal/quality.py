@@ -19,9 +19,9 @@ saturation
 pop
     an electrode pop: a raw jump between consecutive samples of at least ``pop_jump_uV``
     that is ``pop_ratio`` times larger than the mean envelope over the 0.5 s before and
-    the 0.5 s after it (EMG
-    bursts have sample jumps of a few times their envelope; a pop is one step with little
-    sustained band-limited activity after it).
+    the 0.5 s after it, while no other jump within ±0.25 s reaches a third of it (EMG
+    bursts have sample jumps of a few times their envelope, many of similar size; a pop is
+    one step with little sustained band-limited activity after it).
 """
 
 from __future__ import annotations
@@ -83,7 +83,18 @@ def pop_mask(max_jump_uV: np.ndarray, envelope: np.ndarray, fs_hz: float, *,
     # Both sides: the last sample jump of a strong burst is large next to the rest after it,
     # but not next to the burst before it.
     level = np.maximum(after, before)
-    out[cand[max_jump_uV[cand] >= pop_ratio * level]] = True
+    cand = cand[max_jump_uV[cand] >= pop_ratio * level]
+    # A pop is one step: the other sample jumps within ±0.25 s (the blocks next to it
+    # excepted) stay below a third of it. A short strong EMG burst (0.15-0.35 s) can pass
+    # the envelope test above, but its noise makes many jumps of similar size (measured on
+    # the simulator's 0.3-s, 50-µV "too short" movements: the largest jump 146 µV, dozens
+    # of others > 50 µV within 0.1 s).
+    h = window_samples(0.25, fs_hz)
+    for c in cand:
+        a, b = max(0, c - h), min(n, c + h + 1)
+        others = np.concatenate([max_jump_uV[a:max(a, c - 1)], max_jump_uV[min(b, c + 2):b]])
+        if others.size == 0 or float(others.max()) < max_jump_uV[c] / 3.0:
+            out[c] = True
     return out
 
 
