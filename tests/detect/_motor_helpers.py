@@ -19,7 +19,7 @@ FS = 512.0
 def quiet(duration_s: float, *, fs: float = FS, rms_uv: float = 2.0, seed: int = 0) -> np.ndarray:
     """Resting EMG: white noise of ``rms_uv`` µV RMS (float64 so bursts can be added)."""
     rng = np.random.default_rng(seed)
-    return rng.normal(0.0, rms_uv, int(round(duration_s * fs)))
+    return rng.normal(0.0, rms_uv, round(duration_s * fs))
 
 
 def add_potential(
@@ -27,8 +27,8 @@ def add_potential(
     fs: float = FS, carrier_hz: float = 40.0, phase: float = 0.0,
 ) -> None:
     """Add a sine potential of ``amplitude_uv`` (peak) and exact ``duration_s`` in place."""
-    i0 = int(round(onset_s * fs))
-    n = int(round(duration_s * fs))
+    i0 = round(onset_s * fs)
+    n = round(duration_s * fs)
     t = np.arange(n) / fs
     x[i0:i0 + n] += amplitude_uv * np.cos(2 * np.pi * carrier_hz * t + phase)
 
@@ -39,8 +39,8 @@ def add_noise_burst(
 ) -> None:
     """Add a burst of white noise of ``rms_uv`` µV RMS in place."""
     rng = np.random.default_rng(seed)
-    i0 = int(round(onset_s * fs))
-    n = int(round(duration_s * fs))
+    i0 = round(onset_s * fs)
+    n = round(duration_s * fs)
     x[i0:i0 + n] += rng.normal(0.0, rms_uv, n)
 
 

@@ -132,8 +132,7 @@ def _centered_mean_square(y: np.ndarray, win: int) -> np.ndarray:
         while lo < want_lo:
             acc -= np.float64(y[lo]) * np.float64(y[lo])
             lo += 1
-        if acc < 0.0:  # rounding drift of the running sum
-            acc = 0.0
+        acc = max(acc, 0.0)  # rounding drift of the running sum
         out[i] = np.float32(acc / (hi - lo))
     return out
 
@@ -177,7 +176,7 @@ def _decimated_mean_square(y: np.ndarray, win: int, step: int) -> np.ndarray:
         if i % step == 0:
             cnt = min(n, i + h + 1) - max(0, i - h)
             v = acc / cnt
-            out[i // step] = np.float32(v if v > 0.0 else 0.0)
+            out[i // step] = np.float32(max(0.0, v))
         nxt = i + h + 1
         if nxt < n:
             acc += np.float64(y[nxt]) * np.float64(y[nxt])
@@ -211,8 +210,7 @@ def _hysteresis_runs(
                 start = i
                 peak = v
         else:
-            if v > peak:
-                peak = v
+            peak = max(peak, v)
             if v < off_thr[b]:
                 if count == starts.size:
                     starts = np.concatenate((starts, np.empty(starts.size, dtype=np.int64)))
@@ -290,10 +288,8 @@ def _half_max_potentials(
             while right < n - 1 and p[right + 1] >= half:
                 right += 1
         if count > 0 and left < last_end:
-            if ends[count - 1] < right + 1:
-                ends[count - 1] = right + 1
-            if levels[count - 1] < level:
-                levels[count - 1] = level
+            ends[count - 1] = max(ends[count - 1], right + 1)
+            levels[count - 1] = max(levels[count - 1], level)
             last_end = ends[count - 1]
         else:
             starts[count] = left
@@ -407,7 +403,7 @@ def background_power(
     (numpy.ndarray of float32, int)
         Background power in µV² per block and the block length in samples.
     """
-    block = max(1, int(round(block_s * fs_hz)))
+    block = max(1, round(block_s * fs_hz))
     n_blocks = max(1, int(np.ceil(p.size / block)))
     # about 64 values per second are plenty for a percentile
     step = max(1, int(fs_hz // 64))
@@ -546,9 +542,9 @@ def refine_potentials(
     n = y.size
     if not len(bursts):
         return bursts
-    pad = int(round(pad_s * fs_hz))
-    sm = max(1, int(round(smooth_s * fs_hz)))
-    bridge = int(round(bridge_s * fs_hz))
+    pad = round(pad_s * fs_hz)
+    sm = max(1, round(smooth_s * fs_hz))
+    bridge = round(bridge_s * fs_hz)
     kernel = np.ones(sm) / sm
     starts = np.empty(len(bursts), dtype=np.int64)
     ends = np.empty(len(bursts), dtype=np.int64)
@@ -607,7 +603,7 @@ def _run_around(above: np.ndarray, k: int, bridge: int) -> tuple[int, int]:
 
 def odd_window(window_s: float, fs_hz: float) -> int:
     """Window length in samples, odd so that it is centred on the sample."""
-    return 2 * int(round(window_s * fs_hz / 2.0)) + 1
+    return 2 * round(window_s * fs_hz / 2.0) + 1
 
 
 def thresholds(
@@ -757,14 +753,14 @@ __all__ = [
     "EmgEnvelope",
     "EnvelopeCache",
     "background_power",
-    "channel_bursts",
     "bandpass_emg",
-    "refine_potentials",
+    "channel_bursts",
     "emg_channels",
     "emg_power",
     "find_bursts",
     "find_potentials",
     "plateau_power",
+    "refine_potentials",
     "smooth_power",
     "stage_of",
     "thresholds",

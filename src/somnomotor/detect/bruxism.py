@@ -173,7 +173,7 @@ def detect_bruxism(
         i = j + 1
     onset = np.asarray([e["onset_s"] for e in episodes], dtype=float)
     events = EventTable.from_arrays(
-        onset, [e["duration_s"] for e in episodes], TRIAL_TYPE, label,
+        onset, np.asarray([e["duration_s"] for e in episodes], dtype=float), TRIAL_TYPE, label,
         **{k: [e[k] for e in episodes] for k in ("episode_type", "n_bursts", "n_phasic",
                                                  "n_tonic")},
         stage=list(B.stage_of(recording, onset)), confidence="W")

@@ -159,10 +159,12 @@ def detect_large_movements(
     for label, role in channels:
         env = cache.get(recording, label, role)
         role_of[label] = role
-        b = B.channel_bursts(env, smooth_s=params.smooth_s, k_background=params.k_background,
-                             min_amplitude_uv=params.min_amplitude_uv,
-                             merge_gap_s=params.merge_gap_s)
-        for s, e in zip(b.start / env.power_fs_hz, b.end / env.power_fs_hz, strict=True):
+        found = B.channel_bursts(env, smooth_s=params.smooth_s,
+                                 k_background=params.k_background,
+                                 min_amplitude_uv=params.min_amplitude_uv,
+                                 merge_gap_s=params.merge_gap_s)
+        fs = env.power_fs_hz
+        for s, e in zip(found.start / fs, found.end / fs, strict=True):
             intervals.append((float(s), float(e), label))
     joint = _joint_activity(intervals, params.min_channels) if channels else []
     # bridge short gaps in the joint activity as well

@@ -279,8 +279,8 @@ def _flank_amplitude(y: np.ndarray, fs_hz: float, pot: B.Bursts, flank_s: float)
     A guard of 15 ms next to each edge is skipped (the filter's smearing of the edge).
     """
     n = y.size
-    guard = int(round(0.015 * fs_hz))
-    width = max(1, int(round(flank_s * fs_hz)))
+    guard = round(0.015 * fs_hz)
+    width = max(1, round(flank_s * fs_hz))
     out = np.zeros(len(pot))
     for i, (a, b) in enumerate(zip(pot.start, pot.end, strict=True)):
         vals = []
@@ -386,7 +386,7 @@ def efm_minutes(
         return 0, np.empty(0, dtype=np.int64)
     starts = hypnogram.onset_s + np.arange(n_bins) * bin_s
     # test the stage at each epoch centre inside the bin: the bin is NREM only if all are
-    per_bin = max(1, int(round(bin_s / hypnogram.epoch_s)))
+    per_bin = max(1, round(bin_s / hypnogram.epoch_s))
     probe = starts[:, None] + (np.arange(per_bin) + 0.5) * (bin_s / per_bin)
     stages = hypnogram.stage_at(probe.ravel()).reshape(probe.shape)
     nrem = np.isin(stages, NREM_STAGES).all(axis=1)

@@ -226,7 +226,8 @@ def detect_rhythmic_leg_activity(
     rows.sort(key=lambda r: float(r["onset_s"]))  # type: ignore[arg-type]
     onset = np.asarray([r["onset_s"] for r in rows], dtype=float)
     events = EventTable.from_arrays(
-        onset, [r["duration_s"] for r in rows], [str(r["trial_type"]) for r in rows],
+        onset, np.asarray([r["duration_s"] for r in rows], dtype=float),
+        [str(r["trial_type"]) for r in rows],
         [str(r["channel"]) for r in rows],
         n_bursts=[r["n_bursts"] for r in rows], frequency_hz=[r["frequency_hz"] for r in rows],
         sides=[r["sides"] for r in rows], stage=list(B.stage_of(recording, onset)),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from somnomotor.detect._bursts import EnvelopeCache
 from somnomotor.detect.bruxism import BruxismParams, detect_bruxism
@@ -35,11 +35,11 @@ MOTOR_FAMILIES: tuple[str, ...] = ("fragmentary_myoclonus", "sleep_starts",
 class MotorEventParams:
     """The parameter sets of the five detectors (each with its own defaults)."""
 
-    myoclonus: MyoclonusParams = MyoclonusParams()
-    sleep_starts: SleepStartParams = SleepStartParams()
-    rhythmic: RhythmicParams = RhythmicParams()
-    bruxism: BruxismParams = BruxismParams()
-    large_movements: LargeMovementParams = LargeMovementParams()
+    myoclonus: MyoclonusParams = field(default_factory=MyoclonusParams)
+    sleep_starts: SleepStartParams = field(default_factory=SleepStartParams)
+    rhythmic: RhythmicParams = field(default_factory=RhythmicParams)
+    bruxism: BruxismParams = field(default_factory=BruxismParams)
+    large_movements: LargeMovementParams = field(default_factory=LargeMovementParams)
 
 
 def detect_motor_events(
