@@ -16,7 +16,7 @@ result says so.
 References
 ----------
 Lavigne GJ, et al. Sleep bruxism: validity of clinical research diagnostic criteria in a
-controlled polysomnographic study. J Dent Res 1996;75:546, doi:10.1177/00220345960750010601.
+controlled polysomnographic study. J Dent Res 1996;75:546.
 Miettinen T, et al. Sci Rep / PMC7426313 (EMG-only RMMA scoring reliability).
 """
 

@@ -24,8 +24,7 @@ finding, never a diagnosis.
 References
 ----------
 Lins O, et al. / Frauscher B, et al. Fragmentary myoclonus in healthy sleepers (Innsbruck),
-Sleep 2014;37:1003 (FM potentials 75-150 ms, > 50 µV; FM index per stage),
-doi:10.5665/sleep.3740.
+Sleep 2014 (FM potentials 75-150 ms, > 50 µV; FM index per stage), PubMed 24744455.
 Trimmel K, et al. Clin Neurophysiol 2019 (FMI25 with a 25 µV cut-off).
 AASM Manual for the Scoring of Sleep and Associated Events (optional EFM rule: >= 20 min of
 NREM sleep with >= 5 potentials per minute, bursts usually <= 150 ms).
@@ -50,7 +49,7 @@ logger = logging.getLogger(__name__)
 FAMILY = "fragmentary_myoclonus"
 TRIAL_TYPE = "fragmentary_myoclonus"
 STAGE_LABELS: tuple[str, ...] = ("W", "N1", "N2", "N3", "R")
-STANDARD_FM = "Frauscher et al. 2014 / Lins (FM potentials 75-150 ms, > 50 µV), doi:10.5665/sleep.3740"
+STANDARD_FM = "Frauscher et al. 2014 / Lins (FM potentials 75-150 ms, > 50 µV), PubMed 24744455"
 STANDARD_EFM = "AASM Scoring Manual, optional EFM rule (>= 20 min NREM with >= 5 potentials/min)"
 
 

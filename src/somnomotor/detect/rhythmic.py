@@ -16,7 +16,7 @@ References
 Yang C, Winkelman JW. Clinical significance of high-frequency leg movements during sleep.
 J Clin Sleep Med 2010;6:431 (HFLM), PubMed 20957842.
 Chervin RD, et al. Alternating leg muscle activation during sleep and arousals. Sleep Med
-2003;4:203, doi:10.1016/S1389-9457(03)00059-8.
+2003;4:203.
 Stefani A, Högl B. Curr Treat Options Neurol 2019 (classification as normal variants).
 """
 

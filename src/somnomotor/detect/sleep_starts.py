@@ -21,7 +21,7 @@ Without an axial channel the pattern is *not assessable* and is reported so.
 References
 ----------
 Calandra-Buonaura G, et al. Sleep Med 2014 / 2016;26:37 (hypnic jerks at W->N1, multi-muscle,
-no ordered propagation), doi:10.1016/j.sleep.2016.05.015.
+no ordered propagation), PubMed 28007358.
 Montagna P, Provini F, Vetrugno R. Neurophysiol Clin 2006 (propriospinal myoclonus at sleep
 onset: axial onset, slow rostro-caudal propagation).
 Burst duration about 75-250 ms and PSM conduction velocity 5-15 m/s: weak sources only [W].
