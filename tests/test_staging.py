@@ -145,14 +145,29 @@ def simulated_night():  # type: ignore[no-untyped-def]
     pytest.importorskip("yasa")
     from somnomotor.simulate import simulate_night
 
-    return simulate_night("healthy", seed=3, duration_h=0.25)
+    return simulate_night("healthy", seed=3, duration_h=0.15)
 
 
-def test_yasa_hypnogram_covers_every_whole_epoch_and_names_its_source(simulated_night) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def yasa_hypnogram(simulated_night):  # type: ignore[no-untyped-def]
+    """YASA's stages of the simulated night, computed once (YASA is the slow part)."""
+    return stage_recording(simulated_night.recording)
+
+
+@pytest.fixture
+def cached_yasa(monkeypatch, yasa_hypnogram):  # type: ignore[no-untyped-def]
+    """The pipeline tests check plumbing: reuse the one YASA run instead of repeating it."""
+    from somnomotor import staging
+
+    monkeypatch.setattr(staging, "stage_recording", lambda recording, **_: yasa_hypnogram)
+
+
+def test_yasa_hypnogram_covers_every_whole_epoch_and_names_its_source(simulated_night,  # type: ignore[no-untyped-def]
+                                                                      yasa_hypnogram) -> None:
     import yasa
 
     rec = simulated_night.recording
-    hyp = stage_recording(rec)
+    hyp = yasa_hypnogram
     assert len(hyp) == int(rec.duration_s // 30)
     assert hyp.epoch_s == 30.0 and hyp.onset_s == 0.0
     assert hyp.source == f"automatic: YASA {yasa.__version__}"
@@ -165,7 +180,8 @@ def test_yasa_hypnogram_covers_every_whole_epoch_and_names_its_source(simulated_
     assert -1.0 <= agreement.kappa <= 1.0
 
 
-def test_automatic_staging_is_used_and_flagged_when_no_hypnogram(simulated_night) -> None:  # type: ignore[no-untyped-def]
+def test_automatic_staging_is_used_and_flagged_when_no_hypnogram(simulated_night,  # type: ignore[no-untyped-def]
+                                                                 cached_yasa) -> None:
     rec = simulated_night.recording.with_hypnogram(None)
     with pytest.warns(SomnomotorWarning, match="automatic staging"):
         outcome = resolve_staging(rec)
@@ -177,7 +193,8 @@ def test_automatic_staging_is_used_and_flagged_when_no_hypnogram(simulated_night
 
 
 # -- wiring into the pipeline and summary.json --------------------------------------------
-def test_summary_says_staging_was_automatic_when_no_hypnogram(simulated_night, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_summary_says_staging_was_automatic_when_no_hypnogram(simulated_night, tmp_path,  # type: ignore[no-untyped-def]
+                                                             cached_yasa) -> None:
     import json
 
     from somnomotor.pipeline import analyze_recording, write_night_outputs
@@ -194,7 +211,8 @@ def test_summary_says_staging_was_automatic_when_no_hypnogram(simulated_night, t
 
 
 def test_compare_staging_keeps_scored_hypnogram_and_reports_agreement(simulated_night,  # type: ignore[no-untyped-def]
-                                                                      tmp_path) -> None:
+                                                                      tmp_path,
+                                                                      cached_yasa) -> None:
     import json
 
     from somnomotor.pipeline import analyze_recording, write_night_outputs
