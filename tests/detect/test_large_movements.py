@@ -71,3 +71,15 @@ def test_index_per_hour_of_sleep() -> None:
 def test_bad_parameters_raise_parameter_error(kwargs: dict) -> None:
     with pytest.raises(ParameterError):
         LargeMovementParams(**kwargs)
+
+
+def test_combined_runner_gives_the_same_events_as_each_detector_alone() -> None:
+    from somnomotor.detect.myoclonus import detect_fragmentary_myoclonus
+    from somnomotor.score.motor_events import MOTOR_FAMILIES, detect_motor_events
+
+    rec = _rec({"Chin": (40.0, 5.0), "FDS": (40.0, 5.0)}, stages=["W", "N2"] * 4)
+    out = detect_motor_events(rec)
+    assert tuple(out) == MOTOR_FAMILIES
+    assert len(out["large_movements"].events) == 1
+    alone = detect_fragmentary_myoclonus(rec)
+    assert out["fragmentary_myoclonus"].events.frame.equals(alone.events.frame)

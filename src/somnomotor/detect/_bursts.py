@@ -682,6 +682,22 @@ class EnvelopeCache:
                                              filtered=y, power=power, step=step)
         return self._store[label]
 
+    def prefill(self, recording: Recording, channels: Sequence[tuple[str, str]], *,
+                n_threads: int = 2) -> None:
+        """Compute the envelopes of ``[(label, role)]`` in ``n_threads`` threads.
+
+        The numba kernels release the GIL, so channels are filtered in parallel.
+        """
+        todo = [(lab, role) for lab, role in channels if lab not in self._store]
+        if n_threads <= 1 or len(todo) <= 1:
+            for lab, role in todo:
+                self.get(recording, lab, role)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=n_threads) as pool:
+            list(pool.map(lambda lr: self.get(recording, lr[0], lr[1]), todo))
+
     def clear(self) -> None:
         """Forget every envelope (frees the memory)."""
         self._store.clear()

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from somnomotor.detect._bursts import EnvelopeCache
+from somnomotor.detect._bursts import EMG_ROLES, MIN_FS_HZ, EnvelopeCache
 from somnomotor.detect.bruxism import BruxismParams, detect_bruxism
 from somnomotor.detect.large_movements import LargeMovementParams, detect_large_movements
 from somnomotor.detect.myoclonus import MyoclonusParams, detect_fragmentary_myoclonus
@@ -44,7 +44,7 @@ class MotorEventParams:
 
 def detect_motor_events(
     recording: Recording, params: MotorEventParams | None = None, *,
-    skip: tuple[str, ...] = (),
+    skip: tuple[str, ...] = (), n_threads: int = 2,
 ) -> Mapping[str, AnalysisResult]:
     """Run the other-motor-event detectors on one night.
 
@@ -54,6 +54,8 @@ def detect_motor_events(
     params : MotorEventParams, optional
     skip : tuple of str
         Families (see :data:`MOTOR_FAMILIES`) not to run, e.g. ``("bruxism",)``.
+    n_threads : int
+        Threads that filter the EMG channels in parallel (2).
 
     Returns
     -------
@@ -63,7 +65,13 @@ def detect_motor_events(
     params = params or MotorEventParams()
     cache = EnvelopeCache(band_hz=params.myoclonus.band_hz, window_s=params.myoclonus.window_s)
     out: dict[str, AnalysisResult] = {}
+    labels: dict[str, str] = {}
+    for role in EMG_ROLES:
+        for label in recording.roles.get(role, ()):
+            if recording.channel(label).fs_hz >= MIN_FS_HZ:
+                labels.setdefault(label, role)
     try:
+        cache.prefill(recording, list(labels.items()), n_threads=n_threads)
         if "fragmentary_myoclonus" not in skip:
             out["fragmentary_myoclonus"] = detect_fragmentary_myoclonus(
                 recording, params.myoclonus, envelopes=cache)
