@@ -31,7 +31,7 @@ ANALYSES: Mapping[str, str] = {
     "rswa": "REM sleep without atonia (chin EMG, arms optional)",
     "fragmentary_myoclonus": "fragmentary myoclonus (any EMG)",
     "sleep_starts": "sleep starts / hypnic jerks (two or more EMG channels)",
-    "rhythmic": "rhythmic leg activity: HFT/HFLM and ALMA (tibialis EMG)",
+    "rhythmic_leg_activity": "rhythmic leg activity: HFT/HFLM and ALMA (tibialis EMG)",
     "large_movements": "large muscle group movements (two or more EMG channels)",
     "bruxism": "rhythmic masticatory muscle activity (masseter EMG)",
 }
@@ -119,7 +119,7 @@ def _requirements_met(recording: Recording, analysis: str) -> str | None:
     """None when the analysis can run, else the reason it cannot."""
     emg_roles = ("leg_left", "leg_right", "leg", "chin", "arm_left", "arm_right", "masseter", "axial")
     n_emg = sum(len(recording.roles.get(r, ())) for r in emg_roles)
-    if analysis in ("leg_movements", "rhythmic"):
+    if analysis in ("leg_movements", "rhythmic_leg_activity"):
         if not recording.leg_channels():
             return "no tibialis (leg) EMG channel"
     elif analysis == "rswa":
@@ -166,28 +166,26 @@ def _run_leg_movements(recording: Recording, rule_set: str) -> AnalysisResult:
     )
 
 
-def _run_rswa(recording: Recording, rule_set: str, leg: AnalysisResult | None) -> AnalysisResult:
-    from somnomotor.detect.rswa import detect_rswa
-    from somnomotor.score.rswa import score_rswa
+def _run_rswa(recording: Recording, leg: AnalysisResult | None) -> AnalysisResult:
+    """SINBAR, AASM and Montreal measures and the atonia index, filtering the chin once."""
+    from somnomotor.score.rswa import analyze_rswa
 
-    detection = detect_rswa(recording)
     leg_events = leg.events if leg is not None else None
-    return score_rswa(detection, leg_movements=leg_events)
+    return analyze_rswa(recording, leg_movements=leg_events)
 
 
-def _run_simple(analysis: str, recording: Recording) -> AnalysisResult:
-    module_name, func = {
-        "fragmentary_myoclonus": ("myoclonus", "detect_fragmentary_myoclonus"),
-        "sleep_starts": ("sleep_starts", "detect_sleep_starts"),
-        "rhythmic": ("rhythmic", "detect_rhythmic_leg_activity"),
-        "large_movements": ("large_movements", "detect_large_movements"),
-        "bruxism": ("bruxism", "detect_bruxism"),
-    }[analysis]
-    import importlib
+#: The families detected together by score.motor_events (one envelope per EMG channel).
+MOTOR_EVENT_FAMILIES: tuple[str, ...] = (
+    "fragmentary_myoclonus", "sleep_starts", "rhythmic_leg_activity", "bruxism", "large_movements",
+)
 
-    module = importlib.import_module(f"somnomotor.detect.{module_name}")
-    result: AnalysisResult = getattr(module, func)(recording)
-    return result
+
+def _run_motor_events(recording: Recording, families: Sequence[str]) -> list[AnalysisResult]:
+    from somnomotor.score.motor_events import detect_motor_events
+
+    skip = tuple(f for f in MOTOR_EVENT_FAMILIES if f not in families)
+    found = detect_motor_events(recording, skip=skip)
+    return [found[f] for f in MOTOR_EVENT_FAMILIES if f in found]
 
 
 def analyze_recording(
@@ -237,31 +235,31 @@ def analyze_recording(
     results: list[AnalysisResult] = []
     skipped: dict[str, str] = {}
     leg_result: AnalysisResult | None = None
-    for i, name in enumerate(wanted):
-        if progress:
-            progress(name, i / len(wanted))
+    runnable: list[str] = []
+    for name in wanted:
         reason = _requirements_met(recording, name)
-        if reason is not None:
-            if explicit:
-                raise ChannelNotFoundError(
-                    f"cannot run {name} ({ANALYSES[name]}): {reason}; channels are "
-                    f"{recording.labels}. Name a channel with --channel ROLE=LABEL"
-                )
-            skipped[name] = reason
-            logger.info("skipping %s: %s", name, reason)
+        if reason is None:
+            runnable.append(name)
             continue
-        try:
-            if name == "leg_movements":
-                leg_result = _run_leg_movements(recording, rule_set)
-                results.append(leg_result)
-            elif name == "rswa":
-                results.append(_run_rswa(recording, rule_set, leg_result))
-            else:
-                results.append(_run_simple(name, recording))
-        except ModuleNotFoundError as exc:  # an analysis not built into this version
-            if explicit:
-                raise ParameterError(f"analysis {name!r} is not available: {exc}") from exc
-            skipped[name] = f"not available in this version ({exc.name})"
+        if explicit:
+            raise ChannelNotFoundError(
+                f"cannot run {name} ({ANALYSES[name]}): {reason}; channels are "
+                f"{recording.labels}. Name a channel with --channel ROLE=LABEL"
+            )
+        skipped[name] = reason
+        logger.info("skipping %s: %s", name, reason)
+    motor = [n for n in runnable if n in MOTOR_EVENT_FAMILIES]
+    steps = [n for n in runnable if n not in MOTOR_EVENT_FAMILIES] + (["motor_events"] if motor else [])
+    for i, name in enumerate(steps):
+        if progress:
+            progress(name, i / len(steps))
+        if name == "leg_movements":
+            leg_result = _run_leg_movements(recording, rule_set)
+            results.append(leg_result)
+        elif name == "rswa":
+            results.append(_run_rswa(recording, leg_result))
+        else:
+            results.extend(_run_motor_events(recording, motor))
     if progress:
         progress("done", 1.0)
     if not results:
