@@ -630,8 +630,8 @@ def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float,
     sec_edges = np.clip(lo + np.rint(np.arange(n_sec + 1) * fs).astype(np.int64), 0, n_samp)
     power = binned_mean_cs(sg.power_cs, sec_edges)
     bad_mask = np.zeros(n_samp, bool)
-    for k in np.flatnonzero(reason != ""):
-        bad_mask[edges[k]:edges[k + 1]] = True
+    for kb in np.flatnonzero(reason != "").tolist():
+        bad_mask[edges[kb]:edges[kb + 1]] = True
     power[binned_max(bad_mask, sec_edges) > 0] = np.nan
     bg_pow = background_power(power, window_s=p.background_window_s,
                               fallback_window_s=p.background_fallback_window_s)

@@ -357,7 +357,7 @@ def _rms_kernel(x: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:  # prag
     cs[0] = 0.0
     acc = 0.0
     for i in range(n):
-        v = float(x[i])
+        v = np.float64(x[i])
         acc += v * v
         cs[i + 1] = acc
     env = np.empty(n, np.float32)
@@ -391,9 +391,9 @@ def runs_above(env: np.ndarray, lo: int, hi: int, threshold: float, *, inclusive
 @njit(cache=True, nogil=True)
 def _runs_above_kernel(env: np.ndarray, lo: int, hi: int, thr: float,
                        max_gap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
-    starts = []
-    ends = []
-    peaks = []
+    starts = []  # type: ignore[var-annotated]  # numba infers the list types
+    ends = []  # type: ignore[var-annotated]
+    peaks = []  # type: ignore[var-annotated]
     i = lo
     while i < hi:
         while i < hi and not env[i] >= thr:
@@ -446,7 +446,7 @@ def _binned_abs_kernel(x: np.ndarray, edges: np.ndarray
         m = 0.0
         s = 0.0
         for i in range(a, b):
-            v = abs(float(x[i]))
+            v = abs(np.float64(x[i]))
             s += v
             m = max(m, v)
         mx[k] = m
@@ -517,7 +517,7 @@ def _diff_power_kernel(x: np.ndarray, starts: np.ndarray, length: int,
         acc = 0.0
         cnt = 0
         for j in range(a, b - 1, stride):
-            d = float(x[j + 1]) - float(x[j])
+            d = np.float64(x[j + 1]) - np.float64(x[j])
             acc += d * d
             cnt += 1
         if cnt:

@@ -1,0 +1,100 @@
+"""The numba fast paths of somnomotor.signal.rms against their plain numpy/scipy definitions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import signal as sps
+
+from somnomotor._errors import ParameterError
+from somnomotor.signal.rms import (
+    binned_abs,
+    bridge_gaps,
+    diff_power,
+    emg_bandpass,
+    emg_bandpass32,
+    intervals_hit,
+    moving_rms,
+    moving_rms_cs,
+    runs,
+    runs_above,
+    stuck_runs,
+)
+
+FS = 512.0
+
+
+def _emg(n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(n) * 2.0
+    x[n // 3: n // 3 + 200] *= 20.0  # one burst
+    return x
+
+
+def test_bandpass32_equals_scipy_sosfiltfilt_10_100_hz() -> None:
+    x = _emg(20000)
+    sos = sps.butter(2, [10.0, 100.0], btype="bandpass", fs=FS, output="sos")
+    ref = sps.sosfiltfilt(sos, x)
+    got = emg_bandpass32(x, FS)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, ref, atol=1e-4 * np.abs(ref).max())
+    np.testing.assert_allclose(got, emg_bandpass(x, FS), atol=1e-4 * np.abs(ref).max())
+
+
+def test_bandpass32_rejects_too_low_sampling_rate() -> None:
+    with pytest.raises(ParameterError, match="too low"):
+        emg_bandpass32(np.zeros(100), 20.0)
+
+
+@pytest.mark.parametrize("w", [1, 25, 26])
+def test_moving_rms_cs_equals_moving_rms_and_power_cumsum(w: int) -> None:
+    x = _emg(3000).astype(np.float32)
+    env, cs = moving_rms_cs(x, w)
+    np.testing.assert_allclose(env, moving_rms(x.astype(np.float64), w), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(cs[1:], np.cumsum(np.square(x.astype(np.float64))), rtol=1e-9)
+    assert cs[0] == 0.0
+
+
+@pytest.mark.parametrize("inclusive", [True, False])
+def test_runs_above_equals_threshold_runs_bridged(inclusive: bool) -> None:
+    env = np.abs(_emg(50000, seed=3)).astype(np.float32)
+    thr = float(np.sort(env)[int(0.97 * env.size)])  # an exact sample value: tests >= vs >
+    lo, hi = 1000, 45000
+    mask = env[lo:hi] >= thr if inclusive else env[lo:hi] > thr
+    s, e = runs(mask)
+    s, e = bridge_gaps(s + lo, e + lo, 7)
+    a, b, pk = runs_above(env, lo, hi, thr, inclusive=inclusive, max_gap=7)
+    np.testing.assert_array_equal(a, s)
+    np.testing.assert_array_equal(b, e)
+    np.testing.assert_allclose(pk, [env[i:j].max() for i, j in zip(s, e, strict=True)])
+
+
+def test_binned_abs_max_and_mean() -> None:
+    x = _emg(1000)
+    edges = np.array([0, 10, 10, 500, 1000])
+    mx, mean = binned_abs(x, edges)
+    assert np.isnan(mx[1]) and np.isnan(mean[1])  # empty bin
+    assert mx[2] == pytest.approx(np.abs(x[10:500]).max())
+    assert mean[3] == pytest.approx(np.abs(x[500:1000]).mean())
+
+
+def test_stuck_runs_need_the_extreme_value_for_min_length() -> None:
+    raw = np.sin(np.arange(2000) / 10.0) * 100.0
+    raw[300:340] = raw.max()  # railing at the top: 40 samples
+    raw[800:805] = raw.min()  # too short
+    raw[1200:1300] = 3.0  # long, but not at an extreme: a flat stretch, not saturation
+    s, e = stuck_runs(raw, 10)
+    assert s.tolist() == [300] and e.tolist() == [340]
+
+
+def test_intervals_hit_marks_overlapping_bins_only() -> None:
+    edges = np.array([0, 100, 200, 300, 400])
+    hit = intervals_hit(np.array([150, 300]), np.array([160, 301]), edges)
+    assert hit.tolist() == [False, True, False, True]
+
+
+def test_diff_power_is_mean_squared_first_difference() -> None:
+    x = _emg(4000)
+    got = diff_power(x, np.array([0, 1000, 3990]), 1000, stride=1)
+    assert got[0] == pytest.approx(np.mean(np.diff(x[:1000]) ** 2))
+    assert got[2] == pytest.approx(np.mean(np.diff(x[3990:]) ** 2))  # cut at the end
