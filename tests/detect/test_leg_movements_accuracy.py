@@ -45,17 +45,8 @@ PLMS_TOLERANCE_PER_H = 2.0
 #: Smallest per-leg F1 per condition (task targets: 0.95 clean, 0.90 under artefacts).
 F1_TARGET = {"clean": 0.95, "drift": 0.90, "high_rest": 0.90, "ecg_bleed": 0.90,
              "mains": 0.90, "pops": 0.90, "near_threshold": 0.90}
-# The truth's bilateral pairs "0.2-0.35 s apart" (one bilateral LM) are measured between the
-# envelope edges. With 9.5-12 µV bursts (8.5-10.7 µV after the 10-100 Hz filter, +-25 %
-# modulation) the 8-µV onset crossing comes 0.1-0.25 s after the envelope starts and the
-# 2-µV offset 0.1 s before it ends, so by the rule's own onset/offset the gap is > 0.5 s:
-# two monolateral LMs 2-4 s apart, whose short IMI breaks the series (0.4-h night, seed 1:
-# pairs at 337.4/340.6 s and 1112.0/1115.7 s, 20.5/h detected vs 35.1/h "true"; 0.3-h night,
-# seed 2: 103.4/h vs 99.3/h). The truth, not the
-# detector, is off the rule here; see docs/leg-movement-detection.md.
-NEAR_THRESHOLD_TRUTH = pytest.mark.xfail(
-    reason="simulator truth: near-threshold bilateral gaps are < 0.5 s between envelope "
-           "edges but > 0.5 s between the rule's 8-µV onset and 2-µV offset", strict=False)
+# The simulator now keeps near-threshold bursts at 10.5-13 µV and one-movement bilateral
+# pairs within 0.1 s, so the truth's pairing matches the rule's (this test was xfail before).
 
 
 @functools.lru_cache(maxsize=None)
@@ -126,7 +117,7 @@ def test_per_leg_f1_meets_target_per_condition(condition: str, seed: int) -> Non
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("condition", [
     "clean", "drift", "high_rest", "ecg_bleed", "mains", "pops", "disconnected",
-    pytest.param("near_threshold", marks=NEAR_THRESHOLD_TRUTH),
+    "near_threshold",
 ])
 def test_plms_index_within_2_per_h_of_truth_scored_the_same_way(condition: str, seed: int
                                                                  ) -> None:

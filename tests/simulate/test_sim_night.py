@@ -158,7 +158,7 @@ def test_high_rest_condition_puts_leg_rest_at_5_to_8_uV() -> None:
 def test_near_threshold_condition_keeps_amplitudes_just_above_8_uV() -> None:
     truth = simulate_night("plmd", seed=1, duration_h=0.15, conditions=("near_threshold",)).truth
     amps = [e.amplitude_uV for e in truth.events_of("leg_movement")]
-    assert amps and all(9.5 <= a <= 12.0 for a in amps)
+    assert amps and all(10.5 <= a <= 13.0 for a in amps)
 
 
 def test_disconnected_condition_leaves_a_flat_stretch_on_one_leg() -> None:

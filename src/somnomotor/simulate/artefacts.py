@@ -40,7 +40,7 @@ CONDITIONS: Mapping[str, str] = {
     "mains": "50 Hz mains hum on the EMG channels",
     "pops": "electrode pops: brief transients of 150-800 µV",
     "disconnected": "one leg flat or railing for a stretch",
-    "near_threshold": "leg-movement amplitudes just above the 8 µV onset rule (9.5-12 µV)",
+    "near_threshold": "leg-movement amplitudes just above the 8 µV onset rule (10.5-13 µV rectified mean, about 9.3-11.6 µV after the standard 10-100 Hz filter)",
 }
 
 LEG_ROLES = ("leg_left", "leg_right")

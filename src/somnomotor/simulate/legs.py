@@ -81,6 +81,14 @@ class LegMovements:
     isolated_per_h: float = 6.0
     bilateral_fraction: float = 0.4
     amplitude_uV: tuple[float, float] = (15.0, 60.0)
+    #: Envelope gap (s) of the bilateral pairs meant as one movement that do not overlap.
+    #: Near the 8 µV onset rule the rule's crossings move inward by up to ~0.35 s, so
+    #: ``near_threshold`` narrows this gap to keep the truth's pairing unambiguous.
+    bilateral_gap_s: tuple[float, float] = (0.2, 0.35)
+    #: Range (s) of counted movement durations. ``near_threshold`` raises the minimum: a
+    #: short burst barely above 8 µV may stay above it for less than the 0.5-s minimum,
+    #: which would make the truth ambiguous on two rules at once.
+    duration_range_s: tuple[float, float] = (0.7, 8.0)
     short_per_h: float = 1.0
     long_per_h: float = 0.5
     respiratory_probability: float = 0.5
@@ -89,7 +97,7 @@ class LegMovements:
 
     # -- placing one movement -----------------------------------------------------------
     def _duration(self, rng: np.random.Generator) -> float:
-        return float(np.clip(rng.lognormal(np.log(1.8), 0.5), 0.7, 8.0))
+        return float(np.clip(rng.lognormal(np.log(1.8), 0.5), *self.duration_range_s))
 
     def _place(self, rng: np.random.Generator, envelopes: Envelopes, truth: TruthBuilder,
                onset: float, duration: float, *, cause: str, bilateral: bool,
@@ -104,9 +112,9 @@ class LegMovements:
                 parts.append((other, onset + duration + gap, self._duration(rng)))
             elif rng.random() < 0.75:
                 parts.append((other, onset + float(rng.uniform(0.0, 0.6)) * duration,
-                              max(0.7, duration * float(rng.uniform(0.6, 1.2)))))
+                              max(self.duration_range_s[0], duration * float(rng.uniform(0.6, 1.2)))))
             else:
-                gap = float(rng.uniform(0.2, 0.35))
+                gap = float(rng.uniform(*self.bilateral_gap_s))
                 parts.append((other, onset + duration + gap,
                               min(duration, 13.5 - duration - gap) if duration < 10 else duration))
         for side, on, dur in parts:

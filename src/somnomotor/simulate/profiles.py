@@ -98,7 +98,8 @@ class Profile:
         gens: list[EventGenerator] = []
         for g in self.generators:
             if "near_threshold" in conditions and isinstance(g, LegMovements):
-                g = dataclasses.replace(g, amplitude_uV=(9.5, 12.0))
+                g = dataclasses.replace(g, amplitude_uV=(10.5, 13.0), bilateral_gap_s=(0.0, 0.1),
+                                        duration_range_s=(1.2, 8.0))
             gens.append(g)
         return dataclasses.replace(self, generators=tuple(gens))
 
