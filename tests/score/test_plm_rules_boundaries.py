@@ -310,10 +310,18 @@ def test_unscorable_time_leaves_the_denominator_and_its_movements_are_not_counte
     assert res.extra["dropped_movements"]["onset_in_unscorable"] == 1
 
 
-def test_no_series_runs_across_an_unscorable_interval() -> None:
+def test_no_series_runs_across_an_unscorable_stretch_of_10_s() -> None:
+    # 100 120 | 141..151 unscorable | 160 180: each side has only 2 or 3 CLMs
     spec = [(t, 1.0) for t in (100, 120, 140, 160, 180)]
-    n, _ = _plm_count(spec, unscorable=events([(145.0, 5.0)], "bad"))
+    n, _ = _plm_count(spec, unscorable=events([(141.0, 10.0)], "bad"))
     assert n == 0
+
+
+def test_a_series_runs_across_an_unscorable_stretch_of_9_99_s() -> None:
+    # brief artefacts (electrode pops) cannot hide a whole interval: the series goes on
+    spec = [(t, 1.0) for t in (100, 120, 140, 160, 180)]
+    n, _ = _plm_count(spec, unscorable=events([(141.0, 9.99)], "bad"))
+    assert n == 5
 
 
 # -- without hypnogram ---------------------------------------------------------------------

@@ -461,10 +461,13 @@ def score_plm(
     eligible = candidate & ~excluded
     breaker = (~candidate & ~excluded) if rules.non_candidate_breaks_series \
         else np.zeros(n_lm, dtype=bool)
-    primary = _series(c_on, stage_class, eligible, breaker, us_start, us_end, rules)
+    # Only stretches long enough to hide an inter-movement interval break a series.
+    long_us = (us_end - us_start) >= rules.unscorable_breaks_series_min_s
+    br_start, br_end = us_start[long_us], us_end[long_us]
+    primary = _series(c_on, stage_class, eligible, breaker, br_start, br_end, rules)
     eligible_nr = eligible & ~resp
     breaker_nr = breaker | (eligible & resp) if rules.clmr_breaks_nr_series else breaker
-    nr = _series(c_on, stage_class, eligible_nr, breaker_nr, us_start, us_end, rules)
+    nr = _series(c_on, stage_class, eligible_nr, breaker_nr, br_start, br_end, rules)
 
     # 7. Arousals.
     if arousals is not None and len(arousals):

@@ -158,6 +158,11 @@ class PLMRules:
     clmr_breaks_nr_series: bool = True
     # AASM and WASM 2016: overlap or < 0.5 s end-to-onset, either order.
     arousal_max_gap_s: float = 0.5
+    # Decision (no standard speaks of it): an unscorable stretch breaks a series only when it
+    # lasts at least this long (s). Brief artefacts such as electrode pops (~1 s) cannot hide
+    # a whole inter-movement interval, and a scorer reading the trace carries the series on
+    # across them; they still leave the denominators. Default: the WASM minimum IMI, 10 s.
+    unscorable_breaks_series_min_s: float = 10.0
 
     # -- presets ----------------------------------------------------------------------
     @classmethod
@@ -232,6 +237,8 @@ class PLMRules:
         positive("respiratory_before_s", self.respiratory_before_s, allow_zero=True)
         positive("respiratory_after_s", self.respiratory_after_s, allow_zero=True)
         positive("arousal_max_gap_s", self.arousal_max_gap_s, allow_zero=True)
+        positive("unscorable_breaks_series_min_s", self.unscorable_breaks_series_min_s,
+                 allow_zero=True)
         if self.lm_max_duration_s is not None and self.lm_max_duration_s < self.lm_min_duration_s:
             raise ParameterError(
                 f"PLMRules.lm_max_duration_s ({self.lm_max_duration_s!r} s) must be >= "
