@@ -1,0 +1,76 @@
+"""Time all issue-4 analyses together (RSWA + the five other motor-event families).
+
+Usage: ``python benchmarks/bench_issue4.py [--hours 8] [--repeat 5] [--profiles rbd fm]``
+
+For each simulated night (not timed) every channel is loaded once (not timed: "reading"),
+then the two calls the pipeline makes one after the other are timed together:
+:func:`somnomotor.score.rswa.analyze_rswa` (SINBAR, AASM, Montreal and the atonia index)
+and :func:`somnomotor.score.motor_events.detect_motor_events` (fragmentary myoclonus,
+sleep starts, rhythmic leg activity, bruxism, large movements). Prints the median and
+minimum wall time and the median CPU time (``time.process_time``, all threads) over
+``--repeat`` runs after one warm-up, plus each call's share.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from somnomotor.recording import Channel, Recording
+from somnomotor.score.motor_events import detect_motor_events
+from somnomotor.score.rswa import analyze_rswa
+from somnomotor.simulate.night import simulate_night
+
+
+def _loaded(profile: str, hours: float, fs: float) -> Recording:
+    night = simulate_night(profile, seed=1, duration_h=hours, leg_fs_hz=fs)
+    rec = night.recording
+    chans = tuple(Channel.from_array(c.label, np.asarray(c.data()), fs_hz=c.fs_hz, unit=c.unit)
+                  for c in rec.channels)
+    return Recording(channels=chans, roles=rec.roles, duration_s=rec.duration_s,
+                     hypnogram=rec.hypnogram, annotations=rec.annotations)
+
+
+def _both(rec: Recording) -> tuple[float, float, float, float, dict[str, int]]:
+    """(wall, cpu) of the RSWA call, then of the motor-event call, and event counts."""
+    counts: dict[str, int] = {}
+    w0, c0 = time.perf_counter(), time.process_time()
+    if rec.has_role("chin") and rec.hypnogram is not None and rec.hypnogram.duration_s("R") > 0:
+        counts["rswa"] = len(analyze_rswa(rec).events)
+    w1, c1 = time.perf_counter(), time.process_time()
+    res = detect_motor_events(rec)
+    w2, c2 = time.perf_counter(), time.process_time()
+    counts.update({k: len(v.events) for k, v in res.items()})
+    return w1 - w0, c1 - c0, w2 - w1, c2 - c1, counts
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hours", type=float, default=8.0)
+    ap.add_argument("--fs", type=float, default=512.0)
+    ap.add_argument("--profiles", nargs="+", default=["rbd", "fm"])
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    for profile in args.profiles:
+        rec = _loaded(profile, args.hours, args.fs)
+        emg = [lab for role in ("leg_left", "leg_right", "chin", "arm_left", "arm_right",
+                                "masseter", "axial", "leg") for lab in rec.roles.get(role, ())]
+        _both(rec)  # warm-up: numba kernels load from the on-disk cache
+        runs = [_both(rec) for _ in range(args.repeat)]
+        wall = [r[0] + r[2] for r in runs]
+        cpu = [r[1] + r[3] for r in runs]
+        print(f"{profile}: {args.hours:g} h, {len(emg)} EMG channels at {args.fs:g} Hz, "
+              f"{args.repeat} runs: wall median {statistics.median(wall):.3f} s "
+              f"(min {min(wall):.3f} s), CPU median {statistics.median(cpu):.3f} s | "
+              f"rswa wall {statistics.median(r[0] for r in runs):.3f} s "
+              f"cpu {statistics.median(r[1] for r in runs):.3f} s, "
+              f"motor events wall {statistics.median(r[2] for r in runs):.3f} s "
+              f"cpu {statistics.median(r[3] for r in runs):.3f} s")
+        print(f"   events {runs[-1][4]}")
+
+
+if __name__ == "__main__":
+    main()
