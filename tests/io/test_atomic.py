@@ -45,3 +45,13 @@ def test_output_path_that_is_a_file_is_an_output_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(OutputError):
         ensure_writable_dir(blocker / "sub")
+
+
+def test_written_files_get_the_usual_permissions_not_owner_only(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        target = tmp_path / "events.tsv"
+        atomic_write_text(target, "x")
+    finally:
+        os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o644

@@ -16,6 +16,22 @@ from typing import IO
 from somnomotor._errors import OutputError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish(tmp_name: str, target: Path) -> None:
+    """Give the finished temporary file normal permissions and rename it onto ``target``.
+
+    ``mkstemp`` creates files readable by the owner only; results are meant to be shared
+    like any file the user writes, so they get ``0o666`` minus the umask.
+    """
+    os.chmod(tmp_name, 0o666 & ~_umask())
+    os.replace(tmp_name, target)
+
+
 def ensure_writable_dir(path: str | os.PathLike[str]) -> Path:
     """Create ``path`` if needed and check that files can be written there."""
     folder = Path(path)
@@ -42,7 +58,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: object)
     try:
         with open(tmp_name, mode, **kwargs) as handle:  # type: ignore[call-overload]
             yield handle
-        os.replace(tmp_name, target)
+        _publish(tmp_name, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
@@ -63,7 +79,7 @@ def atomic_write_with(path: str | os.PathLike[str], writer: Callable[[Path], Non
     os.close(fd)
     try:
         writer(Path(tmp_name))
-        os.replace(tmp_name, target)
+        _publish(tmp_name, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)

@@ -79,23 +79,39 @@ def _footer(page: Figure, n: int, total: int) -> None:
     page.text(0.94, 0.025, f"page {n} of {total}", fontsize=7.5, color="#333333", ha="right")
 
 
+def _key_rows(rows: Sequence[dict[str, str]], *, limit: int) -> list[dict[str, str]]:
+    """The indices a one-page summary shows: the terminal summary's key indices of every
+    analysis, in that order, then any other index that carries a finding."""
+    from somnomotor.report.text import TERMINAL_INDICES
+
+    order = [name for _, names in TERMINAL_INDICES.values() for name in names]
+    by_name = {r["name"]: r for r in rows}
+    chosen = [by_name[n] for n in order if n in by_name]
+    chosen += [r for r in rows if r.get("flag") and r not in chosen]
+    flagged = [r for r in chosen if r.get("flag")]
+    rest = [r for r in chosen if not r.get("flag")]
+    # findings are never cut off; the other key indices fill the remaining lines in order
+    keep = {id(r) for r in flagged + rest[: max(0, limit - len(flagged))]}
+    return [r for r in chosen if id(r) in keep]
+
+
 def _index_table(page: Figure, rows: Sequence[dict[str, str]], top: float) -> float:
     """Draw the main indices as text columns; returns the y below the table."""
-    cols = (("Index", 0.06), ("Value", 0.30), ("Normal range / cut-off", 0.40),
-            ("Finding", 0.70), ("Staging", 0.86))
+    cols = (("Index", 0.06), ("Value", 0.31), ("Normal range / cut-off", 0.41),
+            ("Finding", 0.67), ("Staging", 0.895))
     y = top
     for label, x in cols:
         page.text(x, y, label, fontsize=8, fontweight="bold")
     y -= 0.004
     page.add_artist(_hline(y))
-    for r in rows[:9]:
-        y -= LINE_H * 1.05
+    for r in _key_rows(rows, limit=14):
+        y -= LINE_H * 1.0
         value = f"{r['value']} {r['unit']}".strip()
-        cells = (r["name"], value, textwrap.shorten(r["cutoff"], 52), r["flag"] or "-",
-                 r["staging"])
+        cells = (r["name"], value, textwrap.shorten(r["cutoff"] or "-", 44, placeholder=" ..."),
+                 textwrap.shorten(r["flag"] or "-", 38, placeholder=" ..."), r["staging"])
         for (_, x), text in zip(cols, cells, strict=True):
-            color = plots.COLORS["vermilion"] if (x == 0.70 and r["flag"]) else "#1b1b1b"
-            page.text(x, y, text, fontsize=7.8, color=color)
+            color = plots.COLORS["vermilion"] if (x == 0.67 and r["flag"]) else "#1b1b1b"
+            page.text(x, y, text, fontsize=7.4, color=color)
     return y - 0.012
 
 
