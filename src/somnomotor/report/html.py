@@ -120,7 +120,7 @@ CSS = """
 :root { --ink:#1b1b1b; --navy:#0b3c5d; --red:#c8471b; --grey:#6b6b6b; --line:#d0d0d0; }
 * { box-sizing: border-box; }
 body { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; color: var(--ink);
-       max-width: 60rem; margin: 0 auto; padding: 1.2rem 1.5rem 4rem; line-height: 1.45;
+       max-width: 72rem; margin: 0 auto; padding: 1.2rem 1.5rem 4rem; line-height: 1.45;
        font-size: 14px; background: #fff; }
 h1 { font-size: 1.6rem; margin: 0 0 .2rem; color: var(--navy); }
 h2 { font-size: 1.2rem; margin: 1.8rem 0 .5rem; color: var(--navy);
@@ -138,6 +138,8 @@ th, td { border-bottom: 1px solid var(--line); padding: .25rem .4rem; text-align
 th { background: #eef1f4; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.flag { color: var(--red); font-weight: 600; }
+table.indices { table-layout: fixed; font-size: .8rem; }
+table.indices td { overflow-wrap: anywhere; }
 figure { margin: .6rem 0 1rem; break-inside: avoid; page-break-inside: avoid; }
 figure svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: .82rem; color: var(--grey); margin-top: .2rem; }
@@ -257,7 +259,10 @@ def _indices(rows: Sequence[Mapping[str, str]]) -> str:
     head = "".join(f"<th>{h}</th>" for h in ("Index", "Value", "Unit", "Denominator",
                                              "Normal range / cut-off", "Finding",
                                              "Standard", "Needs staging"))
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    cols = "".join(f'<col style="width:{w}">' for w in
+                   ("13%", "6%", "5%", "17%", "23%", "12%", "18%", "6%"))
+    return (f'<table class="indices"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
 
 
 def _guidance_html(guidance: Guidance, *, skip_doctor: bool) -> str:
