@@ -43,17 +43,19 @@ from somnomotor.results import AnalysisResult, params_to_dict
 from somnomotor.signal.baseline import resting_baseline, upper_envelope
 from somnomotor.signal.ecg import find_r_peaks, suppress_ecg
 from somnomotor.signal.envelope import (
-    has_median_window_above,
     hysteresis_events,
     moving_average,
+    segment_means,
+    segment_peak_mean_above,
     window_samples,
 )
 from somnomotor.signal.filters import (
+    BlockEnvelope,
     block_envelope,
     design_bandpass,
     design_notch,
-    filter_segment,
-    mains_ratio,
+    mains_ratios,
+    median_windows_above,
 )
 from somnomotor.signal.quality import REASONS, blank_runs, noise_mask, quality_segments, runs
 
@@ -269,18 +271,23 @@ class _ChannelOutput:
 
 
 def _check_channel(ch: Channel, x: np.ndarray) -> None:
+    """Checks that need no pass over the samples (the sample checks: :func:`_check_blocks`)."""
     if ch.fs_hz < 2.2 * 10.0 + 1:
         raise ParameterError(
             f"leg channel {ch.label!r} is sampled at {ch.fs_hz} Hz; leg EMG needs at least "
             "50 Hz (AASM asks for 200 Hz, 500 Hz desirable)")
     if x.size == 0:
         raise SignalQualityError(f"leg channel {ch.label!r} has no samples")
-    lo = float(x.min())  # NaN propagates through min/max: no full-size mask needed
-    hi = float(x.max())
-    if not (np.isfinite(lo) and np.isfinite(hi)):
+
+
+def _check_blocks(ch: Channel, x: np.ndarray, blocks: BlockEnvelope) -> None:
+    """NaN/inf and constant channels, from the block statistics of the filter pass (a NaN or
+    inf sample makes the filtered envelope non-finite; a constant channel has no jump)."""
+    if not np.isfinite(np.sum(blocks.envelope_uV, dtype=np.float64)):
         raise SignalQualityError(
             f"leg channel {ch.label!r} contains NaN or infinite samples; expected finite µV")
-    if lo == hi:
+    if float(blocks.max_jump_uV.max()) == 0.0:
+        lo = float(x[0])
         what = "all zero" if lo == 0 else f"constant at {lo} µV"
         raise SignalQualityError(
             f"leg channel {ch.label!r} is {what} over the whole recording: no EMG to score "
@@ -333,8 +340,9 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
                           order=params.filter_order)
     notch: float | None = params.notch_hz
     if notch is None and params.auto_notch:
-        for line in (50.0, 60.0):
-            if mains_ratio(x, fs, line) > params.auto_notch_ratio:
+        lines = (50.0, 60.0)
+        for line, ratio in zip(lines, mains_ratios(x, fs, lines)):
+            if ratio > params.auto_notch_ratio:
                 notch = line
                 break
     if notch is not None:
@@ -343,6 +351,7 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
     q = max(1, int(fs // params.block_rate_hz))
     blocks = block_envelope(x, fs, sos=sos, decimation=q, chunk_s=params.chunk_s,
                             pad_s=params.pad_s)
+    _check_blocks(ch, x, blocks)
     fs_env = blocks.fs_hz
     env = blocks.envelope_uV
     masks = quality_segments(
@@ -383,33 +392,24 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
     keep = (ends - starts) / fs_env >= params.min_duration_s - 1e-9
     starts, ends = starts[keep], ends[keep]
     if starts.size:
-        csum = np.concatenate([[0], np.cumsum(unscorable_any, dtype=np.int64)])
-        clean = (csum[ends] - csum[starts]) == 0
+        # drop LMs touching an unscorable stretch
+        clean = segment_means(unscorable_any.view(np.uint8), starts, ends) == 0
         starts, ends = starts[clean], ends[clean]
-    onsets: list[float] = []
-    durs: list[float] = []
-    peaks_uV: list[float] = []
-    means_uV: list[float] = []
-    morph_w = (None if params.morphology_window_s is None
-               else window_samples(params.morphology_window_s, fs, odd=True))
-    pad = max(1, int(round(min(params.pad_s, 1.0) * fs)))
-    for s, e in zip(starts, ends):
-        above = smooth[s:e] - base[s:e]
-        if morph_w is not None:
-            s0 = int(s) * q
-            s1 = min(x.size, int(e) * q)
-            rect = np.abs(filter_segment(x, s0, s1, sos=sos, pad=pad))
-            # offset threshold: its mean over the event (the baseline changes slowly)
-            threshold = float(low[s:e].mean())
-            if not has_median_window_above(rect, threshold, min(morph_w, rect.size)):
-                continue
-        onsets.append(s / fs_env)
-        durs.append((e - s) / fs_env)
-        peaks_uV.append(float(above.max()))
-        means_uV.append(float(above.mean()))
-    if onsets:
+    keep = np.ones(starts.size, dtype=bool)
+    if params.morphology_window_s is not None and starts.size:
+        morph_w = window_samples(params.morphology_window_s, fs, odd=True)
+        pad = max(1, int(round(min(params.pad_s, 1.0) * fs)))
+        # offset threshold: its mean over the event (the baseline changes slowly)
+        thresholds = segment_means(low, starts, ends)
+        keep = median_windows_above(x, starts * q, np.minimum(x.size, ends * q), thresholds,
+                                    sos=sos, pad=pad, window=morph_w)
+    starts, ends = starts[keep], ends[keep]
+    peaks_uV, means_uV = segment_peak_mean_above(smooth, base, starts, ends)
+    onsets = starts / fs_env
+    durs = (ends - starts) / fs_env
+    if onsets.size:
         events = EventTable.from_arrays(onsets, durs, "leg_movement", ch.label, side=side,
-                                        peak_uV=np.asarray(peaks_uV), mean_uV=np.asarray(means_uV))
+                                        peak_uV=peaks_uV, mean_uV=means_uV)
     else:
         events = EventTable.empty(EVENT_COLUMNS)
     unscorable = _intervals_table(masks, fs_env, ch.label)

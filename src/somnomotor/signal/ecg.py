@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from somnomotor.signal.envelope import moving_average, running_max, window_samples
+from somnomotor.signal.envelope import moving_average, running_max, segment_means, window_samples
 
 
 def find_r_peaks(ecg_envelope: np.ndarray, fs_hz: float, *, refractory_s: float = 0.25,
@@ -85,9 +85,8 @@ def find_bleed_peaks(envelope: np.ndarray, fs_hz: float, *, min_rr_s: float = 0.
     cand = cand[(cand >= 2 * w) & (cand < n - 2 * w)]
     if cand.size < 3:
         return np.zeros(0, dtype=np.int64)
-    csum = np.concatenate([[0.0], np.cumsum(env, dtype=np.float64)])
-    side = (csum[cand - w] - csum[cand - 2 * w] + csum[cand + 2 * w + 1] - csum[cand + w + 1])
-    bg = side / (2 * w)
+    bg = 0.5 * (segment_means(env, cand - 2 * w, cand - w)
+                + segment_means(env, cand + w + 1, cand + 2 * w + 1))
     cand = cand[env[cand] >= 2.0 * bg + min_prominence_uV]
     cand = _thin(cand, w)
     if cand.size < 3:
@@ -121,9 +120,8 @@ def bleed_contrast(envelope: np.ndarray, peaks: np.ndarray, fs_hz: float, *,
     n_blocks = max(1, -(-n // block))
     if pk.size == 0:
         return np.zeros(n_blocks), np.zeros(0, dtype=np.int64)
-    csum = np.concatenate([[0.0], np.cumsum(env, dtype=np.float64)])
-    centre = (csum[pk + c + 1] - csum[pk - c]) / (2 * c + 1)
-    around = (csum[pk - a + 1] - csum[pk - b + 1] + csum[pk + b] - csum[pk + a]) / (2 * (b - a))
+    centre = segment_means(env, pk - c, pk + c + 1)
+    around = 0.5 * (segment_means(env, pk - b + 1, pk - a + 1) + segment_means(env, pk + a, pk + b))
     blk = pk // block
     sums = np.bincount(blk, weights=centre - around, minlength=n_blocks)
     counts = np.bincount(blk, minlength=n_blocks)

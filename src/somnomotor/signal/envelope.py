@@ -62,6 +62,68 @@ def moving_average(x: np.ndarray, window: int) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
+def _segment_means(x: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                   out: np.ndarray) -> None:  # pragma: no cover - numba
+    for k in range(starts.size):
+        acc = 0.0
+        for i in range(starts[k], ends[k]):
+            acc += x[i]
+        out[k] = acc / max(1, ends[k] - starts[k])
+
+
+def segment_means(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Mean of ``x[starts[k]:ends[k]]`` for each k (float64; 0 for an empty segment).
+
+    Sums only the segments asked for: cheaper than a cumulative sum of the whole signal
+    when the segments cover a small part of it.
+    """
+    s = np.ascontiguousarray(starts, dtype=np.int64)
+    e = np.ascontiguousarray(ends, dtype=np.int64)
+    if s.shape != e.shape:
+        raise ParameterError(f"starts and ends must have the same shape, received {s.shape} "
+                             f"and {e.shape}")
+    out = np.zeros(s.size, dtype=np.float64)
+    if s.size:
+        if int(s.min()) < 0 or int(e.max()) > x.size:
+            raise ParameterError(f"segments must lie within 0..{x.size}, received "
+                                 f"{int(s.min())}..{int(e.max())}")
+        _segment_means(np.ascontiguousarray(x), s, e, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _peak_mean_above(x: np.ndarray, ref: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                     peak: np.ndarray, mean: np.ndarray) -> None:  # pragma: no cover - numba
+    for k in range(starts.size):
+        best = -np.inf
+        acc = 0.0
+        for i in range(starts[k], ends[k]):
+            d = x[i] - ref[i]
+            best = max(best, d)
+            acc += d
+        peak[k] = best
+        mean[k] = acc / max(1, ends[k] - starts[k])
+
+
+def segment_peak_mean_above(x: np.ndarray, ref: np.ndarray, starts: np.ndarray,
+                            ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Largest and mean value of ``x - ref`` over each segment ``[starts[k], ends[k])``
+    (same unit as ``x``, float64); segments must be non-empty."""
+    s = np.ascontiguousarray(starts, dtype=np.int64)
+    e = np.ascontiguousarray(ends, dtype=np.int64)
+    if x.shape != ref.shape or s.shape != e.shape:
+        raise ParameterError(f"x and ref, starts and ends must have equal shapes, received "
+                             f"{x.shape}, {ref.shape}, {s.shape}, {e.shape}")
+    peak = np.zeros(s.size, dtype=np.float64)
+    mean = np.zeros(s.size, dtype=np.float64)
+    if s.size:
+        if int(s.min()) < 0 or int(e.max()) > x.size or np.any(e <= s):
+            raise ParameterError(f"segments must be non-empty and lie within 0..{x.size}")
+        _peak_mean_above(np.ascontiguousarray(x), np.ascontiguousarray(ref), s, e, peak, mean)
+    return peak, mean
+
+
+@njit(cache=True, nogil=True)
 def _running_extreme(x: np.ndarray, w: int, want_max: bool, out: np.ndarray) -> None:  # pragma: no cover
     # Monotonic deque over the centred window [i - w//2, i - w//2 + w), kept in a ring
     # buffer whose power-of-two size lets a bit mask replace the modulo.
@@ -253,5 +315,7 @@ __all__ = [
     "running_max",
     "running_min",
     "samples_at_least",
+    "segment_means",
+    "segment_peak_mean_above",
     "window_samples",
 ]

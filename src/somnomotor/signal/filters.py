@@ -85,8 +85,14 @@ def mains_ratio(x: np.ndarray, fs_hz: float, freq_hz: float, *, max_seconds: flo
     Mains hum is a narrow line and gives ratios of 10-10 000; EMG, noise and broadband
     artefacts (spikes, pops) give about 1-3.
     """
-    if freq_hz + 6.0 >= fs_hz / 2.0 or x.size < int(4 * fs_hz):
-        return 0.0
+    return mains_ratios(x, fs_hz, (freq_hz,), max_seconds=max_seconds)[0]
+
+
+def mains_ratios(x: np.ndarray, fs_hz: float, freqs_hz: tuple[float, ...], *,
+                 max_seconds: float = 60.0) -> tuple[float, ...]:
+    """:func:`mains_ratio` for several line frequencies in Hz from one Welch spectrum."""
+    if x.size < int(4 * fs_hz) or all(f + 6.0 >= fs_hz / 2.0 for f in freqs_hz):
+        return tuple(0.0 for _ in freqs_hz)
     seg = int(10 * fs_hz)
     seg = min(seg, x.size)
     n_seg = max(1, min(int(max_seconds // 10), x.size // seg))
@@ -97,13 +103,20 @@ def mains_ratio(x: np.ndarray, fs_hz: float, freq_hz: float, *, max_seconds: flo
     for s in starts:
         f, p = sps.welch(x[s:s + seg].astype(np.float64), fs=fs_hz, nperseg=min(nper, seg))
         acc = p if acc.size == 0 else acc + p
-    dist = np.abs(f - freq_hz)
-    side = (dist >= 3.0) & (dist <= 6.0)
-    ref = float(np.median(acc[side])) if side.any() else 0.0
-    line = float(acc[dist <= 1.0].max(initial=0.0))
-    if ref > 0:
-        return line / ref
-    return float("inf") if line > 0 else 0.0
+    out: list[float] = []
+    for freq_hz in freqs_hz:
+        if freq_hz + 6.0 >= fs_hz / 2.0:
+            out.append(0.0)
+            continue
+        dist = np.abs(f - freq_hz)
+        side = (dist >= 3.0) & (dist <= 6.0)
+        ref = float(np.median(acc[side])) if side.any() else 0.0
+        line = float(acc[dist <= 1.0].max(initial=0.0))
+        if ref > 0:
+            out.append(line / ref)
+        else:
+            out.append(float("inf") if line > 0 else 0.0)
+    return tuple(out)
 
 
 @njit(cache=True, nogil=True)
@@ -303,6 +316,67 @@ def filter_segment(x: np.ndarray, start: int, stop: int, *, sos: np.ndarray, pad
     return work[pad:pad + (stop - start)].copy()
 
 
+@njit(cache=True, nogil=True)
+def _median_windows_above(x: np.ndarray, starts: np.ndarray, stops: np.ndarray,
+                          thresholds: np.ndarray, sos: np.ndarray, pad: int, w: int,
+                          out: np.ndarray) -> None:  # pragma: no cover - numba
+    n = x.size
+    longest = 0
+    for k in range(starts.size):
+        longest = max(longest, stops[k] - starts[k])
+    buf = np.empty(longest + 2 * pad, dtype=np.float32)
+    for k in range(starts.size):
+        a = starts[k]
+        b = stops[k]
+        m = _fill_padded(x, a, b, pad, buf)
+        work = buf[:m]
+        _sosfiltfilt_inplace(work, sos)
+        seg = b - a
+        ww = min(w, seg)
+        need = (ww + 1) // 2
+        thr = thresholds[k]
+        c = 0
+        for i in range(ww):
+            c += abs(work[pad + i]) >= thr
+        best = c
+        for i in range(ww, seg):
+            c += (abs(work[pad + i]) >= thr) - (abs(work[pad + i - ww]) >= thr)
+            if c > best:
+                best = c
+        out[k] = best >= need
+
+
+def median_windows_above(x: np.ndarray, starts: np.ndarray, stops: np.ndarray,
+                         thresholds: np.ndarray, *, sos: np.ndarray, pad: int,
+                         window: int) -> np.ndarray:
+    """For each segment ``x[starts[k]:stops[k]]``: whether the rectified, zero-phase filtered
+    segment has a window of ``window`` samples (fewer if the segment is shorter) whose
+    median is >= ``thresholds[k]`` µV.
+
+    Same result as :func:`filter_segment` + :func:`~somnomotor.signal.envelope.has_median_window_above`
+    per segment (the WASM 2016 morphology criterion, Skeba et al., Sleep Breath
+    2016;20:1293, https://doi.org/10.1007/s11325-016-1404-2), in one compiled call that
+    reuses one buffer: the median of an odd window of w samples is >= t exactly when at
+    least (w + 1) // 2 of them are >= t.
+    """
+    if window < 1:
+        raise ParameterError(f"window must be >= 1 sample, received {window!r}")
+    data = np.ascontiguousarray(x, dtype=np.float32)
+    a = np.clip(np.ascontiguousarray(starts, dtype=np.int64), 0, data.size)
+    b = np.clip(np.ascontiguousarray(stops, dtype=np.int64), 0, data.size)
+    if a.shape != b.shape or np.shape(thresholds) != a.shape:
+        raise ParameterError("starts, stops and thresholds must have the same shape, received "
+                             f"{a.shape}, {b.shape} and {np.shape(thresholds)}")
+    if np.any(b <= a):
+        raise ParameterError("every segment must hold at least one sample (stops > starts)")
+    out = np.zeros(a.size, dtype=np.bool_)
+    if a.size:
+        pad = max(1, min(int(pad), max(1, data.size - 1)))
+        _median_windows_above(data, a, b, np.ascontiguousarray(thresholds, dtype=np.float32),
+                              np.ascontiguousarray(sos, dtype=np.float64), pad, int(window), out)
+    return out
+
+
 __all__ = [
     "BlockEnvelope",
     "block_envelope",
@@ -310,4 +384,6 @@ __all__ = [
     "design_notch",
     "filter_segment",
     "mains_ratio",
+    "mains_ratios",
+    "median_windows_above",
 ]

@@ -27,27 +27,62 @@ pop
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-from somnomotor.signal.envelope import moving_average, window_samples
+from somnomotor.signal.envelope import moving_average, segment_means, window_samples
 
 REASONS: tuple[str, ...] = ("noise", "saturation", "flat", "disconnected", "pop")
 
 
+@njit(cache=True, nogil=True)
+def _runs(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - numba
+    # Two passes (count, then fill): no full-length temporaries, unlike diff/flatnonzero.
+    n = m.size
+    k = 0
+    prev = False
+    for i in range(n):
+        if m[i] and not prev:
+            k += 1
+        prev = m[i]
+    starts = np.empty(k, dtype=np.int64)
+    ends = np.empty(k, dtype=np.int64)
+    j = 0
+    prev = False
+    for i in range(n):
+        if m[i] and not prev:
+            starts[j] = i
+        elif prev and not m[i]:
+            ends[j] = i
+            j += 1
+        prev = m[i]
+    if prev:
+        ends[j] = n
+    return starts, ends
+
+
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (exclusive) indices of the runs of True in a boolean array."""
-    m = np.asarray(mask, dtype=bool)
+    m = np.ascontiguousarray(mask, dtype=np.bool_)
     if m.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    d = np.diff(np.concatenate([[False], m, [False]]).astype(np.int8))
-    return np.flatnonzero(d == 1).astype(np.int64), np.flatnonzero(d == -1).astype(np.int64)
+    return _runs(m)
+
+
+@njit(cache=True, nogil=True)
+def _fill_runs(out: np.ndarray, starts: np.ndarray, ends: np.ndarray, before: int,
+               after: int) -> None:  # pragma: no cover - numba
+    n = out.size
+    for k in range(starts.size):
+        for i in range(max(0, starts[k] - before), min(n, ends[k] + after)):
+            out[i] = True
 
 
 def dilate(mask: np.ndarray, before: int, after: int) -> np.ndarray:
     """Extend every True run by ``before`` samples to the left and ``after`` to the right."""
     starts, ends = runs(mask)
     out = np.zeros(mask.size, dtype=bool)
-    for s, e in zip(starts, ends):
-        out[max(0, s - before):min(mask.size, e + after)] = True
+    if starts.size:
+        _fill_runs(out, starts, ends, int(before), int(after))
     return out
 
 
@@ -75,11 +110,11 @@ def pop_mask(max_jump_uV: np.ndarray, envelope: np.ndarray, fs_hz: float, *,
     out = np.zeros(n, dtype=bool)
     if cand.size == 0:
         return out
-    csum = np.concatenate([[0.0], np.cumsum(envelope, dtype=np.float64)])
     hi = np.minimum(n, cand + w)
     lo = np.maximum(0, cand - w)
-    after = (csum[hi] - csum[cand]) / np.maximum(1, hi - cand)
-    before = (csum[cand] - csum[lo]) / np.maximum(1, cand - lo)
+    # window sums around the few candidates only (a full cumulative sum costs more)
+    after = segment_means(envelope, cand, hi)
+    before = segment_means(envelope, lo, cand)
     # Both sides: the last sample jump of a strong burst is large next to the rest after it,
     # but not next to the burst before it.
     level = np.maximum(after, before)
