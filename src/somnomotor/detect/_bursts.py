@@ -30,12 +30,14 @@ import logging
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numba
 import numpy as np
 from scipy import signal as sps
 
 from somnomotor._errors import ParameterError, SomnomotorWarning
+from somnomotor.detect import _emg_kernels as K
 from somnomotor.recording import Recording
 
 logger = logging.getLogger(__name__)
@@ -91,148 +93,6 @@ def check_roles(name: str, roles: Sequence[str]) -> None:
 # ---------------------------------------------------------------------------------------
 # Kernels
 # ---------------------------------------------------------------------------------------
-@numba.njit(cache=True, nogil=True)
-def _sos_pass(sos: np.ndarray, x: np.ndarray, out: np.ndarray, reverse: bool) -> None:
-    """One direct-form-II-transposed pass of a cascade of two second-order sections."""
-    n = x.size
-    b00, b01, b02, a01, a02 = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
-    b10, b11, b12, a11, a12 = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]
-    z00 = 0.0
-    z01 = 0.0
-    z10 = 0.0
-    z11 = 0.0
-    for k in range(n):
-        i = n - 1 - k if reverse else k
-        v = np.float64(x[i])
-        y0 = b00 * v + z00
-        z00 = b01 * v - a01 * y0 + z01
-        z01 = b02 * v - a02 * y0
-        y1 = b10 * y0 + z10
-        z10 = b11 * y0 - a11 * y1 + z11
-        z11 = b12 * y0 - a12 * y1
-        out[i] = np.float32(y1)
-
-
-@numba.njit(cache=True, nogil=True)
-def _centered_mean_square(y: np.ndarray, win: int) -> np.ndarray:
-    """Centred moving mean of y**2 over ``win`` samples (shorter at the edges)."""
-    n = y.size
-    out = np.empty(n, dtype=np.float32)
-    half_left = win // 2
-    half_right = win - half_left  # window covers [i - half_left, i + half_right)
-    acc = 0.0
-    lo = 0
-    hi = 0
-    for i in range(n):
-        want_hi = min(n, i + half_right)
-        want_lo = max(0, i - half_left)
-        while hi < want_hi:
-            acc += np.float64(y[hi]) * np.float64(y[hi])
-            hi += 1
-        while lo < want_lo:
-            acc -= np.float64(y[lo]) * np.float64(y[lo])
-            lo += 1
-        acc = max(acc, 0.0)  # rounding drift of the running sum
-        out[i] = np.float32(acc / (hi - lo))
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
-def _centered_mean(y: np.ndarray, win: int) -> np.ndarray:
-    """Centred moving mean of y over ``win`` (odd) samples (shorter at the edges)."""
-    n = y.size
-    out = np.empty(n, dtype=np.float32)
-    h = win // 2
-    if n == 0:
-        return out
-    acc = 0.0
-    hi = min(n, h + 1)
-    for j in range(hi):
-        acc += y[j]
-    for i in range(n):
-        lo = i - h
-        out[i] = np.float32(acc / (min(n, i + h + 1) - max(0, lo)))
-        nxt = i + h + 1
-        if nxt < n:
-            acc += y[nxt]
-        if lo >= 0:
-            acc -= y[lo]
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
-def _decimated_mean_square(y: np.ndarray, win: int, step: int) -> np.ndarray:
-    """Centred moving mean of y**2 over ``win`` (odd) samples, kept every ``step`` samples."""
-    n = y.size
-    m = (n + step - 1) // step
-    out = np.empty(m, dtype=np.float32)
-    h = win // 2
-    if n == 0:
-        return out
-    acc = 0.0
-    for j in range(min(n, h + 1)):
-        acc += np.float64(y[j]) * np.float64(y[j])
-    for i in range(n):
-        if i % step == 0:
-            cnt = min(n, i + h + 1) - max(0, i - h)
-            v = acc / cnt
-            out[i // step] = np.float32(max(0.0, v))
-        nxt = i + h + 1
-        if nxt < n:
-            acc += np.float64(y[nxt]) * np.float64(y[nxt])
-        lo = i - h
-        if lo >= 0:
-            acc -= np.float64(y[lo]) * np.float64(y[lo])
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
-def _hysteresis_runs(
-    p: np.ndarray, on_thr: np.ndarray, off_thr: np.ndarray, block: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Runs that start above ``on_thr`` and end below ``off_thr`` (thresholds per block)."""
-    n = p.size
-    starts = np.empty(1024, dtype=np.int64)
-    ends = np.empty(1024, dtype=np.int64)
-    peaks = np.empty(1024, dtype=np.float32)
-    count = 0
-    inside = False
-    start = 0
-    peak = np.float32(0.0)
-    for i in range(n):
-        b = i // block
-        if b >= on_thr.size:
-            b = on_thr.size - 1
-        v = p[i]
-        if not inside:
-            if v > on_thr[b]:
-                inside = True
-                start = i
-                peak = v
-        else:
-            peak = max(peak, v)
-            if v < off_thr[b]:
-                if count == starts.size:
-                    starts = np.concatenate((starts, np.empty(starts.size, dtype=np.int64)))
-                    ends = np.concatenate((ends, np.empty(ends.size, dtype=np.int64)))
-                    peaks = np.concatenate((peaks, np.empty(peaks.size, dtype=np.float32)))
-                starts[count] = start
-                ends[count] = i
-                peaks[count] = peak
-                count += 1
-                inside = False
-    if inside:
-        if count == starts.size:
-            starts = np.concatenate((starts, np.empty(1, dtype=np.int64)))
-            ends = np.concatenate((ends, np.empty(1, dtype=np.int64)))
-            peaks = np.concatenate((peaks, np.empty(1, dtype=np.float32)))
-        starts[count] = start
-        ends[count] = n
-        peaks[count] = peak
-        count += 1
-    return starts[:count], ends[:count], peaks[:count]
-
-
 @numba.njit(cache=True, nogil=True)
 def _half_max_potentials(
     p: np.ndarray, run_start: np.ndarray, run_end: np.ndarray, p_plateau: np.ndarray,
@@ -326,12 +186,15 @@ def bandpass_emg(
             f"band_hz {band_hz!r} leaves no pass band at fs={fs_hz} Hz "
             f"(upper edge limited to {0.45 * fs_hz:.1f} Hz)"
         )
+    sos, warm = _design(float(fs_hz), float(low), float(high))
+    return K.filtfilt2(np.ascontiguousarray(x, dtype=np.float32), sos, warm)
+
+
+@lru_cache(maxsize=32)
+def _design(fs_hz: float, low: float, high: float) -> tuple[np.ndarray, int]:
+    """Order-2 Butterworth band-pass sections and the lanes' warm-up length (samples)."""
     sos = sps.butter(2, [low, high], btype="bandpass", fs=fs_hz, output="sos")
-    data = np.ascontiguousarray(x, dtype=np.float32)
-    y = np.empty_like(data)
-    _sos_pass(sos, data, y, False)
-    _sos_pass(sos, y, y, True)
-    return y
+    return sos, K.warm_up_samples(sos)
 
 
 def emg_power(
@@ -359,7 +222,7 @@ def emg_power(
     check_positive("window_s", window_s)
     y = np.ascontiguousarray(x, dtype=np.float32) if filtered else bandpass_emg(
         x, fs_hz, band_hz=band_hz)
-    return _centered_mean_square(y, odd_window(window_s, fs_hz))
+    return K.decimated_mean_square(y, odd_window(window_s, fs_hz), 1)
 
 
 def smooth_power(p: np.ndarray, fs_hz: float, window_s: float) -> np.ndarray:
@@ -367,7 +230,7 @@ def smooth_power(p: np.ndarray, fs_hz: float, window_s: float) -> np.ndarray:
     win = odd_window(window_s, fs_hz)
     if win <= 1:
         return p
-    return _centered_mean(np.ascontiguousarray(p, dtype=np.float32), win)
+    return K.centered_mean(np.ascontiguousarray(p, dtype=np.float32), win)
 
 
 def plateau_power(p: np.ndarray, bursts: Bursts, *, margin: int) -> np.ndarray:
@@ -464,7 +327,7 @@ def find_bursts(
     """
     on = np.ascontiguousarray(on_power, dtype=np.float32)
     off = np.ascontiguousarray(off_power, dtype=np.float32)
-    s, e, pk = _hysteresis_runs(p, on, off, block)
+    s, e, pk = K.hysteresis_runs(p, on, off, block)
     if s.size and merge_gap_s > 0:
         gap = s[1:] - e[:-1]
         joined = gap < merge_gap_s * fs_hz
@@ -500,7 +363,7 @@ def find_potentials(
     -1 ms (SD 2-4 ms).
     """
     win = odd_window(window_s, fs_hz)
-    p2 = _centered_mean(np.ascontiguousarray(p, dtype=np.float32), win)
+    p2 = K.centered_mean(np.ascontiguousarray(p, dtype=np.float32), win)
     above = p2 > np.float32(peak_power)
     if not above.any():
         empty = np.empty(0, dtype=np.int64)
@@ -677,7 +540,7 @@ class EnvelopeCache:
             ch = recording.channel(label)
             y = bandpass_emg(ch.data(), ch.fs_hz, band_hz=self.band_hz)
             step = max(1, int(ch.fs_hz // POWER_RATE_HZ))
-            power = _decimated_mean_square(y, odd_window(self.window_s, ch.fs_hz), step)
+            power = K.decimated_mean_square(y, odd_window(self.window_s, ch.fs_hz), step)
             self._store[label] = EmgEnvelope(label=label, role=role, fs_hz=ch.fs_hz,
                                              filtered=y, power=power, step=step)
         return self._store[label]
