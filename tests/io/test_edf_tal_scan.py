@@ -6,10 +6,8 @@ from pathlib import Path
 
 import edfio
 import numpy as np
-import pytest
 
 from somnomotor.io.edf import _read_layout, _tal_annotations
-
 
 
 def _edfio_events(path: Path) -> list[tuple[float, float, str]]:
