@@ -34,6 +34,7 @@ from functools import lru_cache
 
 import numba
 import numpy as np
+from scipy import fft as sp_fft
 from scipy import signal as sps
 
 from somnomotor._errors import ParameterError, SomnomotorWarning
@@ -408,60 +409,25 @@ def refine_potentials(
     pad = round(pad_s * fs_hz)
     sm = max(1, round(smooth_s * fs_hz))
     bridge = round(bridge_s * fs_hz)
-    kernel = np.ones(sm) / sm
-    starts = np.empty(len(bursts), dtype=np.int64)
-    ends = np.empty(len(bursts), dtype=np.int64)
-    power = np.empty(len(bursts), dtype=np.float32)
-    for i, (a, b) in enumerate(zip(bursts.start, bursts.end, strict=True)):
-        lo = max(0, int(a) - pad)
-        hi = min(n, int(b) + pad)
-        seg = y[lo:hi].astype(np.float64)
-        env = np.abs(sps.hilbert(seg))
-        env_s = np.convolve(env, kernel, mode="same") if sm > 1 else env
-        left, right = int(a) - lo, int(b) - lo - 1
-        amp = 0.0
-        for _ in range(2):
-            q = max(1, (right + 1 - left) // 4)
-            core = env[left + q:right + 1 - q] if right + 1 - left > 2 * q else env[left:right + 1]
-            if not core.size:
-                core = env[(left + right) // 2:(left + right) // 2 + 1]
-            amp = float(np.sqrt(np.mean(core * core)))
-            k = left + int(np.argmax(env_s[left:right + 1]))
-            left, right = _run_around(env_s >= fraction * amp, k, bridge)
-        starts[i] = lo + left
-        ends[i] = lo + right + 1
-        power[i] = amp * amp / 2.0
-    return Bursts(starts, ends, power)
-
-
-def _run_around(above: np.ndarray, k: int, bridge: int) -> tuple[int, int]:
-    """First and last index of the run of ``above`` holding ``k``, gaps < ``bridge`` closed."""
-    n = above.size
-    left = k
-    gap = 0
-    j = k - 1
-    while j >= 0:
-        if above[j]:
-            left = j
-            gap = 0
+    lo = np.maximum(0, bursts.start.astype(np.int64) - pad)
+    hi = np.minimum(n, bursts.end.astype(np.int64) + pad)
+    offsets = np.concatenate(([0], np.cumsum(hi - lo)))
+    env = np.empty(int(offsets[-1]))
+    for i in range(lo.size):
+        # the analytic signal as scipy.signal.hilbert computes it, without its checks
+        seg = y[lo[i]:hi[i]].astype(np.float64)
+        m = seg.size
+        h = np.zeros(m)
+        h[0] = 1.0
+        if m % 2 == 0:
+            h[m // 2] = 1.0
+            h[1:m // 2] = 2.0
         else:
-            gap += 1
-            if gap >= bridge:
-                break
-        j -= 1
-    right = k
-    gap = 0
-    j = k + 1
-    while j < n:
-        if above[j]:
-            right = j
-            gap = 0
-        else:
-            gap += 1
-            if gap >= bridge:
-                break
-        j += 1
-    return left, right
+            h[1:(m + 1) // 2] = 2.0
+        env[offsets[i]:offsets[i + 1]] = np.abs(sp_fft.ifft(sp_fft.fft(seg) * h))
+    left, right, amp = K.measure_on_envelope(
+        env, offsets, bursts.start - lo, bursts.end - lo - 1, sm, bridge, float(fraction))
+    return Bursts(lo + left, lo + right + 1, (amp * amp / 2.0).astype(np.float32))
 
 
 def odd_window(window_s: float, fs_hz: float) -> int:

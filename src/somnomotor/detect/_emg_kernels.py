@@ -248,5 +248,102 @@ def hysteresis_runs(
     return starts[:count], ends[:count], peaks[:count]
 
 
+@numba.njit(cache=True, nogil=True)
+def _run_around(env_s: np.ndarray, lo: int, hi: int, thr: float, k: int,
+                bridge: int) -> tuple[int, int]:  # pragma: no cover
+    """First and last index in [lo, hi) of the run of ``env_s >= thr`` holding ``k``.
+
+    Gaps shorter than ``bridge`` samples are closed.
+    """
+    left = k
+    gap = 0
+    j = k - 1
+    while j >= lo:
+        if env_s[j] >= thr:
+            left = j
+            gap = 0
+        else:
+            gap += 1
+            if gap >= bridge:
+                break
+        j -= 1
+    right = k
+    gap = 0
+    j = k + 1
+    while j < hi:
+        if env_s[j] >= thr:
+            right = j
+            gap = 0
+        else:
+            gap += 1
+            if gap >= bridge:
+                break
+        j += 1
+    return left, right
+
+
+@numba.njit(cache=True, nogil=True)
+def measure_on_envelope(
+    env: np.ndarray, offsets: np.ndarray, first: np.ndarray, last: np.ndarray, sm: int,
+    bridge: int, fraction: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    """Amplitude and extent of each potential on its analytic envelope (two rounds).
+
+    ``env`` holds the envelopes of all stretches one after the other, stretch ``i`` at
+    ``offsets[i]:offsets[i + 1]``; ``first``/``last`` are the potential's first and last
+    sample within its stretch. Each round: amplitude = RMS of the envelope over the central
+    half of the current extent; extent = run around the maximum of the envelope smoothed
+    over ``sm`` samples (centred, as ``numpy.convolve(..., mode="same")``) where it stays at
+    or above ``fraction`` x amplitude, gaps < ``bridge`` closed. Returns first, last (within
+    the stretch) and the amplitude.
+    """
+    m = first.size
+    out_l = np.empty(m, np.int64)
+    out_r = np.empty(m, np.int64)
+    out_a = np.empty(m, np.float64)
+    for i in range(m):
+        o0 = offsets[i]
+        nseg = offsets[i + 1] - o0
+        e = env[o0:o0 + nseg]
+        es = np.empty(nseg)
+        if sm > 1:
+            c = (sm - 1) // 2
+            inv = 1.0 / sm
+            for t in range(nseg):
+                acc = 0.0
+                for q in range(sm):
+                    j = t + c - q
+                    if 0 <= j < nseg:
+                        acc += e[j] * inv
+                es[t] = acc
+        else:
+            es[:] = e
+        left = first[i]
+        right = last[i]
+        amp = 0.0
+        for _ in range(2):
+            q = max(1, (right + 1 - left) // 4)
+            if right + 1 - left > 2 * q:
+                c0, c1 = left + q, right + 1 - q
+            else:
+                c0, c1 = left, right + 1
+            if c1 <= c0:
+                c0 = (left + right) // 2
+                c1 = c0 + 1
+            acc = 0.0
+            for t in range(c0, c1):
+                acc += e[t] * e[t]
+            amp = np.sqrt(acc / (c1 - c0))
+            k = left
+            for t in range(left, right + 1):
+                if es[t] > es[k]:
+                    k = t
+            left, right = _run_around(es, 0, nseg, fraction * amp, k, bridge)
+        out_l[i] = left
+        out_r[i] = right
+        out_a[i] = amp
+    return out_l, out_r, out_a
+
+
 __all__ = ["N_LANES", "centered_mean", "decimated_mean_square", "filtfilt2",
-           "hysteresis_runs", "warm_up_samples"]
+           "hysteresis_runs", "measure_on_envelope", "warm_up_samples"]
