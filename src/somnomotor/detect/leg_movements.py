@@ -40,10 +40,13 @@ from somnomotor._errors import (
 from somnomotor.events import EventTable
 from somnomotor.recording import Channel, Recording
 from somnomotor.results import AnalysisResult, params_to_dict
-from somnomotor.signal.baseline import resting_baseline, upper_envelope
+from somnomotor.signal.baseline import baseline_from_upper, coarse_factor
 from somnomotor.signal.ecg import find_r_peaks, suppress_ecg
 from somnomotor.signal.envelope import (
+    block_any,
+    block_max,
     hysteresis_events,
+    running_max,
     moving_average,
     segment_means,
     segment_peak_mean_above,
@@ -57,7 +60,13 @@ from somnomotor.signal.filters import (
     mains_ratios,
     median_windows_above,
 )
-from somnomotor.signal.quality import REASONS, blank_runs, noise_mask, quality_segments, runs
+from somnomotor.signal.quality import (
+    REASONS,
+    blank_runs,
+    noise_mask_coarse,
+    quality_segments,
+    runs,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -372,18 +381,22 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
     smooth = moving_average(env, window_samples(params.envelope_window_s, fs_env, odd=True))
     del env
     bad = masks["flat"] | masks["disconnected"] | masks["saturation"]
-    for_baseline = smooth.copy()
+    # Resting baseline and upper envelope share the 0.5-s maxima on the 0.1-s grid.
+    k = coarse_factor(fs_env)
+    w_max = window_samples(params.baseline_max_window_s, fs_env / k)
+    block_peaks = block_max(smooth, k)
+    upper_c = running_max(block_peaks, w_max)
     # Artefact blocks must not pull the running minimum down (flat) or up (saturation):
     # +inf makes the minimum ignore them; a 60-s window entirely artefact stays +inf.
-    for_baseline[bad] = np.inf
-    base = resting_baseline(for_baseline, fs_env, max_window_s=params.baseline_max_window_s,
-                            min_window_s=params.baseline_min_window_s,
-                            floor_uV=params.baseline_floor_uV)
-    del for_baseline
-    upper = upper_envelope(smooth, fs_env, max_window_s=params.baseline_max_window_s)
-    masks["noise"] = noise_mask(upper, fs_env, noise_limit_uV=params.noise_limit_uV) & ~bad \
-        & ~masks["pop"]
-    del upper
+    block_peaks[block_any(bad, k)] = np.inf
+    base_c = baseline_from_upper(running_max(block_peaks, w_max), fs_env / k,
+                                 min_window_s=params.baseline_min_window_s,
+                                 floor_uV=params.baseline_floor_uV)
+    del block_peaks
+    base = np.repeat(base_c, k)[:smooth.size]
+    masks["noise"] = noise_mask_coarse(upper_c, k, smooth.size, fs_env,
+                                       noise_limit_uV=params.noise_limit_uV) & ~bad & ~masks["pop"]
+    del upper_c
     unscorable_any = bad | masks["noise"]
     low = base + np.float32(params.offset_above_baseline_uV)
     high = base + np.float32(params.onset_above_baseline_uV)

@@ -65,11 +65,27 @@ def resting_baseline(
     # Both running filters run on a 0.1-s grid (block maxima of the ~100-Hz envelope): the
     # rules need no finer resolution, and it is ten times less work and memory. The 0.5-s
     # maximum then spans 5 blocks (0.5 s, edges rounded to 0.1 s).
-    k = max(1, int(round(fs_hz / 10.0)))
+    k = coarse_factor(fs_hz)
     coarse = running_max(block_max(envelope, k), window_samples(max_window_s, fs_hz / k))
-    base_c = _two_sided_min(coarse, window_samples(min_window_s / 2.0, fs_hz / k))
-    np.maximum(base_c, np.float32(floor_uV), out=base_c)
+    base_c = baseline_from_upper(coarse, fs_hz / k, min_window_s=min_window_s,
+                                 floor_uV=floor_uV)
     return np.repeat(base_c, k)[:envelope.size]
+
+
+def coarse_factor(fs_hz: float) -> int:
+    """Samples of a ``fs_hz``-Hz envelope per 0.1-s block of the coarse grid (at least 1)."""
+    return max(1, int(round(fs_hz / 10.0)))
+
+
+def baseline_from_upper(upper: np.ndarray, fs_hz: float, *, min_window_s: float = 60.0,
+                        floor_uV: float = 0.5) -> np.ndarray:
+    """Steps 2-3 of :func:`resting_baseline` on an upper envelope already computed (µV,
+    float32, sampled at ``fs_hz`` Hz, usually the 10-Hz coarse grid; +inf marks artefact
+    blocks). Returns the baseline in µV on the same grid."""
+    base = _two_sided_min(np.ascontiguousarray(upper, dtype=np.float32),
+                          window_samples(min_window_s / 2.0, fs_hz))
+    np.maximum(base, np.float32(floor_uV), out=base)
+    return base
 
 
 def _two_sided_min(x: np.ndarray, h: int) -> np.ndarray:
@@ -99,4 +115,4 @@ def upper_envelope(envelope: np.ndarray, fs_hz: float, *, max_window_s: float = 
     return np.repeat(coarse, k)[:envelope.size]
 
 
-__all__ = ["resting_baseline", "upper_envelope"]
+__all__ = ["baseline_from_upper", "coarse_factor", "resting_baseline", "upper_envelope"]

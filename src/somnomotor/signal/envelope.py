@@ -157,21 +157,46 @@ def _running_extreme(x: np.ndarray, w: int, want_max: bool, out: np.ndarray) -> 
         out[i] = x[dq[head]]
 
 
+@njit(cache=True, nogil=True)
+def _block_extreme(x: np.ndarray, k: int, want_max: bool, out: np.ndarray) -> None:  # pragma: no cover
+    n = x.size
+    for b in range(out.size):
+        s0 = b * k
+        s1 = min(n, s0 + k)
+        m = x[s0]
+        for i in range(s0 + 1, s1):
+            v = x[i]
+            if (v > m) if want_max else (v < m):
+                m = v
+        out[b] = m
+
+
+def _block_reduce(x: np.ndarray, k: int, want_max: bool, dtype: type) -> np.ndarray:
+    if k < 1:
+        raise ParameterError(f"block length must be >= 1 sample, received {k!r}")
+    data = np.ascontiguousarray(x, dtype=dtype)
+    out = np.empty(-(-data.size // k), dtype=dtype)
+    if out.size:
+        _block_extreme(data, int(k), want_max, out)
+    return out
+
+
 def block_max(x: np.ndarray, k: int) -> np.ndarray:
-    """Maximum over consecutive blocks of ``k`` samples (the last block may be shorter)."""
-    return -block_min(-np.asarray(x, dtype=np.float32), k)
+    """Maximum over consecutive blocks of ``k`` samples (the last block may be shorter),
+    float32; NaN samples are ignored unless a block starts with one."""
+    return _block_reduce(x, k, True, np.float32)
 
 
 def block_min(x: np.ndarray, k: int) -> np.ndarray:
-    """Minimum over consecutive blocks of ``k`` samples (the last block may be shorter)."""
-    if k < 1:
-        raise ParameterError(f"block length must be >= 1 sample, received {k!r}")
-    n = x.size
-    full = (n // k) * k
-    head = x[:full].reshape(-1, k).min(axis=1) if full else np.zeros(0, dtype=x.dtype)
-    if full < n:
-        head = np.concatenate([head, [x[full:].min()]])
-    return np.asarray(head, dtype=np.float32)
+    """Minimum over consecutive blocks of ``k`` samples (the last block may be shorter),
+    float32; NaN samples are ignored unless a block starts with one."""
+    return _block_reduce(x, k, False, np.float32)
+
+
+def block_any(mask: np.ndarray, k: int) -> np.ndarray:
+    """Whether any sample is True in each block of ``k`` samples (the last may be shorter)."""
+    return _block_reduce(np.asarray(mask, dtype=np.bool_).view(np.uint8), k, True,
+                         np.uint8).astype(np.bool_)
 
 
 def running_max(x: np.ndarray, window: int) -> np.ndarray:
@@ -307,6 +332,7 @@ def has_median_window_above(rectified: np.ndarray, threshold: float, window: int
 
 
 __all__ = [
+    "block_any",
     "block_max",
     "block_min",
     "has_median_window_above",

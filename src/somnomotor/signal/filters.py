@@ -182,6 +182,73 @@ def _fill_padded(x: np.ndarray, a: int, b: int, pad: int, buf: np.ndarray) -> in
     return m
 
 
+@njit(cache=True, nogil=True, fastmath={"contract"})
+def _section_x4(buf: np.ndarray, length: int, sos: np.ndarray, k: int,
+                reverse: bool) -> None:  # pragma: no cover - numba
+    """Section ``k`` over four independent streams ``buf[s*length:(s+1)*length]`` at once.
+
+    One IIR recurrence is bound by the latency of its multiply-adds; four independent
+    ones in the same loop keep the floating-point units busy (measured 2x faster per
+    sample than one stream; FMA contraction only, so NaN still propagates).
+    """
+    b0, b1, b2, a1, a2 = sos[k, 0], sos[k, 1], sos[k, 2], sos[k, 4], sos[k, 5]
+    p10 = 0.0
+    p20 = 0.0
+    p11 = 0.0
+    p21 = 0.0
+    p12 = 0.0
+    p22 = 0.0
+    p13 = 0.0
+    p23 = 0.0
+    o1 = length
+    o2 = 2 * length
+    o3 = 3 * length
+    for j in range(length):
+        i = length - 1 - j if reverse else j
+        v0 = np.float64(buf[i])
+        v1 = np.float64(buf[i + o1])
+        v2 = np.float64(buf[i + o2])
+        v3 = np.float64(buf[i + o3])
+        y0 = b0 * v0 + p10
+        p10 = b1 * v0 - a1 * y0 + p20
+        p20 = b2 * v0 - a2 * y0
+        y1 = b0 * v1 + p11
+        p11 = b1 * v1 - a1 * y1 + p21
+        p21 = b2 * v1 - a2 * y1
+        y2 = b0 * v2 + p12
+        p12 = b1 * v2 - a1 * y2 + p22
+        p22 = b2 * v2 - a2 * y2
+        y3 = b0 * v3 + p13
+        p13 = b1 * v3 - a1 * y3 + p23
+        p23 = b2 * v3 - a2 * y3
+        buf[i] = y0
+        buf[i + o1] = y1
+        buf[i + o2] = y2
+        buf[i + o3] = y3
+
+
+@njit(cache=True, nogil=True)
+def _raw_block_stats(x: np.ndarray, q: int, maxabs: np.ndarray, maxjump: np.ndarray,
+                     allzero: np.ndarray) -> None:  # pragma: no cover - numba
+    n = x.size
+    prev = x[0]
+    for blk in range(maxabs.size):
+        s0 = blk * q
+        s1 = min(n, s0 + q)
+        mx = np.float32(0.0)
+        mj = np.float32(0.0)
+        nz = 0
+        for i in range(s0, s1):
+            xi = x[i]
+            mx = max(mx, abs(xi))
+            mj = max(mj, abs(xi - prev))
+            prev = xi
+            nz += xi != 0.0
+        maxabs[blk] = mx
+        maxjump[blk] = mj
+        allzero[blk] = nz == 0
+
+
 @njit(cache=True, nogil=True)
 def _envelope_blocks(
     x: np.ndarray,
@@ -194,37 +261,41 @@ def _envelope_blocks(
     maxjump: np.ndarray,
     allzero: np.ndarray,
 ) -> None:  # pragma: no cover - numba
+    # Each chunk of ``chunk_blocks`` blocks is cut into four streams of equal length, each
+    # with ``pad`` samples of odd-reflected context on both sides, filtered together by
+    # _section_x4. In the last chunk the fourth stream is moved back so that it ends at
+    # the last block (its first blocks are computed twice, the same up to rounding).
     n = x.size
     n_blocks = env.size
-    chunk = chunk_blocks * q
-    buf = np.empty(chunk + 2 * pad, dtype=np.float32)
-    prev = x[0]
-    for blk0 in range(0, n_blocks, chunk_blocks):
-        a = blk0 * q
-        b = min(n, a + chunk)
-        m = _fill_padded(x, a, b, pad, buf)
-        work = buf[:m]
-        _sosfiltfilt_inplace(work, sos)
-        blk1 = min(n_blocks, blk0 + chunk_blocks)
-        off = pad - a
-        for blk in range(blk0, blk1):
-            s0 = blk * q
-            s1 = min(n, s0 + q)
-            acc = 0.0
-            mx = np.float32(0.0)
-            mj = np.float32(0.0)
-            nz = 0
-            for i in range(s0, s1):
-                acc += abs(work[i + off])
-                xi = x[i]
-                mx = max(mx, abs(xi))
-                mj = max(mj, abs(xi - prev))
-                prev = xi
-                nz += xi != 0.0
-            env[blk] = acc / (s1 - s0)
-            maxabs[blk] = mx
-            maxjump[blk] = mj
-            allzero[blk] = nz == 0
+    per = max(1, -(-chunk_blocks // 4))
+    buf = np.empty(4 * (per * q + 2 * pad), dtype=np.float32)
+    ns = sos.shape[0]
+    firsts = np.empty(4, dtype=np.int64)
+    for g0 in range(0, n_blocks, 4 * per):
+        rem = min(n_blocks - g0, 4 * per)
+        sb = -(-rem // 4)
+        length = sb * q + 2 * pad
+        for s in range(4):
+            first = max(0, min(g0 + s * sb, n_blocks - sb))
+            firsts[s] = first
+            a = first * q
+            # samples past the end of x are odd-reflected like the padding
+            _fill_padded(x, a, a + sb * q, pad, buf[s * length:(s + 1) * length])
+        for k in range(ns):
+            _section_x4(buf, length, sos, k, False)
+        for k in range(ns):
+            _section_x4(buf, length, sos, k, True)
+        for s in range(4):
+            first = firsts[s]
+            base = s * length + pad - first * q
+            for blk in range(first, first + sb):
+                s0 = blk * q
+                s1 = min(n, s0 + q)
+                acc = 0.0
+                for i in range(s0, s1):
+                    acc += abs(buf[base + i])
+                env[blk] = acc / (s1 - s0)
+    _raw_block_stats(x, q, maxabs, maxjump, allzero)
 
 
 @dataclass(frozen=True)

@@ -217,19 +217,30 @@ def noise_mask(upper_envelope: np.ndarray, fs_hz: float, *, noise_limit_uV: floa
     edges of a noisy stretch within seconds, where the 60-s baseline would lag by 30 s;
     ``min_s`` keeps long strong movements (< 30 s) from being called noise.
     """
-    from somnomotor.signal.envelope import block_min, running_min
+    from somnomotor.signal.envelope import block_min
 
     k = max(1, int(round(fs_hz / 10.0)))  # 0.1-s blocks: the minimum needs no finer grid
-    level = running_min(block_min(upper_envelope, k), window_samples(window_s, fs_hz / k,
-                                                                     odd=True))
-    high = np.repeat(np.isfinite(level) & (level > noise_limit_uV), k)[:upper_envelope.size]
-    out = np.zeros(high.size, dtype=bool)
+    return noise_mask_coarse(block_min(upper_envelope, k), k, upper_envelope.size, fs_hz,
+                             noise_limit_uV=noise_limit_uV, window_s=window_s, min_s=min_s)
+
+
+def noise_mask_coarse(upper_coarse: np.ndarray, k: int, n: int, fs_hz: float, *,
+                      noise_limit_uV: float, window_s: float = 10.0,
+                      min_s: float = 30.0) -> np.ndarray:
+    """:func:`noise_mask` from the upper envelope on a grid of ``k``-sample blocks (µV);
+    returns the mask for ``n`` samples at ``fs_hz`` Hz."""
+    from somnomotor.signal.envelope import running_min
+
+    level = running_min(upper_coarse, window_samples(window_s, fs_hz / k, odd=True))
+    high_c = np.isfinite(level) & (level > noise_limit_uV)
+    out = np.zeros(n, dtype=bool)
     half = window_samples(window_s / 2, fs_hz)
     min_len = window_samples(min_s, fs_hz)
-    for s, e in zip(*runs(high)):
+    for s, e in zip(*runs(high_c)):
+        s, e = s * k, min(n, e * k)  # the run on the fine grid
         if e - s >= min_len:
-            out[max(0, s - half):min(out.size, e + half)] = True
+            out[max(0, s - half):min(n, e + half)] = True
     return out
 
 
-__all__ = ["blank_runs", "noise_mask", "REASONS", "dilate", "pop_mask", "quality_segments", "runs", "saturation_mask"]
+__all__ = ["blank_runs", "noise_mask", "noise_mask_coarse", "REASONS", "dilate", "pop_mask", "quality_segments", "runs", "saturation_mask"]
