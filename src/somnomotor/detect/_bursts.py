@@ -465,6 +465,21 @@ class EmgEnvelope:
     filtered: np.ndarray = field(repr=False)
     power: np.ndarray = field(repr=False)
     step: int = 1
+    #: smoothed power and its background per smoothing window (shared by the detectors that
+    #: smooth alike, e.g. rhythmic leg activity and large movements at 50 ms)
+    memo: dict[float, tuple[np.ndarray, np.ndarray, int]] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    def smoothed(self, smooth_s: float) -> tuple[np.ndarray, np.ndarray, int]:
+        """Power smoothed over ``smooth_s`` (s), its background per block (µV²), block length."""
+        hit = self.memo.get(smooth_s)
+        if hit is None:
+            fs = self.power_fs_hz
+            p = smooth_power(self.power, fs, smooth_s) if smooth_s > 0 else self.power
+            bg, block = background_power(p, fs)
+            hit = (p, bg, block)
+            self.memo[smooth_s] = hit
+        return hit
 
     @property
     def power_fs_hz(self) -> float:
@@ -545,8 +560,7 @@ def channel_bursts(
     ``min_amplitude_uv``) and ends where it falls below ``off_ratio`` x that threshold.
     """
     fs = env.power_fs_hz
-    p = smooth_power(env.power, fs, smooth_s) if smooth_s > 0 else env.power
-    bg, block = background_power(p, fs)
+    p, bg, block = env.smoothed(float(smooth_s))
     on = thresholds(bg, k_background=k_background, min_amplitude_uv=min_amplitude_uv)
     return find_bursts(p, fs, on_power=on, off_power=on * np.float32(off_ratio**2),
                        block=block, merge_gap_s=merge_gap_s, duration_s=duration_s)

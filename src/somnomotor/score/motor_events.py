@@ -11,7 +11,8 @@ trains, bruxism episodes), as the IRLSSG 2021 definition asks.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from somnomotor.detect._bursts import EMG_ROLES, MIN_FS_HZ, EnvelopeCache
@@ -55,7 +56,8 @@ def detect_motor_events(
     skip : tuple of str
         Families (see :data:`MOTOR_FAMILIES`) not to run, e.g. ``("bruxism",)``.
     n_threads : int
-        Threads that filter the EMG channels in parallel (2).
+        Threads that filter the EMG channels, and run the first four detectors, in
+        parallel (2).
 
     Returns
     -------
@@ -72,17 +74,26 @@ def detect_motor_events(
                 labels.setdefault(label, role)
     try:
         cache.prefill(recording, list(labels.items()), n_threads=n_threads)
-        if "fragmentary_myoclonus" not in skip:
-            out["fragmentary_myoclonus"] = detect_fragmentary_myoclonus(
-                recording, params.myoclonus, envelopes=cache)
-        if "sleep_starts" not in skip:
-            out["sleep_starts"] = detect_sleep_starts(recording, params.sleep_starts,
-                                                      envelopes=cache)
-        if "rhythmic_leg_activity" not in skip:
-            out["rhythmic_leg_activity"] = detect_rhythmic_leg_activity(
-                recording, params.rhythmic, envelopes=cache)
-        if "bruxism" not in skip:
-            out["bruxism"] = detect_bruxism(recording, params.bruxism, envelopes=cache)
+        # The first four families are independent of each other: run them side by side (their
+        # per-sample work is in numba and numpy, which release the GIL).
+        jobs: dict[str, Callable[[], AnalysisResult]] = {
+            "fragmentary_myoclonus": lambda: detect_fragmentary_myoclonus(
+                recording, params.myoclonus, envelopes=cache),
+            "sleep_starts": lambda: detect_sleep_starts(recording, params.sleep_starts,
+                                                        envelopes=cache),
+            "rhythmic_leg_activity": lambda: detect_rhythmic_leg_activity(
+                recording, params.rhythmic, envelopes=cache),
+            "bruxism": lambda: detect_bruxism(recording, params.bruxism, envelopes=cache),
+        }
+        todo = [k for k in jobs if k not in skip]
+        if n_threads <= 1 or len(todo) <= 1:
+            for k in todo:
+                out[k] = jobs[k]()
+        else:
+            with ThreadPoolExecutor(max_workers=n_threads) as pool:
+                futures = {k: pool.submit(jobs[k]) for k in todo}
+                for k in todo:
+                    out[k] = futures[k].result()
         if "large_movements" not in skip:
             other = EventTable.concat(
                 [out[k].events for k in ("sleep_starts", "rhythmic_leg_activity", "bruxism")
