@@ -304,6 +304,26 @@ def _check_blocks(ch: Channel, x: np.ndarray, blocks: BlockEnvelope) -> None:
             "with --channel leg_left=LABEL / leg_right=LABEL")
 
 
+def _weighted_median(values: np.ndarray, counts: np.ndarray) -> float:
+    """``np.median`` of ``values`` each repeated ``counts`` times (NaN if none), without
+    building the repeated array."""
+    keep = counts > 0
+    v = values[keep]
+    c = counts[keep]
+    total = int(c.sum())
+    if total == 0:
+        return float("nan")
+    order = np.argsort(v, kind="stable")
+    v, cum = v[order], np.cumsum(c[order])
+
+    def at(pos: int) -> np.floating:
+        return v[int(np.searchsorted(cum, pos, side="right"))]
+
+    if total % 2:
+        return float(at(total // 2))
+    return float((at(total // 2 - 1) + at(total // 2)) / 2)  # same dtype arithmetic as np.median
+
+
 def _ecg_r_peaks(recording: Recording, params: LegMovementDetectionParams) -> np.ndarray | None:
     """R-peak times in s from the ECG channel, or None."""
     if not params.ecg_suppression or not recording.has_role("ecg"):
@@ -427,8 +447,11 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
         events = EventTable.empty(EVENT_COLUMNS)
     unscorable = _intervals_table(masks, fs_env, ch.label)
     unscorable_s = float(np.count_nonzero(unscorable_any | masks["pop"])) / fs_env
-    scorable = ~unscorable_any & np.isfinite(base)
-    baseline = float(np.median(base[scorable])) if scorable.any() else float("nan")
+    # median of the baseline over the scorable blocks, on the 0.1-s grid with weights
+    counts = np.add.reduceat((~unscorable_any).view(np.uint8), np.arange(0, smooth.size, k),
+                             dtype=np.int64)
+    counts[~np.isfinite(base_c)] = 0
+    baseline = _weighted_median(base_c, counts)
     frac = unscorable_s / max(ch.duration_s, 1e-9)
     if frac > 0.5:
         notes.append(f"leg channel {ch.label!r}: {100 * frac:.0f} % of the recording is "

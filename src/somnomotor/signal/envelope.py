@@ -33,22 +33,21 @@ def samples_at_least(seconds: float, fs_hz: float) -> int:
 
 @njit(cache=True, nogil=True)
 def _moving_average(x: np.ndarray, w: int, out: np.ndarray) -> None:  # pragma: no cover
-    # Sliding float64 sum (no cumulative-sum array: saves 8 bytes per sample).
+    # Sliding float64 sum (no cumulative-sum array: saves 8 bytes per sample); the window
+    # of sample i is [i - w//2, i - w//2 + w) cut to [0, n).
     n = x.size
     half = w // 2
     acc = 0.0
-    lo = 0
-    hi = 0
+    for j in range(min(n, w - half - 1)):
+        acc += x[j]
     for i in range(n):
-        new_lo = max(0, i - half)
-        new_hi = min(n, i - half + w)
-        while hi < new_hi:
-            acc += x[hi]
-            hi += 1
-        while lo < new_lo:
-            acc -= x[lo]
-            lo += 1
-        out[i] = acc / (hi - lo)
+        h = i - half + w  # exclusive end
+        if h <= n:
+            acc += x[h - 1]
+        lo = i - half
+        if lo > 0:
+            acc -= x[lo - 1]
+        out[i] = acc / (min(n, h) - max(0, lo))
 
 
 def moving_average(x: np.ndarray, window: int) -> np.ndarray:

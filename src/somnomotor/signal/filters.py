@@ -165,20 +165,31 @@ def _fill_padded(x: np.ndarray, a: int, b: int, pad: int, buf: np.ndarray) -> in
     m = (b - a) + 2 * pad
     x0 = x[0]
     xn = x[n - 1]
-    for j in range(m):
+    # the stretch inside x is a plain copy; only the ends need reflecting
+    lo = max(0, pad - a)
+    hi = min(m, n - a + pad)
+    if hi > lo:
+        buf[lo:hi] = x[a - pad + lo:a - pad + hi]
+    else:
+        lo = hi = m
+    for j in range(lo):
+        i = a - pad + j
+        r = -i
+        if r > n - 1:
+            r = n - 1
+        buf[j] = 2.0 * x0 - x[r]
+    for j in range(hi, m):
         i = a - pad + j
         if i < 0:
             r = -i
             if r > n - 1:
                 r = n - 1
             buf[j] = 2.0 * x0 - x[r]
-        elif i >= n:
-            r = 2 * (n - 1) - i
-            if r < 0:
-                r = 0
-            buf[j] = 2.0 * xn - x[r]
-        else:
-            buf[j] = x[i]
+            continue
+        r = 2 * (n - 1) - i
+        if r < 0:
+            r = 0
+        buf[j] = 2.0 * xn - x[r]
     return m
 
 

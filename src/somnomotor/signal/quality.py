@@ -112,9 +112,14 @@ def pop_mask(max_jump_uV: np.ndarray, envelope: np.ndarray, fs_hz: float, *,
         return out
     hi = np.minimum(n, cand + w)
     lo = np.maximum(0, cand - w)
-    # window sums around the few candidates only (a full cumulative sum costs more)
-    after = segment_means(envelope, cand, hi)
-    before = segment_means(envelope, lo, cand)
+    if cand.size * w < n:
+        # window sums around the few candidates only (a full cumulative sum costs more)
+        after = segment_means(envelope, cand, hi)
+        before = segment_means(envelope, lo, cand)
+    else:
+        csum = np.concatenate([[0.0], np.cumsum(envelope, dtype=np.float64)])
+        after = (csum[hi] - csum[cand]) / np.maximum(1, hi - cand)
+        before = (csum[cand] - csum[lo]) / np.maximum(1, cand - lo)
     # Both sides: the last sample jump of a strong burst is large next to the rest after it,
     # but not next to the burst before it.
     level = np.maximum(after, before)
