@@ -102,3 +102,29 @@ def test_result_family_events_and_counts() -> None:
     assert result.index("rswa_rem_minutes").value == pytest.approx(N_REM * 0.5)
     assert result.index("rswa_excluded_mini_epochs").value == 0
     assert set(result.params) == {"sinbar", "aasm", "montreal"}
+
+
+def test_shared_band_pass_gives_the_same_rswa_result_as_filtering_alone(monkeypatch) -> None:
+    """The pipeline's one filter per channel must not change any RSWA event or index."""
+    import somnomotor.detect.rswa as rswa_mod
+    from somnomotor.score.motor_events import shared_envelopes
+    from somnomotor.score.rswa import analyze_rswa
+
+    rec = _recording([3, 10, 11, 40, 77], arm_minis=[5, 6, 50])
+    rng = np.random.default_rng(3)
+    rec = Recording(
+        channels=tuple(Channel.from_array(c.label, c.data() + rng.normal(0, 0.5, c.n_samples)
+                                          + 40.0, fs_hz=FS) for c in rec.channels),
+        roles=rec.roles, hypnogram=rec.hypnogram)
+    alone = analyze_rswa(rec)
+    cache = shared_envelopes(rec)
+    calls: list[int] = []
+    real = rswa_mod.emg_bandpass32
+    monkeypatch.setattr(rswa_mod, "emg_bandpass32",
+                        lambda x, *a, **k: calls.append(len(x)) or real(x, *a, **k))
+    shared = analyze_rswa(rec, envelopes=cache)
+    n_rem_samples = int(N_REM * 30 * FS)
+    # REM periods were sliced from the shared signal (only short NREM epochs filtered anew)
+    assert all(n < n_rem_samples for n in calls)
+    assert shared.events.frame.equals(alone.events.frame)
+    assert [(i.name, i.value) for i in shared.indices] == [(i.name, i.value) for i in alone.indices]

@@ -542,6 +542,10 @@ class EnvelopeCache:
         with ThreadPoolExecutor(max_workers=n_threads) as pool:
             list(pool.map(lambda lr: self.get(recording, lr[0], lr[1]), todo))
 
+    def peek(self, label: str) -> EmgEnvelope | None:
+        """The envelope of ``label`` if it has been computed, else None (never computes)."""
+        return self._store.get(label)
+
     def clear(self) -> None:
         """Forget every envelope (frees the memory)."""
         self._store.clear()

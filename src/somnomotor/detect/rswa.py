@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from somnomotor._errors import AnnotationError, ParameterError
+from somnomotor.detect._bursts import EnvelopeCache
 from somnomotor.detect.rswa_background import (
     EXCLUSION_REASONS,
     Grid,
@@ -390,6 +391,7 @@ def detect_rswa_standards(
     standards: Sequence[RSWAParams | str] = STANDARDS,
     *,
     progress: ProgressCallback | None = None,
+    envelopes: EnvelopeCache | None = None,
 ) -> dict[str, RSWAResult]:
     """Run several rule sets on one recording, filtering each channel only once.
 
@@ -401,11 +403,11 @@ def detect_rswa_standards(
         Parameter sets or preset names; their ``standard`` names must differ.
     progress : callable, optional
         Called with the fraction done (0-1).
-
-    Returns
-    -------
-    dict
-        Standard name to :class:`RSWAResult`.
+    envelopes : EnvelopeCache, optional
+        Whole-night band-passed channels already computed for the other motor events
+        (:func:`somnomotor.score.motor_events.detect_motor_events`). A channel found there
+        with the same pass band is sliced instead of filtered again (the same zero-phase
+        order-2 Butterworth; the 2-s padding keeps edge effects out of every bin used).
     """
     plist = [RSWAParams.preset(s) if isinstance(s, str) else s for s in standards]
     if not plist:
@@ -447,8 +449,13 @@ def detect_rswa_standards(
         done += 1
         if progress is not None:
             progress(done / n_steps)
+    shared = envelopes if envelopes is not None and envelopes.band_hz == (
+        p0.band_low_hz, p0.band_high_hz) else None
     for role, ch in channels.items():
-        _score_channel(work, role, ch, exclusions, nrem_min=nrem_min)
+        env = shared.peek(ch.label) if shared is not None else None
+        _score_channel(work, role, ch, exclusions, nrem_min=nrem_min,
+                       filtered=env.filtered if env is not None and env.fs_hz == ch.fs_hz
+                       else None)
         done += 1
         if progress is not None:
             progress(done / n_steps)
@@ -510,7 +517,8 @@ class _ChannelWork:
 
 
 def _score_channel(work: _ChannelWork, role: str, ch: Channel,
-                   exclusions: dict[str, EventTable], *, nrem_min: float | None) -> None:
+                   exclusions: dict[str, EventTable], *, nrem_min: float | None,
+                   filtered: np.ndarray | None = None) -> None:
     p0 = work.layers[0].params
     raw_all = ch.data()
     fs = ch.fs_hz
@@ -533,7 +541,8 @@ def _score_channel(work: _ChannelWork, role: str, ch: Channel,
     for pi, (a, b) in enumerate(work.periods):
         s0 = max(0, int(np.floor((a - pad) * fs)))
         s1 = min(raw_all.size, int(np.ceil((b + pad) * fs)))
-        seg = _Segment.create(raw_all[s0:s1], s0, fs, w, p0)
+        seg = _Segment.create(raw_all[s0:s1], s0, fs, w, p0,
+                              filt=None if filtered is None else filtered[s0:s1])
         for la in work.layers:
             _score_period(la, role, ch.label, pi, (a, b), seg, exclusions, nrem_min)
         if role == "chin":
@@ -569,9 +578,11 @@ class _Segment:
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def create(cls, raw: np.ndarray, s0: int, fs: float, w: int, p: RSWAParams) -> _Segment:
+    def create(cls, raw: np.ndarray, s0: int, fs: float, w: int, p: RSWAParams,
+               filt: np.ndarray | None = None) -> _Segment:
         raw = np.asarray(raw)
-        filt = emg_bandpass32(raw, fs, low_hz=p.band_low_hz, high_hz=p.band_high_hz)
+        if filt is None or filt.size != raw.size:
+            filt = emg_bandpass32(raw, fs, low_hz=p.band_low_hz, high_hz=p.band_high_hz)
         env, power_cs = moving_rms_cs(filt, w)
         stuck = stuck_runs(raw, int(round(p.saturation_min_s * fs)))
         return cls(n=raw.size, s0=s0, fs=fs, w=w, filt=filt, power_cs=power_cs, env=env,

@@ -43,9 +43,29 @@ class MotorEventParams:
     large_movements: LargeMovementParams = field(default_factory=LargeMovementParams)
 
 
+def shared_envelopes(
+    recording: Recording, params: MotorEventParams | None = None, *, n_threads: int = 2,
+) -> EnvelopeCache:
+    """Band-pass every EMG channel of the night once (in ``n_threads`` threads).
+
+    The returned cache can be passed as ``envelopes=`` to :func:`detect_motor_events` and to
+    :func:`somnomotor.score.rswa.analyze_rswa`, so both use one filtered signal per channel.
+    Call its ``clear()`` when done (it holds a float32 copy of every EMG channel).
+    """
+    params = params or MotorEventParams()
+    cache = EnvelopeCache(band_hz=params.myoclonus.band_hz, window_s=params.myoclonus.window_s)
+    labels: dict[str, str] = {}
+    for role in EMG_ROLES:
+        for label in recording.roles.get(role, ()):
+            if recording.channel(label).fs_hz >= MIN_FS_HZ:
+                labels.setdefault(label, role)
+    cache.prefill(recording, list(labels.items()), n_threads=n_threads)
+    return cache
+
+
 def detect_motor_events(
     recording: Recording, params: MotorEventParams | None = None, *,
-    skip: tuple[str, ...] = (), n_threads: int = 2,
+    skip: tuple[str, ...] = (), n_threads: int = 2, envelopes: EnvelopeCache | None = None,
 ) -> Mapping[str, AnalysisResult]:
     """Run the other-motor-event detectors on one night.
 
@@ -58,6 +78,8 @@ def detect_motor_events(
     n_threads : int
         Threads that filter the EMG channels, and run the first four detectors, in
         parallel (2).
+    envelopes : EnvelopeCache, optional
+        From :func:`shared_envelopes` (same ``params``); kept for the caller, not cleared.
 
     Returns
     -------
@@ -65,15 +87,13 @@ def detect_motor_events(
         One result per family run, keyed as in :data:`MOTOR_FAMILIES`.
     """
     params = params or MotorEventParams()
-    cache = EnvelopeCache(band_hz=params.myoclonus.band_hz, window_s=params.myoclonus.window_s)
     out: dict[str, AnalysisResult] = {}
-    labels: dict[str, str] = {}
-    for role in EMG_ROLES:
-        for label in recording.roles.get(role, ()):
-            if recording.channel(label).fs_hz >= MIN_FS_HZ:
-                labels.setdefault(label, role)
+    if (envelopes is not None and envelopes.band_hz == params.myoclonus.band_hz
+            and envelopes.window_s == params.myoclonus.window_s):
+        cache, own = envelopes, False
+    else:
+        cache, own = shared_envelopes(recording, params, n_threads=n_threads), True
     try:
-        cache.prefill(recording, list(labels.items()), n_threads=n_threads)
         # The first four families are independent of each other: run them side by side (their
         # per-sample work is in numba and numpy, which release the GIL).
         jobs: dict[str, Callable[[], AnalysisResult]] = {
@@ -101,8 +121,9 @@ def detect_motor_events(
             out["large_movements"] = detect_large_movements(
                 recording, params.large_movements, envelopes=cache, exclude=other)
     finally:
-        cache.clear()  # the filtered signals are not kept beyond this call
+        if own:
+            cache.clear()  # the filtered signals are not kept beyond this call
     return out
 
 
-__all__ = ["MOTOR_FAMILIES", "MotorEventParams", "detect_motor_events"]
+__all__ = ["MOTOR_FAMILIES", "MotorEventParams", "detect_motor_events", "shared_envelopes"]

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from somnomotor._errors import ParameterError
+from somnomotor.detect._bursts import EnvelopeCache
 from somnomotor.detect.rswa import (
     STANDARDS,
     ProgressCallback,
@@ -313,9 +314,14 @@ def analyze_rswa(
     standards: Sequence[RSWAParams | str] = STANDARDS,
     leg_movements: EventTable | None = None,
     progress: ProgressCallback | None = None,
+    envelopes: EnvelopeCache | None = None,
 ) -> AnalysisResult:
-    """Detect with every rule set in ``standards`` and score: one call for the whole family."""
-    found = detect_rswa_standards(recording, standards, progress=progress)
+    """Detect with every rule set in ``standards`` and score: one call for the whole family.
+
+    ``envelopes`` (optional) shares the whole-night band-passed EMG with the other motor
+    events (see :func:`somnomotor.detect.rswa.detect_rswa_standards`).
+    """
+    found = detect_rswa_standards(recording, standards, progress=progress, envelopes=envelopes)
     return score_rswa(found, leg_movements=leg_movements)
 
 

@@ -1,0 +1,67 @@
+"""The fast EMG kernels against plain references (scipy, numpy, a Python loop)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import signal as sps
+
+from somnomotor.detect import _emg_kernels as K
+from somnomotor.detect._bursts import bandpass_emg
+
+
+def _reference_filtfilt(x: np.ndarray, sos: np.ndarray) -> np.ndarray:
+    """One chain forward, one backward, zero initial state (float64)."""
+    y = sps.sosfilt(sos, x.astype(np.float64))
+    return sps.sosfilt(sos, y[::-1])[::-1]
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 100, 300, 5_000, 123_457])
+@pytest.mark.parametrize("fs", [256.0, 512.0])
+def test_four_lane_band_pass_equals_one_forward_backward_pass(n: int, fs: float) -> None:
+    rng = np.random.default_rng(n)
+    # DC offset and a large artefact: the lanes' zero-state start must not leak into the output
+    x = (rng.normal(0, 5, n) + 300.0).astype(np.float32)
+    x[n // 3:n // 3 + 50] += 3000.0
+    sos = sps.butter(2, [10.0, 100.0], btype="bandpass", fs=fs, output="sos")
+    ref = _reference_filtfilt(x, sos)
+    got = bandpass_emg(x, fs)
+    assert got.dtype == np.float32 and got.shape == x.shape
+    scale = max(1.0, float(np.abs(ref).max()))
+    assert np.max(np.abs(got - ref)) <= 1e-5 * scale
+
+
+def test_warm_up_covers_the_decay_of_the_slowest_pole() -> None:
+    sos = sps.butter(2, [10.0, 100.0], btype="bandpass", fs=512.0, output="sos")
+    warm = K.warm_up_samples(sos)
+    r = max(float(np.abs(np.roots(s[3:])).max()) for s in sos)
+    assert r**warm < 1e-15 <= r**(warm - 2)
+
+
+def test_decimated_mean_square_is_the_centred_window_mean_of_the_square() -> None:
+    y = np.random.default_rng(1).normal(0, 3, 1001).astype(np.float32)
+    win, step = 11, 4
+    got = K.decimated_mean_square(y, win, step)
+    h = win // 2
+    ref = [np.mean(y[max(0, c - h):c + h + 1].astype(np.float64) ** 2)
+           for c in range(0, y.size, step)]
+    np.testing.assert_allclose(got, ref, rtol=1e-6)
+
+
+@pytest.mark.parametrize("n", [1, 4, 9, 500])
+def test_centred_mean_matches_a_shrinking_window_reference(n: int) -> None:
+    y = np.random.default_rng(n).random(n).astype(np.float32)
+    win = 7
+    got = K.centered_mean(y, win)
+    ref = [np.mean(y[max(0, i - 3):i + 4]) for i in range(n)]
+    np.testing.assert_allclose(got, ref, rtol=1e-5)
+
+
+def test_hysteresis_runs_start_above_on_and_end_below_off_per_block() -> None:
+    p = np.zeros(30, np.float32)
+    p[2:6] = [5, 2, 2, 0.5]  # starts above on (4) in block 0, ends at the 0.5 (< off 1)
+    p[12:15] = [3, 3, 0]  # block 1 has on = 2.5: a run
+    p[25:27] = 3  # block 2 (and beyond: the last block's thresholds) on = 10: no run
+    s, e, pk = K.hysteresis_runs(p, np.array([4, 2.5, 10], np.float32),
+                                 np.array([1, 1, 1], np.float32), 10)
+    assert list(s) == [2, 12] and list(e) == [5, 14] and list(pk) == [5, 3]
