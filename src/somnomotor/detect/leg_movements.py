@@ -408,20 +408,22 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
     upper_c = running_max(block_peaks, w_max)
     # Artefact blocks must not pull the running minimum down (flat) or up (saturation):
     # +inf makes the minimum ignore them; a 60-s window entirely artefact stays +inf.
-    block_peaks[block_any(bad, k)] = np.inf
+    if bad.any():
+        block_peaks[block_any(bad, k)] = np.inf
     base_c = baseline_from_upper(running_max(block_peaks, w_max), fs_env / k,
                                  min_window_s=params.baseline_min_window_s,
                                  floor_uV=params.baseline_floor_uV)
     del block_peaks
-    base = np.repeat(base_c, k)[:smooth.size]
     masks["noise"] = noise_mask_coarse(upper_c, k, smooth.size, fs_env,
                                        noise_limit_uV=params.noise_limit_uV) & ~bad & ~masks["pop"]
     del upper_c
     unscorable_any = bad | masks["noise"]
-    low = base + np.float32(params.offset_above_baseline_uV)
-    high = base + np.float32(params.onset_above_baseline_uV)
-    high[unscorable_any | ~np.isfinite(base)] = np.inf
-    starts, ends = hysteresis_events(smooth, low, high, fs_hz=fs_env, min_off_s=params.offset_min_s)
+    # thresholds on the 0.1-s grid of the baseline; no onset in unscorable stretches
+    low = base_c + np.float32(params.offset_above_baseline_uV)
+    high = base_c + np.float32(params.onset_above_baseline_uV)
+    high[~np.isfinite(base_c)] = np.inf
+    starts, ends = hysteresis_events(smooth, low, high, fs_hz=fs_env, min_off_s=params.offset_min_s,
+                                     step=k, no_onset=unscorable_any if unscorable_any.any() else None)
     keep = (ends - starts) / fs_env >= params.min_duration_s - 1e-9
     starts, ends = starts[keep], ends[keep]
     if starts.size:
@@ -433,11 +435,11 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
         morph_w = window_samples(params.morphology_window_s, fs, odd=True)
         pad = max(1, int(round(min(params.pad_s, 1.0) * fs)))
         # offset threshold: its mean over the event (the baseline changes slowly)
-        thresholds = segment_means(low, starts, ends)
+        thresholds = segment_means(low, starts, ends, step=k)
         keep = median_windows_above(x, starts * q, np.minimum(x.size, ends * q), thresholds,
                                     sos=sos, pad=pad, window=morph_w)
     starts, ends = starts[keep], ends[keep]
-    peaks_uV, means_uV = segment_peak_mean_above(smooth, base, starts, ends)
+    peaks_uV, means_uV = segment_peak_mean_above(smooth, base_c, starts, ends, step=k)
     onsets = starts / fs_env
     durs = (ends - starts) / fs_env
     if onsets.size:
@@ -448,8 +450,12 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
     unscorable = _intervals_table(masks, fs_env, ch.label)
     unscorable_s = float(np.count_nonzero(unscorable_any | masks["pop"])) / fs_env
     # median of the baseline over the scorable blocks, on the 0.1-s grid with weights
-    counts = np.add.reduceat((~unscorable_any).view(np.uint8), np.arange(0, smooth.size, k),
-                             dtype=np.int64)
+    if unscorable_any.any():
+        counts = np.add.reduceat((~unscorable_any).view(np.uint8),
+                                 np.arange(0, smooth.size, k), dtype=np.int64)
+    else:
+        counts = np.full(base_c.size, k, dtype=np.int64)
+        counts[-1] = smooth.size - k * (base_c.size - 1)
     counts[~np.isfinite(base_c)] = 0
     baseline = _weighted_median(base_c, counts)
     frac = unscorable_s / max(ch.duration_s, 1e-9)

@@ -61,21 +61,25 @@ def moving_average(x: np.ndarray, window: int) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _segment_means(x: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+def _segment_means(x: np.ndarray, starts: np.ndarray, ends: np.ndarray, step: int,
                    out: np.ndarray) -> None:  # pragma: no cover - numba
     for k in range(starts.size):
         acc = 0.0
         for i in range(starts[k], ends[k]):
-            acc += x[i]
+            acc += x[i // step]
         out[k] = acc / max(1, ends[k] - starts[k])
 
 
-def segment_means(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def segment_means(x: np.ndarray, starts: np.ndarray, ends: np.ndarray, *,
+                  step: int = 1) -> np.ndarray:
     """Mean of ``x[starts[k]:ends[k]]`` for each k (float64; 0 for an empty segment).
 
     Sums only the segments asked for: cheaper than a cumulative sum of the whole signal
-    when the segments cover a small part of it.
+    when the segments cover a small part of it. With ``step`` > 1, ``x`` holds one value
+    per ``step`` samples and the indices count samples (the mean of ``np.repeat(x, step)``).
     """
+    if step < 1:
+        raise ParameterError(f"step must be >= 1 sample, received {step!r}")
     s = np.ascontiguousarray(starts, dtype=np.int64)
     e = np.ascontiguousarray(ends, dtype=np.int64)
     if s.shape != e.shape:
@@ -83,21 +87,22 @@ def segment_means(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.nda
                              f"and {e.shape}")
     out = np.zeros(s.size, dtype=np.float64)
     if s.size:
-        if int(s.min()) < 0 or int(e.max()) > x.size:
-            raise ParameterError(f"segments must lie within 0..{x.size}, received "
+        if int(s.min()) < 0 or int(e.max()) > x.size * step:
+            raise ParameterError(f"segments must lie within 0..{x.size * step}, received "
                                  f"{int(s.min())}..{int(e.max())}")
-        _segment_means(np.ascontiguousarray(x), s, e, out)
+        _segment_means(np.ascontiguousarray(x), s, e, int(step), out)
     return out
 
 
 @njit(cache=True, nogil=True)
-def _peak_mean_above(x: np.ndarray, ref: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-                     peak: np.ndarray, mean: np.ndarray) -> None:  # pragma: no cover - numba
+def _peak_mean_above(x: np.ndarray, ref: np.ndarray, step: int, starts: np.ndarray,
+                     ends: np.ndarray, peak: np.ndarray,
+                     mean: np.ndarray) -> None:  # pragma: no cover - numba
     for k in range(starts.size):
         best = -np.inf
         acc = 0.0
         for i in range(starts[k], ends[k]):
-            d = x[i] - ref[i]
+            d = x[i] - ref[i // step]
             best = max(best, d)
             acc += d
         peak[k] = best
@@ -105,12 +110,15 @@ def _peak_mean_above(x: np.ndarray, ref: np.ndarray, starts: np.ndarray, ends: n
 
 
 def segment_peak_mean_above(x: np.ndarray, ref: np.ndarray, starts: np.ndarray,
-                            ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                            ends: np.ndarray, *, step: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Largest and mean value of ``x - ref`` over each segment ``[starts[k], ends[k])``
-    (same unit as ``x``, float64); segments must be non-empty."""
+    (same unit as ``x``, float64); segments must be non-empty. With ``step`` > 1, ``ref``
+    holds one value per ``step`` samples of ``x``."""
     s = np.ascontiguousarray(starts, dtype=np.int64)
     e = np.ascontiguousarray(ends, dtype=np.int64)
-    if x.shape != ref.shape or s.shape != e.shape:
+    if step < 1:
+        raise ParameterError(f"step must be >= 1 sample, received {step!r}")
+    if ref.size != -(-x.size // step) or s.shape != e.shape:
         raise ParameterError(f"x and ref, starts and ends must have equal shapes, received "
                              f"{x.shape}, {ref.shape}, {s.shape}, {e.shape}")
     peak = np.zeros(s.size, dtype=np.float64)
@@ -118,7 +126,8 @@ def segment_peak_mean_above(x: np.ndarray, ref: np.ndarray, starts: np.ndarray,
     if s.size:
         if int(s.min()) < 0 or int(e.max()) > x.size or np.any(e <= s):
             raise ParameterError(f"segments must be non-empty and lie within 0..{x.size}")
-        _peak_mean_above(np.ascontiguousarray(x), np.ascontiguousarray(ref), s, e, peak, mean)
+        _peak_mean_above(np.ascontiguousarray(x), np.ascontiguousarray(ref), int(step), s, e,
+                         peak, mean)
     return peak, mean
 
 
@@ -220,9 +229,13 @@ def running_min(x: np.ndarray, window: int) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def _hysteresis(
-    env: np.ndarray, low: np.ndarray, high: np.ndarray, min_off: int
+    env: np.ndarray, low: np.ndarray, high: np.ndarray, step: int, blocked: np.ndarray,
+    min_off: int
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - numba
+    # low/high hold one threshold per ``step`` samples; blocked (empty or one per sample)
+    # forbids onsets.
     n = env.size
+    use_blocked = blocked.size > 0
     starts = np.empty(n // 2 + 1, dtype=np.int64)
     ends = np.empty(n // 2 + 1, dtype=np.int64)
     k = 0
@@ -232,13 +245,14 @@ def _hysteresis(
     below = 0
     for i in range(n):
         v = env[i]
+        b = i // step
         if not inside:
-            if v >= high[i]:
+            if v >= high[b] and not (use_blocked and blocked[i]):
                 inside = True
                 start = i
                 below = 0
         else:
-            if v <= low[i]:
+            if v <= low[b]:
                 if below == 0:
                     below_start = i
                 below += 1
@@ -264,6 +278,8 @@ def hysteresis_events(
     *,
     fs_hz: float,
     min_off_s: float = 0.5,
+    step: int = 1,
+    no_onset: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Events of a two-threshold detector (the AASM/WASM leg-movement onset/offset rule).
 
@@ -284,19 +300,35 @@ def hysteresis_events(
         Sampling rate of ``envelope`` in Hz.
     min_off_s : float
         Length in s of the quiet run that ends an event (0.5 s).
+    step : int
+        ``low`` and ``high`` hold one value per ``step`` samples of ``envelope`` (e.g. a
+        baseline on a 0.1-s grid), so that no full-rate threshold arrays are needed.
+    no_onset : numpy.ndarray of bool, optional
+        Samples where no event may start (unscorable stretches); an event already running
+        goes on.
 
     Returns
     -------
     starts, ends : numpy.ndarray
         Sample indices (int64); an event covers ``[start, end)``.
     """
+    if step < 1:
+        raise ParameterError(f"step must be >= 1 sample, received {step!r}")
     env = np.ascontiguousarray(envelope, dtype=np.float32)
-    lo = np.broadcast_to(np.asarray(low, dtype=np.float32), env.shape)
-    hi = np.broadcast_to(np.asarray(high, dtype=np.float32), env.shape)
+    shape = (-(-env.size // step),)
+    lo = np.broadcast_to(np.asarray(low, dtype=np.float32), shape)
+    hi = np.broadcast_to(np.asarray(high, dtype=np.float32), shape)
     if env.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    blocked = np.zeros(0, dtype=np.bool_)
+    if no_onset is not None:
+        if np.shape(no_onset) != env.shape:
+            raise ParameterError(f"no_onset must have the envelope's shape {env.shape}, "
+                                 f"received {np.shape(no_onset)}")
+        blocked = np.ascontiguousarray(no_onset, dtype=np.bool_)
     min_off = samples_at_least(min_off_s, fs_hz)
-    return _hysteresis(env, np.ascontiguousarray(lo), np.ascontiguousarray(hi), min_off)
+    return _hysteresis(env, np.ascontiguousarray(lo), np.ascontiguousarray(hi), int(step),
+                       blocked, min_off)
 
 
 @njit(cache=True, nogil=True)

@@ -63,7 +63,8 @@ def _runs(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover -
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (exclusive) indices of the runs of True in a boolean array."""
     m = np.ascontiguousarray(mask, dtype=np.bool_)
-    if m.size == 0:
+    # most artefact masks are all False: np.any is a fast vectorised test
+    if m.size == 0 or not m.any():
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return _runs(m)
 
