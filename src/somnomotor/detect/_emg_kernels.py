@@ -42,7 +42,7 @@ def warm_up_samples(sos: np.ndarray, *, decay: float = 1e-15) -> int:
         return 1
     if radius >= 1.0:  # unstable or marginal (never for a Butterworth design): no lanes
         return -1
-    return int(math.ceil(math.log(decay) / math.log(radius))) + 1
+    return math.ceil(math.log(decay) / math.log(radius)) + 1
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -223,8 +223,7 @@ def hysteresis_runs(
                     start = i
                     peak = v
             else:
-                if v > peak:
-                    peak = v
+                peak = max(peak, v)
                 if v < off:
                     if count == cap:
                         cap *= 2
