@@ -239,28 +239,6 @@ def _section_x4(buf: np.ndarray, length: int, sos: np.ndarray, k: int,
 
 
 @njit(cache=True, nogil=True)
-def _raw_block_stats(x: np.ndarray, q: int, maxabs: np.ndarray, maxjump: np.ndarray,
-                     allzero: np.ndarray) -> None:  # pragma: no cover - numba
-    n = x.size
-    prev = x[0]
-    for blk in range(maxabs.size):
-        s0 = blk * q
-        s1 = min(n, s0 + q)
-        mx = np.float32(0.0)
-        mj = np.float32(0.0)
-        nz = 0
-        for i in range(s0, s1):
-            xi = x[i]
-            mx = max(mx, abs(xi))
-            mj = max(mj, abs(xi - prev))
-            prev = xi
-            nz += xi != 0.0
-        maxabs[blk] = mx
-        maxjump[blk] = mj
-        allzero[blk] = nz == 0
-
-
-@njit(cache=True, nogil=True)
 def _envelope_blocks(
     x: np.ndarray,
     sos: np.ndarray,
@@ -296,17 +274,30 @@ def _envelope_blocks(
             _section_x4(buf, length, sos, k, False)
         for k in range(ns):
             _section_x4(buf, length, sos, k, True)
+        # block means of the rectified output, and the raw-sample statistics of the same
+        # blocks while they are in cache
         for s in range(4):
             first = firsts[s]
             base = s * length + pad - first * q
+            prev = x[max(0, first * q - 1)]
             for blk in range(first, first + sb):
                 s0 = blk * q
                 s1 = min(n, s0 + q)
                 acc = 0.0
+                mx = np.float32(0.0)
+                mj = np.float32(0.0)
+                nz = 0
                 for i in range(s0, s1):
                     acc += abs(buf[base + i])
+                    xi = x[i]
+                    mx = max(mx, abs(xi))
+                    mj = max(mj, abs(xi - prev))
+                    prev = xi
+                    nz += xi != 0.0
                 env[blk] = acc / (s1 - s0)
-    _raw_block_stats(x, q, maxabs, maxjump, allzero)
+                maxabs[blk] = mx
+                maxjump[blk] = mj
+                allzero[blk] = nz == 0
 
 
 @dataclass(frozen=True)
