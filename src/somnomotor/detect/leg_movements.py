@@ -414,8 +414,12 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
                                  min_window_s=params.baseline_min_window_s,
                                  floor_uV=params.baseline_floor_uV)
     del block_peaks
-    masks["noise"] = noise_mask_coarse(upper_c, k, smooth.size, fs_env,
-                                       noise_limit_uV=params.noise_limit_uV) & ~bad & ~masks["pop"]
+    noise = noise_mask_coarse(upper_c, k, smooth.size, fs_env,
+                              noise_limit_uV=params.noise_limit_uV)
+    if noise.any():  # full-length mask operations only when there is something to mask
+        noise &= ~bad
+        noise &= ~masks["pop"]
+    masks["noise"] = noise
     del upper_c
     unscorable_any = bad | masks["noise"]
     # thresholds on the 0.1-s grid of the baseline; no onset in unscorable stretches
@@ -448,7 +452,9 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
     else:
         events = EventTable.empty(EVENT_COLUMNS)
     unscorable = _intervals_table(masks, fs_env, ch.label)
-    unscorable_s = float(np.count_nonzero(unscorable_any | masks["pop"])) / fs_env
+    n_unscorable = np.count_nonzero(unscorable_any | masks["pop"] if masks["pop"].any()
+                                    else unscorable_any)
+    unscorable_s = float(n_unscorable) / fs_env
     # median of the baseline over the scorable blocks, on the 0.1-s grid with weights
     if unscorable_any.any():
         counts = np.add.reduceat((~unscorable_any).view(np.uint8),

@@ -183,25 +183,36 @@ def quality_segments(
         Stretch in s marked around a pop (the filter rings after the step).
     """
     n = envelope.size
-    smooth = moving_average(envelope, window_samples(0.2, fs_hz, odd=True))
-    low = smooth < flat_limit_uV
     flat_any = np.zeros(n, dtype=bool)
     disconnected = np.zeros(n, dtype=bool)
-    min_len = window_samples(flat_min_s, fs_hz)
-    for s, e in zip(*runs(low)):
-        if e - s >= min_len:
-            if all_zero[s:e].mean() >= 0.5:
-                disconnected[s:e] = True
-            else:
-                flat_any[s:e] = True
-    taken = flat_any | disconnected
+    # A moving average stays >= the limit where every sample does: the smoothing and the
+    # run search are only needed when some block of the envelope is below the limit.
+    if n and float(envelope.min()) < flat_limit_uV:
+        smooth = moving_average(envelope, window_samples(0.2, fs_hz, odd=True))
+        low = smooth < flat_limit_uV
+        del smooth
+        min_len = window_samples(flat_min_s, fs_hz)
+        for s, e in zip(*runs(low)):
+            if e - s >= min_len:
+                if all_zero[s:e].mean() >= 0.5:
+                    disconnected[s:e] = True
+                else:
+                    flat_any[s:e] = True
+    # full-length mask operations only when a mask is not empty (the usual night has none)
+    any_flat = bool(flat_any.any() or disconnected.any())
+    taken = flat_any | disconnected if any_flat else None
     pad = window_samples(0.25, fs_hz)
-    sat = dilate(saturation_mask(max_abs_uV), pad, pad) & ~taken
-    taken |= sat
+    sat = dilate(saturation_mask(max_abs_uV), pad, pad)
+    if sat.any():
+        if taken is not None:
+            sat &= ~taken
+            taken |= sat
+        else:
+            taken = sat.copy()
     pops = pop_mask(max_jump_uV, envelope, fs_hz, pop_jump_uV=pop_jump_uV, pop_ratio=pop_ratio)
     pops = dilate(pops, window_samples(pop_before_s, fs_hz), window_samples(pop_after_s, fs_hz))
-    pops &= ~taken
-    taken |= pops
+    if taken is not None and pops.any():
+        pops &= ~taken
     return {"saturation": sat, "flat": flat_any, "disconnected": disconnected,
             "pop": pops}
 
