@@ -197,8 +197,8 @@ def suppress_ecg(envelope: np.ndarray, fs_hz: float, *, r_peaks: np.ndarray | No
 
 
 __all__ = [
-    "bleed_contrast",
     "blank_intervals",
+    "bleed_contrast",
     "find_bleed_peaks",
     "find_r_peaks",
     "suppress_ecg",

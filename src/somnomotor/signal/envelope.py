@@ -182,8 +182,8 @@ def _block_extreme(x: np.ndarray, k: int, want_max: bool, out: np.ndarray) -> No
 def _block_reduce(x: np.ndarray, k: int, want_max: bool, dtype: type) -> np.ndarray:
     if k < 1:
         raise ParameterError(f"block length must be >= 1 sample, received {k!r}")
-    data = np.ascontiguousarray(x, dtype=dtype)
-    out = np.empty(-(-data.size // k), dtype=dtype)
+    data: np.ndarray = np.ascontiguousarray(x, dtype=dtype)
+    out: np.ndarray = np.empty(-(-data.size // k), dtype=dtype)
     if out.size:
         _block_extreme(data, int(k), want_max, out)
     return out

@@ -174,21 +174,15 @@ def _fill_padded(x: np.ndarray, a: int, b: int, pad: int, buf: np.ndarray) -> in
         lo = hi = m
     for j in range(lo):
         i = a - pad + j
-        r = -i
-        if r > n - 1:
-            r = n - 1
+        r = min(-i, n - 1)
         buf[j] = 2.0 * x0 - x[r]
     for j in range(hi, m):
         i = a - pad + j
         if i < 0:
-            r = -i
-            if r > n - 1:
-                r = n - 1
+            r = min(-i, n - 1)
             buf[j] = 2.0 * x0 - x[r]
             continue
-        r = 2 * (n - 1) - i
-        if r < 0:
-            r = 0
+        r = max(2 * (n - 1) - i, 0)
         buf[j] = 2.0 * xn - x[r]
     return m
 
@@ -393,7 +387,6 @@ def filter_segment(x: np.ndarray, start: int, stop: int, *, sos: np.ndarray, pad
 def _median_windows_above(x: np.ndarray, starts: np.ndarray, stops: np.ndarray,
                           thresholds: np.ndarray, sos: np.ndarray, pad: int, w: int,
                           out: np.ndarray) -> None:  # pragma: no cover - numba
-    n = x.size
     longest = 0
     for k in range(starts.size):
         longest = max(longest, stops[k] - starts[k])
@@ -414,8 +407,7 @@ def _median_windows_above(x: np.ndarray, starts: np.ndarray, stops: np.ndarray,
         best = c
         for i in range(ww, seg):
             c += (abs(work[pad + i]) >= thr) - (abs(work[pad + i - ww]) >= thr)
-            if c > best:
-                best = c
+            best = max(best, c)
         out[k] = best >= need
 
 

@@ -268,4 +268,14 @@ def noise_mask_coarse(upper_coarse: np.ndarray, k: int, n: int, fs_hz: float, *,
     return out
 
 
-__all__ = ["blank_runs", "noise_mask", "noise_mask_coarse", "REASONS", "dilate", "pop_mask", "quality_segments", "runs", "saturation_mask"]
+__all__ = [
+    "REASONS",
+    "blank_runs",
+    "dilate",
+    "noise_mask",
+    "noise_mask_coarse",
+    "pop_mask",
+    "quality_segments",
+    "runs",
+    "saturation_mask",
+]
