@@ -360,7 +360,8 @@ def _intervals_table(masks: Mapping[str, np.ndarray], fs_env: float, label: str)
 
 
 def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
-                    r_peaks_s: np.ndarray | None) -> _ChannelOutput:
+                    r_peaks_s: np.ndarray | None | Callable[[], np.ndarray | None]
+                    ) -> _ChannelOutput:
     x = ch.data()
     _check_channel(ch, x)
     fs = ch.fs_hz
@@ -391,6 +392,8 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
     n_beats = 0
     if params.ecg_suppression:
         peaks = None
+        if callable(r_peaks_s):  # computed in another thread: wait for it only now
+            r_peaks_s = r_peaks_s()
         if r_peaks_s is not None:
             peaks = np.floor(r_peaks_s * fs_env).astype(np.int64)
             peaks = peaks[(peaks >= 0) & (peaks < env.size)]
@@ -519,24 +522,22 @@ def detect_leg_movements(
             "the recording has no tibialis (leg) EMG channel (roles 'leg_left', 'leg_right' or "
             f"'leg'); channels are {recording.labels}. Name them with --channel "
             "leg_left=LABEL --channel leg_right=LABEL")
-    r_peaks_s = _ecg_r_peaks(recording, params)
     done = [0]
     total = len(legs) + 1
-
-    def work(item: tuple[str, Channel]) -> _ChannelOutput:
-        out = _detect_channel(item[1], item[0], params, r_peaks_s)
-        done[0] += 1
-        if progress is not None:
-            progress(done[0] / total)
-        return out
-
-    # The numba kernels release the GIL, so two legs run on two cores.
     items = list(legs.items())
-    if len(items) > 1:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            outputs = list(pool.map(work, items))
-    else:
-        outputs = [work(items[0])]
+    # The numba kernels release the GIL: the legs run in parallel threads, and the R peaks
+    # of the ECG channel (needed only at the ECG step of each leg) in a third one.
+    with ThreadPoolExecutor(max_workers=len(items) + 1) as pool:
+        r_peaks = pool.submit(_ecg_r_peaks, recording, params)
+
+        def work(item: tuple[str, Channel]) -> _ChannelOutput:
+            out = _detect_channel(item[1], item[0], params, r_peaks.result)
+            done[0] += 1
+            if progress is not None:
+                progress(done[0] / total)
+            return out
+
+        outputs = list(pool.map(work, items))
     notes: list[str] = []
     for out in outputs:
         notes.extend(out.warnings)

@@ -49,18 +49,24 @@ def find_r_peaks(ecg_envelope: np.ndarray, fs_hz: float, *, refractory_s: float 
     return _thin(cand, window_samples(refractory_s, fs_hz))
 
 
-def _thin(idx: np.ndarray, min_gap: int) -> np.ndarray:
-    """Drop indices closer than ``min_gap`` to the previous kept one (plateaus)."""
-    if idx.size < 2:
-        return idx.astype(np.int64)
-    keep = np.ones(idx.size, dtype=bool)
+@njit(cache=True, nogil=True)
+def _thin_kernel(idx: np.ndarray, min_gap: int) -> np.ndarray:  # pragma: no cover - numba
+    keep = np.ones(idx.size, dtype=np.bool_)
     last = idx[0]
     for k in range(1, idx.size):
         if idx[k] - last < min_gap:
             keep[k] = False
         else:
             last = idx[k]
-    return idx[keep].astype(np.int64)
+    return keep
+
+
+def _thin(idx: np.ndarray, min_gap: int) -> np.ndarray:
+    """Drop indices closer than ``min_gap`` to the previous kept one (plateaus)."""
+    idx = np.ascontiguousarray(idx, dtype=np.int64)
+    if idx.size < 2:
+        return idx
+    return idx[_thin_kernel(idx, int(min_gap))]
 
 
 def find_bleed_peaks(envelope: np.ndarray, fs_hz: float, *, min_rr_s: float = 0.3,
