@@ -41,17 +41,29 @@ def main() -> None:
     ap.add_argument("--hours", type=float, default=8.0)
     ap.add_argument("--fs", type=float, default=512.0)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--ecg", action="store_true",
+                    help="add a 256-Hz ECG channel (R peaks are then taken from it)")
     args = ap.parse_args()
     fs = args.fs
     n = int(args.hours * 3600 * fs)
     rng = np.random.default_rng(0)
     left, right = make_leg(rng, n, fs), make_leg(rng, n, fs)
-    rec = Recording(channels=(Channel.from_array("LAT", left, fs_hz=fs),
-                              Channel.from_array("RAT", right, fs_hz=fs)),
-                    roles={"leg_left": ("LAT",), "leg_right": ("RAT",)})
-    warm = Recording(channels=(Channel.from_array("LAT", left[: int(600 * fs)], fs_hz=fs),
-                               Channel.from_array("RAT", right[: int(600 * fs)], fs_hz=fs)),
-                     roles={"leg_left": ("LAT",), "leg_right": ("RAT",)})
+    chans = [Channel.from_array("LAT", left, fs_hz=fs), Channel.from_array("RAT", right, fs_hz=fs)]
+    roles: dict[str, tuple[str, ...]] = {"leg_left": ("LAT",), "leg_right": ("RAT",)}
+    if args.ecg:
+        fs_ecg = 256.0
+        t = np.arange(int(args.hours * 3600 * fs_ecg), dtype=np.float32) / np.float32(fs_ecg)
+        # 66 beats/min: a 1-mV, 20-ms QRS-like spike per beat on 20 µV of noise
+        phase = (t % np.float32(0.9)) - np.float32(0.45)
+        ecg = (1000 * np.exp(-(phase / np.float32(0.01)) ** 2)).astype(np.float32)
+        ecg += rng.standard_normal(t.size, dtype=np.float32) * np.float32(20)
+        del t, phase
+        chans.append(Channel.from_array("ECG", ecg, fs_hz=fs_ecg))
+        roles["ecg"] = ("ECG",)
+    rec = Recording(channels=tuple(chans), roles=roles)
+    warm = Recording(channels=tuple(Channel.from_array(c.label, c.data()[: int(600 * c.fs_hz)],
+                                                       fs_hz=c.fs_hz) for c in chans),
+                     roles=roles)
     # wake, then NREM/REM cycles of 90 min, 30-s epochs
     cycle = ["N1"] * 10 + ["N2"] * 80 + ["N3"] * 40 + ["N2"] * 30 + ["R"] * 20
     n_ep = int(args.hours * 120)
@@ -85,7 +97,7 @@ def main() -> None:
     tracemalloc.stop()
     legs_mb = (left.nbytes + right.nbytes) / 1e6
     print(f"night: {args.hours} h x 2 legs at {fs:g} Hz = {2 * n / 1e6:.1f} M samples "
-          f"({legs_mb:.0f} MB as float32)")
+          f"({legs_mb:.0f} MB as float32){', with a 256-Hz ECG channel' if args.ecg else ''}")
     print(f"movements found: {len(res.events)}")
     # CPU seconds (all threads) depend less on how busy the shared machine is than wall time.
     for name, wall, proc in (("detect_leg_movements", times, cpu),
