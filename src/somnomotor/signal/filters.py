@@ -10,7 +10,9 @@ on an envelope of about 100 Hz instead of the raw 200-1000 Hz signal: the scorin
 
 Speed and memory matter (an 8-h night at 512 Hz is 14.7 M samples per leg), so the filter
 runs in numba over overlapping chunks (minutes long, seconds of padding that absorb the
-filter's start-up transients) and keeps only the per-block results. The filter state is
+filter's start-up transients) and keeps only the per-block results. Each chunk is cut into
+four equal streams, each with its own padding, filtered together in one loop (four
+independent IIR recurrences keep the floating-point units busy). The filter state is
 float64, the chunk buffer float32.
 """
 
