@@ -166,3 +166,16 @@ def test_mains_ratios_from_one_spectrum_equal_single_line_ratios() -> None:
     r50, r60 = mains_ratios(x, FS, (50.0, 60.0))
     assert r50 == mains_ratio(x, FS, 50.0) and r60 == mains_ratio(x, FS, 60.0)
     assert r60 > 30 > r50
+
+
+def test_local_maxima_and_window_max_at_equal_running_maximum() -> None:
+    from somnomotor.signal.envelope import local_maxima, running_max, window_max_at
+
+    rng = np.random.default_rng(10)
+    for n in (1, 4, 57, 400):
+        for half in (0, 1, 3, 20):
+            x = np.round(rng.standard_normal(n) * 2).astype(np.float32)  # many ties
+            full = running_max(x, 2 * half + 1)
+            assert local_maxima(x, half).tolist() == np.flatnonzero(x == full).tolist()
+            idx = np.flatnonzero(rng.random(n) < 0.4)
+            assert np.array_equal(window_max_at(x, idx, half), full[idx])

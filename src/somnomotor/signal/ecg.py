@@ -23,7 +23,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from somnomotor.signal.envelope import moving_average, running_max, segment_means, window_samples
+from somnomotor.signal.envelope import (
+    local_maxima,
+    moving_average,
+    segment_means,
+    window_max_at,
+    window_samples,
+)
 
 
 def find_r_peaks(ecg_envelope: np.ndarray, fs_hz: float, *, refractory_s: float = 0.25,
@@ -43,9 +49,11 @@ def find_r_peaks(ecg_envelope: np.ndarray, fs_hz: float, *, refractory_s: float 
     env = np.asarray(ecg_envelope, dtype=np.float32)
     if env.size == 0:
         return np.zeros(0, dtype=np.int64)
-    local = running_max(env, window_samples(2 * refractory_s, fs_hz, odd=True))
-    slow = running_max(env, window_samples(2.5, fs_hz, odd=True))
-    cand = np.flatnonzero((env == local) & (env >= relative_height * slow) & (env > 0))
+    # local maxima first, then the 2.5-s maximum at those few samples only
+    cand = local_maxima(env, window_samples(2 * refractory_s, fs_hz, odd=True) // 2)
+    slow = window_max_at(env, cand, window_samples(2.5, fs_hz, odd=True) // 2)
+    top = env[cand]
+    cand = cand[(top >= relative_height * slow) & (top > 0)]
     return _thin(cand, window_samples(refractory_s, fs_hz))
 
 
@@ -86,8 +94,7 @@ def find_bleed_peaks(envelope: np.ndarray, fs_hz: float, *, min_rr_s: float = 0.
     w = window_samples(0.2, fs_hz)
     if n < 4 * w + 1:
         return np.zeros(0, dtype=np.int64)
-    local = running_max(env, 2 * w + 1)
-    cand = np.flatnonzero(env == local)
+    cand = local_maxima(env, w)
     cand = cand[(cand >= 2 * w) & (cand < n - 2 * w)]
     if cand.size < 3:
         return np.zeros(0, dtype=np.int64)

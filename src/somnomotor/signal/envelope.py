@@ -207,6 +207,89 @@ def block_any(mask: np.ndarray, k: int) -> np.ndarray:
                          np.uint8).astype(np.bool_)
 
 
+@njit(cache=True, nogil=True)
+def _local_maxima(x: np.ndarray, half: int) -> np.ndarray:  # pragma: no cover - numba
+    # A sample that is the maximum of [i - half, i + half] is also the maximum of the block
+    # of half + 1 samples holding it (that block lies inside its window): only the block
+    # maxima need the full window test, about 3 passes instead of a running maximum.
+    n = x.size
+    b = half + 1
+    out = np.empty(n // b + n % b + 1 if b > 1 else n, dtype=np.int64)
+    k = 0
+    for s0 in range(0, n, b):
+        s1 = min(n, s0 + b)
+        m = x[s0]
+        for i in range(s0 + 1, s1):
+            if x[i] > m:
+                m = x[i]
+        for i in range(s0, s1):
+            if x[i] == m:
+                lo = max(0, i - half)
+                hi = min(n, i + half + 1)
+                ok = True
+                for j in range(lo, hi):
+                    if x[j] > m:
+                        ok = False
+                        break
+                if ok:
+                    if k == out.size:
+                        grown = np.empty(2 * out.size + 1, dtype=np.int64)
+                        grown[:k] = out[:k]
+                        out = grown
+                    out[k] = i
+                    k += 1
+    return out[:k].copy()
+
+
+def local_maxima(x: np.ndarray, half: int) -> np.ndarray:
+    """Indices ``i`` where ``x[i]`` equals the maximum of ``x[i - half : i + half + 1]`` (cut
+    at the ends); the same as ``np.flatnonzero(x == running_max(x, 2 * half + 1))`` for
+    NaN-free ``x``, without the running maximum."""
+    if half < 0:
+        raise ParameterError(f"half must be >= 0 samples, received {half!r}")
+    data = np.ascontiguousarray(x, dtype=np.float32)
+    if data.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return _local_maxima(data, int(half))
+
+
+@njit(cache=True, nogil=True)
+def _window_max_at(x: np.ndarray, idx: np.ndarray, half: int, b: int, bmax: np.ndarray,
+                   out: np.ndarray) -> None:  # pragma: no cover - numba
+    n = x.size
+    for k in range(idx.size):
+        lo = max(0, idx[k] - half)
+        hi = min(n, idx[k] + half + 1)
+        m = x[lo]
+        first_full = -(-lo // b)
+        last_full = hi // b  # blocks [first_full, last_full) lie inside [lo, hi)
+        if first_full < last_full:
+            for i in range(lo, first_full * b):
+                m = max(m, x[i])
+            for j in range(first_full, last_full):
+                m = max(m, bmax[j])
+            for i in range(last_full * b, hi):
+                m = max(m, x[i])
+        else:
+            for i in range(lo, hi):
+                m = max(m, x[i])
+        out[k] = m
+
+
+def window_max_at(x: np.ndarray, idx: np.ndarray, half: int) -> np.ndarray:
+    """``running_max(x, 2 * half + 1)[idx]`` computed at ``idx`` only (float32), from block
+    maxima: cheaper when ``idx`` is sparse."""
+    data = np.ascontiguousarray(x, dtype=np.float32)
+    ii = np.ascontiguousarray(idx, dtype=np.int64)
+    out = np.empty(ii.size, dtype=np.float32)
+    if ii.size:
+        if half < 0 or int(ii.min()) < 0 or int(ii.max()) >= data.size:
+            raise ParameterError(f"indices must lie within 0..{data.size - 1} and half >= 0")
+        b = max(1, int(np.sqrt(2 * half + 1)))
+        _window_max_at(data, ii, int(half), b, block_max(data, b), out)
+    return out
+
+
 def running_max(x: np.ndarray, window: int) -> np.ndarray:
     """Centred running maximum over ``window`` samples, float32, O(n)."""
     if window < 1:
@@ -368,11 +451,13 @@ __all__ = [
     "block_min",
     "has_median_window_above",
     "hysteresis_events",
+    "local_maxima",
     "moving_average",
     "running_max",
     "running_min",
     "samples_at_least",
     "segment_means",
     "segment_peak_mean_above",
+    "window_max_at",
     "window_samples",
 ]
