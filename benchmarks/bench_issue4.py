@@ -82,7 +82,7 @@ def main() -> None:
         cpu = [r[1] + r[3] for r in runs]
         print(f"{profile}: {args.hours:g} h, {len(emg)} EMG channels at {args.fs:g} Hz, "
               f"{args.repeat} runs: wall median {statistics.median(wall):.3f} s "
-              f"(min {min(wall):.3f} s), CPU median {statistics.median(cpu):.3f} s | "
+              f"(min {min(wall):.3f} s), CPU median {statistics.median(cpu):.3f} s (min {min(cpu):.3f} s) | "
               f"rswa wall {statistics.median(r[0] for r in runs):.3f} s "
               f"cpu {statistics.median(r[1] for r in runs):.3f} s, "
               f"motor events wall {statistics.median(r[2] for r in runs):.3f} s "
