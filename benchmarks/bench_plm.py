@@ -136,14 +136,19 @@ def run_night(name: str, seed: int, hours: float, workdir: Path) -> dict[str, ob
 
     # -- somnomotor ------------------------------------------------------------------
     t0 = time.perf_counter()
-    rec_file = read_recording(edf, channels=["LAT", "RAT"])
+    # somnomotor uses the ECG channel a recording has to suppress cardiac artefact in the
+    # legs (the peers take only the leg channels: neither uses an ECG).
+    rec_file = read_recording(edf, channels=["LAT", "RAT", "ECG"])
     left = rec_file.channel("LAT").data()
     right = rec_file.channel("RAT").data()
+    ecg = rec_file.channel("ECG")
     fs = rec_file.channel("LAT").fs_hz
     read_s = time.perf_counter() - t0
     rec = Recording(
-        channels=(Channel.from_array("LAT", left, fs_hz=fs), Channel.from_array("RAT", right, fs_hz=fs)),
-        roles={"leg_left": ("LAT",), "leg_right": ("RAT",)}, duration_s=rec_file.duration_s,
+        channels=(Channel.from_array("LAT", left, fs_hz=fs), Channel.from_array("RAT", right, fs_hz=fs),
+                  Channel.from_array("ECG", ecg.data(), fs_hz=ecg.fs_hz)),
+        roles={"leg_left": ("LAT",), "leg_right": ("RAT",), "ecg": ("ECG",)},
+        duration_s=rec_file.duration_s,
         start=rec_file.start, hypnogram=rec_file.hypnogram, annotations=rec_file.annotations,
     )
     resp = rec.annotations.select(RESPIRATORY_TYPES)
