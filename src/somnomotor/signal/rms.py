@@ -19,6 +19,21 @@ from scipy.ndimage import minimum_filter1d
 from somnomotor._errors import ParameterError
 
 
+def _upper_edge_hz(fs_hz: float, low_hz: float, high_hz: float) -> float:
+    """The band-pass's upper edge (Hz), lowered to 0.45 fs at low rates; checks the edges."""
+    if not 0 < low_hz < high_hz:
+        raise ParameterError(
+            f"band-pass edges must satisfy 0 < low_hz < high_hz, received {low_hz!r}, {high_hz!r} Hz"
+        )
+    high = min(high_hz, 0.45 * fs_hz)
+    if high <= low_hz:
+        raise ParameterError(
+            f"sampling rate {fs_hz!r} Hz is too low for an EMG band-pass from {low_hz!r} Hz; "
+            f"at least {low_hz / 0.45:.0f} Hz is needed"
+        )
+    return high
+
+
 def emg_bandpass(
     x: np.ndarray, fs_hz: float, *, low_hz: float = 10.0, high_hz: float = 100.0, order: int = 2
 ) -> np.ndarray:
@@ -43,16 +58,7 @@ def emg_bandpass(
     numpy.ndarray
         Filtered samples (µV), float64, same length.
     """
-    if not 0 < low_hz < high_hz:
-        raise ParameterError(
-            f"band-pass edges must satisfy 0 < low_hz < high_hz, received {low_hz!r}, {high_hz!r} Hz"
-        )
-    high = min(high_hz, 0.45 * fs_hz)
-    if high <= low_hz:
-        raise ParameterError(
-            f"sampling rate {fs_hz!r} Hz is too low for an EMG band-pass from {low_hz!r} Hz; "
-            f"at least {low_hz / 0.45:.0f} Hz is needed"
-        )
+    high = _upper_edge_hz(fs_hz, low_hz, high_hz)
     sos = sps.butter(order, [low_hz, high], btype="bandpass", fs=fs_hz, output="sos")
     data = np.asarray(x, dtype=np.float64)
     # sosfiltfilt needs a few samples more than its padding; shorter pieces stay unfiltered.
@@ -250,16 +256,7 @@ def emg_bandpass32(
     numpy.ndarray
         Filtered samples (µV), float32, same length.
     """
-    if not 0 < low_hz < high_hz:
-        raise ParameterError(
-            f"band-pass edges must satisfy 0 < low_hz < high_hz, received {low_hz!r}, {high_hz!r} Hz"
-        )
-    high = min(high_hz, 0.45 * fs_hz)
-    if high <= low_hz:
-        raise ParameterError(
-            f"sampling rate {fs_hz!r} Hz is too low for an EMG band-pass from {low_hz!r} Hz; "
-            f"at least {low_hz / 0.45:.0f} Hz is needed"
-        )
+    high = _upper_edge_hz(fs_hz, low_hz, high_hz)
     sos, zi, edge = _bandpass_design(float(fs_hz), float(low_hz), float(high), int(order))
     data = np.asarray(x)
     if not np.issubdtype(data.dtype, np.floating):
