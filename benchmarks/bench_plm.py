@@ -47,7 +47,7 @@ from _peers import psg_hypnogram, run_luna, run_psgscoring
 
 from somnomotor.detect.leg_movements import detect_leg_movements
 from somnomotor.detect.matching import match_events
-from somnomotor.events import RESPIRATORY_TYPES
+from somnomotor.events import EventTable, RESPIRATORY_TYPES
 from somnomotor.io import read_recording
 from somnomotor.recording import Channel, Recording
 from somnomotor.score.plm import score_plm
@@ -127,10 +127,16 @@ def run_night(name: str, seed: int, hours: float, workdir: Path) -> dict[str, ob
     hyp = night.recording.hypnogram
     resp_tab = night.recording.annotations.select(RESPIRATORY_TYPES)
     arous_tab = night.recording.annotations.select("arousal")
-    true_w = _plmsi(score_plm(truth, hypnogram=hyp, respiratory=resp_tab, arousals=arous_tab,
-                              rules=PLMRules.wasm_2016()))
-    true_a = _plmsi(score_plm(truth, hypnogram=hyp, respiratory=resp_tab, arousals=arous_tab,
-                              rules=PLMRules.aasm()))
+    # The true index is scored the way the accuracy tests score it: movements hidden by an
+    # artefact (``obscured``) are not in the truth, and the truth's own artefact stretches
+    # (a disconnected lead, pops) are unscorable time, out of the denominators.
+    frame = truth.frame
+    visible = EventTable(frame[~frame["obscured"].astype(bool)].reset_index(drop=True))
+    artefacts = night.truth.artefacts_table()
+    true_w = _plmsi(score_plm(visible, hypnogram=hyp, respiratory=resp_tab, arousals=arous_tab,
+                              unscorable=artefacts, rules=PLMRules.wasm_2016()))
+    true_a = _plmsi(score_plm(visible, hypnogram=hyp, respiratory=resp_tab, arousals=arous_tab,
+                              unscorable=artefacts, rules=PLMRules.aasm()))
     true_legs = _true_legs(truth)
     del night
 
