@@ -52,7 +52,7 @@ def _fmt_value(value: Any, unit: str) -> str:
 def _fmt_hours(seconds: float | None) -> str:
     if seconds is None:
         return "n/a"
-    h, rem = divmod(int(round(seconds)), 3600)
+    h, rem = divmod(round(seconds), 3600)
     return f"{h} h {rem // 60:02d} min"
 
 
@@ -77,9 +77,11 @@ def format_summary(summary: Mapping[str, Any], *, max_indices: int = 30) -> str:
     else:
         lines.append("  hypnogram          none (indices per hour of recording)")
     mapping = summary.get("channel_mapping", {}) or {}
-    shown = {r: v for r, v in mapping.items() if r not in ("eeg", "eog", "respiratory", "oximetry")}
-    if shown:
-        lines.append("  channels           " + ", ".join(f"{r}={'/'.join(v)}" for r, v in shown.items()))
+    emg_roles = {r: v for r, v in mapping.items()
+                 if r not in ("eeg", "eog", "respiratory", "oximetry")}
+    if emg_roles:
+        lines.append("  channels           "
+                     + ", ".join(f"{r}={'/'.join(v)}" for r, v in emg_roles.items()))
     lines.append(f"  rule set           {summary.get('rule_set')}")
     lines.append("")
 
