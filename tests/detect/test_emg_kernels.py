@@ -38,9 +38,16 @@ def test_warm_up_covers_the_decay_of_the_slowest_pole() -> None:
     assert r**warm < 1e-15 <= r**(warm - 2)
 
 
-def test_decimated_mean_square_is_the_centred_window_mean_of_the_square() -> None:
-    y = np.random.default_rng(1).normal(0, 3, 1001).astype(np.float32)
-    win, step = 11, 4
+@pytest.mark.parametrize(("n", "win", "step"), [
+    (1001, 11, 4), (1, 11, 4), (7, 11, 4), (20_011, 11, 4), (20_011, 11, 1), (9_000, 3, 5),
+    (5_000, 11, 11), (12, 11, 1),
+])
+def test_decimated_mean_square_is_the_centred_window_mean_of_the_square(
+        n: int, win: int, step: int) -> None:
+    y = np.random.default_rng(1).normal(0, 3, n).astype(np.float32)
+    # a burst 1e4 times the rest before quiet samples: the running sum must not keep a
+    # rounding residue of it (the windows after the burst are compared at rtol 1e-6)
+    y[n // 3:n // 3 + 40] *= 1e4
     got = K.decimated_mean_square(y, win, step)
     h = win // 2
     ref = [np.mean(y[max(0, c - h):c + h + 1].astype(np.float64) ** 2)
@@ -48,9 +55,10 @@ def test_decimated_mean_square_is_the_centred_window_mean_of_the_square() -> Non
     np.testing.assert_allclose(got, ref, rtol=1e-6)
 
 
-@pytest.mark.parametrize("n", [1, 4, 9, 500])
+@pytest.mark.parametrize("n", [1, 4, 9, 500, 10_007])
 def test_centred_mean_matches_a_shrinking_window_reference(n: int) -> None:
     y = np.random.default_rng(n).random(n).astype(np.float32)
+    y[n // 2:n // 2 + 3] *= 1e4  # large values must not leave a residue in the running sum
     win = 7
     got = K.centered_mean(y, win)
     ref = [np.mean(y[max(0, i - 3):i + 4]) for i in range(n)]

@@ -188,7 +188,7 @@ def bandpass_emg(
             f"(upper edge limited to {0.45 * fs_hz:.1f} Hz)"
         )
     sos, warm = _design(float(fs_hz), float(low), float(high))
-    return K.filtfilt2(np.ascontiguousarray(x, dtype=np.float32), sos, warm)
+    return K.filtfilt2(np.ascontiguousarray(x, dtype=np.float32), sos, warm, K.N_LANES)
 
 
 @lru_cache(maxsize=32)

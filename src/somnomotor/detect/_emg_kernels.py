@@ -3,15 +3,17 @@
 An 8-h night of five EMG channels at 512 Hz is 74 million samples, so every nanosecond per
 sample costs 0.07 s. The kernels here are written for that budget:
 
-* :func:`filtfilt2` runs the zero-phase two-section band-pass in four *lanes*: the signal is
-  cut into four chunks filtered side by side in one loop. One biquad cascade is a chain of
-  dependent multiply-adds (the CPU waits for each result); four independent chains keep its
-  arithmetic units busy, about 2.5x faster than one chain. Each lane starts ``warm`` samples
-  before its chunk with a zero state; the filter's transient has decayed below float32
-  rounding by then (pole radius ``r``: ``r**warm < 1e-15``), so the output is the same as
-  one pass over the whole signal (identical in float32 on the nights tried).
+* :func:`filtfilt2` runs the zero-phase two-section band-pass in sixteen *lanes*: each group
+  of samples is cut into 16 chunks laid side by side (rows x lanes), and one loop walks the
+  rows with the lanes as SIMD vector elements. One biquad cascade is a chain of dependent
+  multiply-adds (the CPU waits for each result); sixteen independent chains in vector
+  registers keep its arithmetic units busy, about 2x faster per night than four scalar
+  chains (0.05 s instead of 0.10 s per 8-h 512-Hz channel on the development machine). Each
+  lane starts ``warm`` samples before its chunk with a zero state; the filter's transient
+  has decayed below float32 rounding by then (pole radius ``r``: ``r**warm < 1e-15``), so
+  the output is the same as one pass over the whole signal (tested against scipy).
 * :func:`decimated_mean_square` sums each window directly (no running sum, no modulo per
-  sample).
+  sample; a running sum measured no faster).
 * :func:`centered_mean` and :func:`hysteresis_runs` avoid an integer or float division per
   sample in the interior of the signal.
 
@@ -25,8 +27,15 @@ import math
 import numba
 import numpy as np
 
-#: Number of lanes (independent chunks) filtered side by side.
-N_LANES = 4
+#: Number of lanes (independent chunks) filtered side by side: 16 float32 samples are one
+#: 64-byte cache line and four AVX2 / one AVX-512 register of float64 after conversion.
+N_LANES = 16
+
+#: Rows (samples per lane) of one group: 16 x (8011 + 2 x warm-up) float32 is about 0.6 MB,
+#: so a group stays in the L2 cache through both passes. Not a power of two: lanes a
+#: power-of-two distance apart in memory compete for the same cache sets (measured 6x
+#: slower write-back at 8192).
+ROWS_PER_GROUP = 8011
 
 
 def warm_up_samples(sos: np.ndarray, *, decay: float = 1e-15) -> int:
@@ -45,26 +54,108 @@ def warm_up_samples(sos: np.ndarray, *, decay: float = 1e-15) -> int:
     return math.ceil(math.log(decay) / math.log(radius)) + 1
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _biquad2(v: float, s: np.ndarray, z00: float, z01: float, z10: float,
-             z11: float) -> tuple[float, float, float, float, float]:  # pragma: no cover
-    """One sample through two direct-form-II-transposed sections (coefficients in ``s``)."""
-    y0 = s[0] * v + z00
-    z00 = s[1] * v - s[3] * y0 + z01
-    z01 = s[2] * v - s[4] * y0
-    y1 = s[5] * y0 + z10
-    z10 = s[6] * y0 - s[8] * y1 + z11
-    z11 = s[7] * y0 - s[9] * y1
-    return y1, z00, z01, z10, z11
+@numba.njit(cache=True, nogil=True, fastmath={"contract"})
+def _cascade_rows(buf: np.ndarray, n_rows: int, s: np.ndarray,
+                  z: np.ndarray) -> None:  # pragma: no cover - numba
+    """Two biquads down the rows of ``buf`` (rows x lanes, float32), in place, zero state.
+
+    The inner loop runs across the lanes of one row: contiguous, independent, so LLVM turns
+    it into SIMD instructions. It always walks the rows upwards: the same loop walking them
+    downwards measured 3x slower, so the backward pass runs on a row-flipped copy instead.
+    """
+    b0, b1, b2, a1, a2 = s[0], s[1], s[2], s[3], s[4]
+    c0, c1, c2, d1, d2 = s[5], s[6], s[7], s[8], s[9]
+    n_lanes = buf.shape[1]
+    z[:] = 0.0
+    p = z[0]
+    q = z[1]
+    r = z[2]
+    u = z[3]
+    for k in range(n_rows):
+        row = buf[k]
+        for lane in range(n_lanes):
+            v = np.float64(row[lane])
+            y0 = b0 * v + p[lane]
+            p[lane] = b1 * v - a1 * y0 + q[lane]
+            q[lane] = b2 * v - a2 * y0
+            y1 = c0 * y0 + r[lane]
+            r[lane] = c1 * y0 - d1 * y1 + u[lane]
+            u[lane] = c2 * y0 - d2 * y1
+            row[lane] = np.float32(y1)
 
 
 @numba.njit(cache=True, nogil=True)
-def filtfilt2(x: np.ndarray, sos: np.ndarray, warm: int) -> np.ndarray:  # pragma: no cover
+def _gather_lanes(x: np.ndarray, buf: np.ndarray, n_rows: int, first: int,
+                  chunk: int) -> None:  # pragma: no cover - numba
+    """``buf[t, lane] = x[first + lane * chunk + t]``, zero outside the signal."""
+    n = x.size
+    n_lanes = buf.shape[1]
+    if first >= 0 and first + (n_lanes - 1) * chunk + n_rows <= n:
+        for t in range(n_rows):
+            row = buf[t]
+            i = first + t
+            for lane in range(n_lanes):
+                row[lane] = x[i + lane * chunk]
+        return
+    for t in range(n_rows):
+        row = buf[t]
+        for lane in range(n_lanes):
+            i = first + lane * chunk + t
+            row[lane] = x[i] if 0 <= i < n else np.float32(0.0)
+
+
+@numba.njit(cache=True, nogil=True)
+def _flip_rows(src: np.ndarray, dst: np.ndarray, n_rows: int,
+               first: int, chunk: int, n: int) -> None:  # pragma: no cover - numba
+    """``dst`` = ``src`` with its first ``n_rows`` rows in reverse order.
+
+    Samples at or past the signal's end (index ``first + lane * chunk + t >= n``) become 0:
+    the backward pass starts from silence at the end, as a single pass does.
+    """
+    n_lanes = src.shape[1]
+    for k in range(n_rows):
+        t = n_rows - 1 - k
+        a = src[t]
+        b = dst[k]
+        if first + (n_lanes - 1) * chunk + t < n:
+            for lane in range(n_lanes):
+                b[lane] = a[lane]
+        else:
+            for lane in range(n_lanes):
+                b[lane] = a[lane] if first + lane * chunk + t < n else np.float32(0.0)
+
+
+@numba.njit(cache=True, nogil=True)
+def _scatter_flipped(buf: np.ndarray, y: np.ndarray, n_rows: int, warm: int, g0: int,
+                     chunk: int, g_end: int) -> None:  # pragma: no cover - numba
+    """Write the lanes' own chunks (row-flipped ``buf``) back to ``y[g0:g_end]``."""
+    n_lanes = buf.shape[1]
+    whole = g0 + n_lanes * chunk <= g_end
+    for t in range(chunk):
+        row = buf[n_rows - 1 - warm - t]
+        i = g0 + t
+        if whole:
+            for lane in range(n_lanes):
+                y[i + lane * chunk] = row[lane]
+        else:
+            for lane in range(n_lanes):
+                j = i + lane * chunk
+                if j < g_end:
+                    y[j] = row[lane]
+
+
+@numba.njit(cache=True, nogil=True)
+def filtfilt2(x: np.ndarray, sos: np.ndarray, warm: int,
+              n_lanes: int) -> np.ndarray:  # pragma: no cover
     """Forward then backward pass of two second-order sections, zero initial state.
 
-    Returns float32. Four lanes (see the module docstring); lane 0 of the forward pass and
-    the last lane of the backward pass start at the signal's ends, exactly as a single
-    pass does.
+    Returns float32. The signal is processed in groups of :data:`N_LANES` x
+    :data:`ROWS_PER_GROUP` samples; within a group each of the lanes filters its own chunk,
+    starting ``warm`` samples before it (forward) and ending ``warm`` samples after it
+    (backward), so every output sample is the same as one pass over the whole signal up to
+    the filter's transient below 1e-15. The lane at the signal's start and the one at its
+    end see zeros beyond the signal, exactly as a single pass starting there with a zero
+    state does.
     """
     n = x.size
     y = np.empty(n, np.float32)
@@ -73,63 +164,21 @@ def filtfilt2(x: np.ndarray, sos: np.ndarray, warm: int) -> np.ndarray:  # pragm
     s = np.empty(10)
     s[0], s[1], s[2], s[3], s[4] = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
     s[5], s[6], s[7], s[8], s[9] = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]
-    chunk = (n + 3) // 4
-    tot = warm + chunk
-    a0 = a1 = a2 = a3 = 0.0
-    b0 = b1 = b2 = b3 = 0.0
-    c0 = c1 = c2 = c3 = 0.0
-    d0 = d1 = d2 = d3 = 0.0
-    for k in range(tot):
-        i0 = k - warm
-        i1 = i0 + chunk
-        i2 = i1 + chunk
-        i3 = i2 + chunk
-        # outside the signal the input is zero: same as starting there with a zero state
-        v0 = np.float64(x[i0]) if 0 <= i0 < n else 0.0
-        v1 = np.float64(x[i1]) if 0 <= i1 < n else 0.0
-        v2 = np.float64(x[i2]) if 0 <= i2 < n else 0.0
-        v3 = np.float64(x[i3]) if 0 <= i3 < n else 0.0
-        r0, a0, b0, c0, d0 = _biquad2(v0, s, a0, b0, c0, d0)
-        r1, a1, b1, c1, d1 = _biquad2(v1, s, a1, b1, c1, d1)
-        r2, a2, b2, c2, d2 = _biquad2(v2, s, a2, b2, c2, d2)
-        r3, a3, b3, c3, d3 = _biquad2(v3, s, a3, b3, c3, d3)
-        if k >= warm:
-            if i0 < n:
-                y[i0] = np.float32(r0)
-            if i1 < n:
-                y[i1] = np.float32(r1)
-            if i2 < n:
-                y[i2] = np.float32(r2)
-            if i3 < n:
-                y[i3] = np.float32(r3)
-    # Backward, in place: every lane's warm-up reads (k < warm) happen before any lane writes
-    # (k >= warm), and within its own chunk a lane reads each sample before overwriting it.
-    a0 = a1 = a2 = a3 = 0.0
-    b0 = b1 = b2 = b3 = 0.0
-    c0 = c1 = c2 = c3 = 0.0
-    d0 = d1 = d2 = d3 = 0.0
-    for k in range(tot):
-        i0 = chunk - 1 + warm - k
-        i1 = i0 + chunk
-        i2 = i1 + chunk
-        i3 = i2 + chunk
-        v0 = np.float64(y[i0]) if i0 < n else 0.0
-        v1 = np.float64(y[i1]) if i1 < n else 0.0
-        v2 = np.float64(y[i2]) if i2 < n else 0.0
-        v3 = np.float64(y[i3]) if i3 < n else 0.0
-        r0, a0, b0, c0, d0 = _biquad2(v0, s, a0, b0, c0, d0)
-        r1, a1, b1, c1, d1 = _biquad2(v1, s, a1, b1, c1, d1)
-        r2, a2, b2, c2, d2 = _biquad2(v2, s, a2, b2, c2, d2)
-        r3, a3, b3, c3, d3 = _biquad2(v3, s, a3, b3, c3, d3)
-        if k >= warm:
-            if i0 < n:
-                y[i0] = np.float32(r0)
-            if i1 < n:
-                y[i1] = np.float32(r1)
-            if i2 < n:
-                y[i2] = np.float32(r2)
-            if i3 < n:
-                y[i3] = np.float32(r3)
+    group = n_lanes * ROWS_PER_GROUP
+    rows_max = min(ROWS_PER_GROUP, (n + n_lanes - 1) // n_lanes) + 2 * warm
+    fwd = np.empty((rows_max, n_lanes), np.float32)
+    bwd = np.empty((rows_max, n_lanes), np.float32)
+    z = np.zeros((4, n_lanes))
+    for g0 in range(0, n, group):
+        g_end = min(n, g0 + group)
+        chunk = (g_end - g0 + n_lanes - 1) // n_lanes
+        n_rows = chunk + 2 * warm
+        first = g0 - warm
+        _gather_lanes(x, fwd, n_rows, first, chunk)
+        _cascade_rows(fwd, n_rows, s, z)
+        _flip_rows(fwd, bwd, n_rows, first, chunk, n)
+        _cascade_rows(bwd, n_rows, s, z)
+        _scatter_flipped(bwd, y, n_rows, warm, g0, chunk, g_end)
     return y
 
 
