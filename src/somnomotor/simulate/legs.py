@@ -16,9 +16,12 @@ doi:10.1016/j.sleep.2016.10.010, and the IMI distribution of Ferri et al., Sleep
 * **too short** (0.15-0.35 s, below the 0.5 s minimum) and **too long** (monolateral
   11-25 s, above 10 s; bilateral with both legs 16-25 s, above 15 s) movements;
 * movements are monolateral or bilateral; bilateral components overlap, or follow each other
-  after a gap of 0.2-0.35 s (WASM: one bilateral movement, gap < 0.5 s); isolated pairs may
-  also be 0.65-0.8 s apart (two monolateral movements under WASM). ``movement_id`` is shared
-  only by the components meant as one bilateral movement (overlap or gap < 0.5 s).
+  after a gap of 0.2-0.35 s measured where the rule measures it, from the first one's 2-µV
+  offset to the second one's 8-µV onset on the filtered EMG (WASM: one bilateral movement,
+  gap < 0.5 s); isolated pairs may also be 0.65-0.8 s apart between the envelopes (two
+  monolateral movements under WASM: the rule's crossings lie inside the envelopes, so its
+  gap is longer still). ``movement_id`` is shared only by the components meant as one
+  bilateral movement (overlap or gap < 0.5 s).
 
 Durations of counted movements stay in 0.7-8 s and amplitudes in the given range (µV
 rectified mean above rest); a movement is not placed where the same leg already holds a
@@ -27,18 +30,24 @@ burst within 1.5 s, so neighbouring movements never merge.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from somnomotor.hypnogram import SLEEP_STAGES, Hypnogram
 from somnomotor.simulate.base import Envelopes, random_times_in
+from somnomotor.simulate.emg import Burst, burst_shape, standard_filter_gain
 from somnomotor.simulate.respiration import add_arousal
 from somnomotor.simulate.truth import TruthBuilder
 
 SIDES = ("left", "right")
 ROLE_OF_SIDE = {"left": "leg_left", "right": "leg_right"}
 _CLEAR_S = 1.5
+#: Onset and offset levels of the AASM/WASM leg-movement rule, µV above resting EMG; used
+#: only to place the second burst of a bilateral gap pair (see :func:`_rule_lags`).
+_ONSET_UV = 8.0
+_OFFSET_UV = 2.0
 
 
 @dataclass(frozen=True)
@@ -81,10 +90,13 @@ class LegMovements:
     isolated_per_h: float = 6.0
     bilateral_fraction: float = 0.4
     amplitude_uV: tuple[float, float] = (15.0, 60.0)
-    #: Envelope gap (s) of the bilateral pairs meant as one movement that do not overlap.
-    #: Near the 8 µV onset rule the rule's crossings move inward by up to ~0.35 s, so
-    #: ``near_threshold`` narrows this gap to keep the truth's pairing unambiguous.
-    bilateral_gap_s: tuple[float, float] = (0.2, 0.35)
+    #: Gap (s) of the bilateral pairs meant as one movement that do not overlap, measured
+    #: where the WASM rule measures it: from the first burst's 2-µV offset to the second's
+    #: 8-µV onset on the filtered EMG (see :func:`_rule_lags`). ``None``: such pairs always
+    #: overlap (``near_threshold``: there the 8-µV crossing of a real detector wanders by
+    #: up to ~0.5 s with the EMG's own noise, so a gap pair's pairing would be decided by
+    #: noise, not by the signal).
+    bilateral_gap_s: tuple[float, float] | None = (0.2, 0.35)
     #: Range (s) of counted movement durations. ``near_threshold`` raises the minimum: a
     #: short burst barely above 8 µV may stay above it for less than the 0.5-s minimum,
     #: which would make the truth ambiguous on two rules at once.
@@ -105,15 +117,17 @@ class LegMovements:
         """Put a movement into one or both legs; returns the truth event ids (empty if busy)."""
         first = SIDES[int(rng.integers(2))]
         parts = [(first, onset, duration)]
+        gap_pair = False
         if bilateral:
             other = "right" if first == "left" else "left"
             if far_pair:
                 gap = float(rng.uniform(0.65, 0.8))
                 parts.append((other, onset + duration + gap, self._duration(rng)))
-            elif rng.random() < 0.75:
+            elif rng.random() < 0.75 or self.bilateral_gap_s is None:
                 parts.append((other, onset + float(rng.uniform(0.0, 0.6)) * duration,
                               max(self.duration_range_s[0], duration * float(rng.uniform(0.6, 1.2)))))
             else:
+                gap_pair = True
                 gap = float(rng.uniform(*self.bilateral_gap_s))
                 parts.append((other, onset + duration + gap,
                               min(duration, 13.5 - duration - gap) if duration < 10 else duration))
@@ -121,13 +135,33 @@ class LegMovements:
             env = envelopes[ROLE_OF_SIDE[side]]
             if on < 0 or on + dur > env.duration_s or env.busy(on, on + dur, margin_s=_CLEAR_S):
                 return []
+        # Burst parameters, drawn in the same order as the bursts are added.
+        shapes = []
+        for side, on, dur in parts:
+            amp = float(rng.uniform(*self.amplitude_uV))
+            shapes.append(Burst(on, dur, amp, rise_s=float(rng.uniform(0.05, 0.2)),
+                                decay_s=float(rng.uniform(0.1, 0.4)),
+                                seed=int(rng.integers(2**31))))
+        if gap_pair:
+            # The drawn gap is the gap the WASM bilateral rule sees: from the first burst's
+            # offset (start of <= 2 µV) to the second's onset (8 µV), both on the EMG after
+            # the standard filter. Between the envelope edges the gap is shorter by the part
+            # of the first burst's decay below 2 µV and the part of the second's rise below
+            # 8 µV (up to ~0.3 s; for near-threshold bursts more). Measuring it between the
+            # envelope edges, as before, let the rule's gap reach beyond 0.5 s: the truth then
+            # called two movements one (drift seed 1 at 8 h: 0.35 s between the edges, 0.51 s
+            # between the crossings).
+            env = envelopes[ROLE_OF_SIDE[parts[1][0]]]
+            shift = _rule_lags(shapes[0], shapes[1], env.fs_hz)
+            side, on, dur = parts[1]
+            parts[1] = (side, on - shift, dur)
+            shapes[1] = dataclasses.replace(shapes[1], onset_s=on - shift)
         movement = truth.new_movement_id()
         ids = []
-        for k, (side, on, dur) in enumerate(parts):
+        for k, ((side, on, dur), b) in enumerate(zip(parts, shapes, strict=True)):
             env = envelopes[ROLE_OF_SIDE[side]]
-            amp = float(rng.uniform(*self.amplitude_uV))
-            env.add_burst(on, dur, amp, rise_s=float(rng.uniform(0.05, 0.2)),
-                          decay_s=float(rng.uniform(0.1, 0.4)), seed=int(rng.integers(2**31)))
+            amp = b.amplitude_uV
+            env.add_burst(on, dur, amp, rise_s=b.rise_s, decay_s=b.decay_s, seed=b.seed)
             mid = movement if (k == 0 or not far_pair) else truth.new_movement_id()
             ev = truth.add_event("leg_movement", on, dur, channel=env.label, side=side,
                                  amplitude_uV=amp, cause=cause, movement_id=mid,
@@ -222,6 +256,29 @@ class LegMovements:
                 t += float(np.clip(imi, 12.0, 80.0))
             series_id += 1
             t += float(rng.exponential(self.series_gap_s))
+
+
+def _rule_lags(first: Burst, second: Burst, fs_hz: float) -> float:
+    """How much of a gap pair's rule gap lies inside the two bursts' envelopes, s.
+
+    The first burst's offset under the AASM/WASM rule is where its envelope, as seen after
+    the standard EMG filter (:func:`~somnomotor.simulate.emg.standard_filter_gain`), falls to
+    2 µV above rest for good; the second's onset is where it first reaches 8 µV above rest
+    (Ferri et al., Sleep Med 2016;26:86, doi:10.1016/j.sleep.2016.10.010). Returns the time
+    from that offset to the first burst's envelope end plus the time from the second burst's
+    envelope start to that onset (noise-free envelopes, sampled at ``fs_hz`` Hz).
+    """
+    gain = standard_filter_gain(fs_hz)
+    lag = 0.0
+    t1 = np.arange(int(first.duration_s * fs_hz)) / fs_hz
+    above = np.flatnonzero(gain * burst_shape(first, t1) > _OFFSET_UV)
+    if above.size:
+        lag += first.duration_s - (t1[above[-1]] + 1.0 / fs_hz)
+    t2 = np.arange(int(second.duration_s * fs_hz)) / fs_hz
+    reach = np.flatnonzero(gain * burst_shape(second, t2) >= _ONSET_UV)
+    if reach.size:
+        lag += float(t2[reach[0]])
+    return max(lag, 0.0)
 
 
 __all__ = ["LegMovements"]
