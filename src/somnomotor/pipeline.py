@@ -166,13 +166,12 @@ def _run_leg_movements(recording: Recording, rule_set: str) -> AnalysisResult:
     )
 
 
-def _run_rswa(recording: Recording, leg: AnalysisResult | None,
-              envelopes: Any = None) -> AnalysisResult:
+def _run_rswa(recording: Recording, leg: AnalysisResult | None) -> AnalysisResult:
     """SINBAR, AASM and Montreal measures and the atonia index, filtering the chin once."""
     from somnomotor.score.rswa import analyze_rswa
 
     leg_events = leg.events if leg is not None else None
-    return analyze_rswa(recording, leg_movements=leg_events, envelopes=envelopes)
+    return analyze_rswa(recording, leg_movements=leg_events)
 
 
 #: The families detected together by score.motor_events (one envelope per EMG channel).
@@ -181,12 +180,11 @@ MOTOR_EVENT_FAMILIES: tuple[str, ...] = (
 )
 
 
-def _run_motor_events(recording: Recording, families: Sequence[str],
-                      envelopes: Any = None) -> list[AnalysisResult]:
+def _run_motor_events(recording: Recording, families: Sequence[str]) -> list[AnalysisResult]:
     from somnomotor.score.motor_events import detect_motor_events
 
     skip = tuple(f for f in MOTOR_EVENT_FAMILIES if f not in families)
-    found = detect_motor_events(recording, skip=skip, envelopes=envelopes)
+    found = detect_motor_events(recording, skip=skip)
     return [found[f] for f in MOTOR_EVENT_FAMILIES if f in found]
 
 
@@ -252,27 +250,27 @@ def analyze_recording(
         logger.info("skipping %s: %s", name, reason)
     motor = [n for n in runnable if n in MOTOR_EVENT_FAMILIES]
     steps = [n for n in runnable if n not in MOTOR_EVENT_FAMILIES] + (["motor_events"] if motor else [])
-    # -- issue-4 speed: RSWA and the other motor events band-pass each EMG channel once --
-    shared = None
-    if "rswa" in runnable and motor:
-        from somnomotor.score.motor_events import shared_envelopes
+    for i, name in enumerate(steps):
+        if progress:
+            progress(name, i / len(steps))
+        if name == "leg_movements":
+            leg_result = _run_leg_movements(recording, rule_set)
+            results.append(leg_result)
+        elif name == "rswa" and motor:
+            # issue-4 speed: RSWA and the other motor events share one band-passed signal
+            # per EMG channel and run side by side (score.motor_events)
+            from somnomotor.score.motor_events import analyze_rswa_and_motor_events
 
-        shared = shared_envelopes(recording)
-    try:
-        for i, name in enumerate(steps):
-            if progress:
-                progress(name, i / len(steps))
-            if name == "leg_movements":
-                leg_result = _run_leg_movements(recording, rule_set)
-                results.append(leg_result)
-            elif name == "rswa":
-                results.append(_run_rswa(recording, leg_result, shared))
-            else:
-                results.extend(_run_motor_events(recording, motor, shared))
-    finally:
-        if shared is not None:
-            shared.clear()  # the filtered signals are not kept in the results
-    # -- end issue-4 speed --
+            rswa_result, found = analyze_rswa_and_motor_events(
+                recording, families=tuple(motor),
+                leg_movements=leg_result.events if leg_result is not None else None)
+            results.append(rswa_result)  # type: ignore[arg-type]
+            results.extend(found[f] for f in MOTOR_EVENT_FAMILIES if f in found)
+            motor = []
+        elif name == "rswa":
+            results.append(_run_rswa(recording, leg_result))
+        elif motor:
+            results.extend(_run_motor_events(recording, motor))
     if progress:
         progress("done", 1.0)
     if not results:

@@ -65,6 +65,40 @@ def test_centred_mean_matches_a_shrinking_window_reference(n: int) -> None:
     np.testing.assert_allclose(got, ref, rtol=1e-5)
 
 
+def _reference_hysteresis(p, on_thr, off_thr, block):
+    """Sample-by-sample state machine (the definition the kernel must follow)."""
+    runs, inside, start, peak = [], False, 0, 0.0
+    for i, v in enumerate(p):
+        b = min(i // block, len(on_thr) - 1)
+        if not inside:
+            if v > on_thr[b]:
+                inside, start, peak = True, i, v
+        else:
+            peak = max(peak, v)
+            if v < off_thr[b]:
+                runs.append((start, i, peak))
+                inside = False
+    if inside:
+        runs.append((start, len(p), peak))
+    return runs
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_hysteresis_runs_equal_a_sample_by_sample_state_machine(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, block = 20_000, 997  # blocks not a multiple of the kernel's 16-sample skip
+    p = rng.exponential(1.0, n).astype(np.float32)
+    for a in rng.integers(0, n - 50, 60):  # bursts of various lengths across block edges
+        p[a:a + rng.integers(1, 50)] += np.float32(rng.uniform(3, 12))
+    on = rng.uniform(4.0, 8.0, n // block + 1).astype(np.float32)
+    off = (on * 0.3).astype(np.float32)
+    s, e, pk = K.hysteresis_runs(p, on, off, block)
+    ref = _reference_hysteresis(p, on, off, block)
+    assert len(ref) > 20
+    assert list(zip(s.tolist(), e.tolist(), pk.tolist())) == [
+        (a, b, float(c)) for a, b, c in ref]
+
+
 def test_hysteresis_runs_start_above_on_and_end_below_off_per_block() -> None:
     p = np.zeros(30, np.float32)
     p[2:6] = [5, 2, 2, 0.5]  # starts above on (4) in block 0, ends at the 0.5 (< off 1)
