@@ -241,3 +241,91 @@ def test_fm_on_simulated_nights_with_event_f1_at_least_0_9(seed: int) -> None:
                          [e.onset_s for e in tr], [e.offset_s for e in tr], min_iou=0.3)
         tp, fp, fn = tp + m.tp, fp + m.fp, fn + m.fn
     assert 2 * tp / (2 * tp + fp + fn) >= 0.9
+
+
+# -- look-alikes: synchronous potentials and cardiac bleed -------------------------------
+def _three_channels(shifts_s: tuple[float, float, float]) -> int:
+    """FM count when one 100-ms, 80-µV potential sits in each of three channels."""
+    sig = {}
+    for k, (label, role) in enumerate((("Chin", "chin"), ("LAT", "leg_left"),
+                                       ("RAT", "leg_right"))):
+        x = quiet(6.0, seed=k)
+        add_potential(x, 3.0 + shifts_s[k], 0.1, 80.0)
+        sig[label] = (role, x)
+    return len(detect_fragmentary_myoclonus(recording(sig)).events)
+
+
+def test_potential_in_three_channels_at_once_is_not_fm_two_channels_are() -> None:
+    # all three overlap: a generalised jerk, none counted
+    assert _three_channels((0.0, 0.0, 0.0)) == 0
+    # the third 0.5 s later: the first two overlap only each other (2 channels allowed)
+    assert _three_channels((0.0, 0.02, 0.5)) == 3
+    # every potential on its own
+    assert _three_channels((0.0, 0.5, 1.0)) == 3
+
+
+def _cardiac_recording(bleed: bool, *, with_ecg: bool = True, seed: int = 0):
+    """10 min of chin EMG with 60 FM potentials (70-90 µV) and, optionally, cardiac bleed at
+    every heartbeat: a 90-ms, 150-µV potential centred on the R peak (a QRS of FM size and
+    length, 25-Hz carrier); an ECG channel with the same beats."""
+    from somnomotor.simulate.cardiac import simulate_ecg
+
+    rng = np.random.default_rng(seed)
+    dur = 600.0
+    beats = np.cumsum(rng.uniform(0.85, 1.15, 700)) + 0.5
+    beats = beats[beats < dur - 1.0]
+    chin = quiet(dur, seed=seed)
+    if bleed:
+        for t in beats:
+            add_potential(chin, float(t) - 0.045, 0.09, 150.0, carrier_hz=25.0)
+    onsets = np.sort(rng.uniform(2.0, dur - 2.0, 60))
+    onsets = onsets[np.concatenate(([True], np.diff(onsets) > 0.5))]
+    for k, t0 in enumerate(onsets):
+        add_potential(chin, float(t0), 0.1, float(rng.uniform(70.0, 90.0)),
+                      phase=float(k % 3))
+    sig = {"Chin": ("chin", chin)}
+    if with_ecg:
+        sig["ECG"] = ("ecg", simulate_ecg(rng, beats, fs_hz=FS, duration_s=dur))
+    truth = [(float(t), float(t) + 0.1) for t in onsets]
+    return recording(sig), truth, beats
+
+
+def test_cardiac_bleed_is_rejected_and_fm_away_from_beats_kept_with_f1_at_least_0_9() -> None:
+    rec, truth, beats = _cardiac_recording(bleed=True)
+    res = detect_fragmentary_myoclonus(rec)
+    rejected = dict((i.name, i.value) for i in res.indices)["fm_cardiac_rejected"]
+    assert rejected >= 0.9 * beats.size  # nearly every beat's bleed potential rejected
+    f = res.events.frame
+    det = np.column_stack((f["onset_s"], f["onset_s"] + f["duration_s"]))
+    centres = np.array([a + 0.05 for a, _ in truth])
+    apart = np.min(np.abs(centres[:, None] - beats[None, :]), axis=1) >= 0.2
+    # an FM potential within 0.2 s of a 150-µV bleed potential cannot be told from it (it
+    # fails the quiet-flank test or merges with it): the documented loss. Every detection
+    # must be a true potential, and those apart from the beats must be found.
+    det_centres = det.mean(axis=1)
+    near_truth = np.min(np.abs(det_centres[:, None] - centres[None, :]), axis=1) <= 0.02
+    assert near_truth.all()
+    kept = [t for t, ok in zip(truth, apart, strict=True) if ok]
+    det_apart = [tuple(d) for d in det
+                 if np.min(np.abs(d.mean() - beats)) >= 0.2]
+    assert iou_f1(det_apart, kept) >= 0.9
+
+
+def test_clean_channel_keeps_potentials_near_heartbeats() -> None:
+    rec, truth, beats = _cardiac_recording(bleed=False)
+    res = detect_fragmentary_myoclonus(rec)
+    values = dict((i.name, i.value) for i in res.indices)
+    assert values["fm_cardiac_rejected"] == 0
+    f = res.events.frame
+    det = list(zip(f["onset_s"], f["onset_s"] + f["duration_s"], strict=True))
+    assert iou_f1(det, truth) >= 0.95
+    centres = np.array([a + 0.05 for a, _ in truth])
+    near = np.min(np.abs(centres[:, None] - beats[None, :]), axis=1) <= 0.1
+    assert near.sum() >= 3  # the test does put FM potentials next to beats
+
+
+def test_without_ecg_channel_bleed_is_not_rejected_and_a_warning_says_so() -> None:
+    rec, truth, beats = _cardiac_recording(bleed=True, with_ecg=False)
+    res = detect_fragmentary_myoclonus(rec)
+    assert any("no usable ECG channel" in w for w in res.warnings)
+    assert len(res.events) > beats.size  # the bleed is counted: the documented limit
