@@ -61,6 +61,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -97,6 +98,10 @@ class LegTiming:
 
     onset_ms: np.ndarray  # detected minus true onset of each matched event, ms
     offset_ms: np.ndarray  # detected minus true offset of each matched event, ms
+    # the same against the rule's crossings on the truth's noise-free envelope (NaN where
+    # the truth has none)
+    rule_onset_ms: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    rule_offset_ms: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def stat(self, which: str, q: float) -> float:
         """Percentile ``q`` (50: median) of the absolute ``onset``/``offset`` errors, ms."""
@@ -124,34 +129,48 @@ class ToolRow:
         """Mean of the two legs' F1 (dimensionless)."""
         return float(np.nanmean([self.f1_left, self.f1_right]))
 
-    def timing_ms(self) -> float:
-        """Median over the matched events of both legs of |onset error| + |offset error|, ms."""
-        parts = [np.abs(t.onset_ms) + np.abs(t.offset_ms) for t in self.timing.values()]
+    def timing_ms(self, *, rule: bool = False) -> float:
+        """Median over the matched events of both legs of |onset error| + |offset error|, ms,
+        against the truth's envelope edges (or, ``rule=True``, its rule crossings)."""
+        if rule:
+            parts = [np.abs(t.rule_onset_ms) + np.abs(t.rule_offset_ms)
+                     for t in self.timing.values()]
+        else:
+            parts = [np.abs(t.onset_ms) + np.abs(t.offset_ms) for t in self.timing.values()]
         both = np.concatenate(parts) if parts else np.zeros(0)
+        both = both[np.isfinite(both)]
         return float(np.median(both)) if both.size else float("nan")
 
 
 def _score_leg(row: ToolRow, side: str, det: tuple[np.ndarray, np.ndarray],
-               true: tuple[np.ndarray, np.ndarray]) -> str:
-    """F1 and timing of one leg into ``row``; returns the tp/fp/fn text."""
+               true: tuple[np.ndarray, ...]) -> str:
+    """F1 and timing of one leg into ``row``; returns the tp/fp/fn text. ``true`` holds the
+    envelope onsets and offsets (matched against) and the rule onsets and offsets, s."""
     m = match_events(det[0], det[1], true[0], true[1], min_iou=0.2)
     setattr(row, f"f1_{side}", m.f1)
     d = np.array([i for i, _ in m.pairs], dtype=np.int64)
     t = np.array([k for _, k in m.pairs], dtype=np.int64)
     d_on, d_off = np.asarray(det[0], float), np.asarray(det[1], float)
-    row.timing[side] = LegTiming(1e3 * (d_on[d] - true[0][t]) if d.size else np.zeros(0),
-                                 1e3 * (d_off[d] - true[1][t]) if d.size else np.zeros(0))
+    if not d.size:
+        row.timing[side] = LegTiming(np.zeros(0), np.zeros(0))
+    else:
+        row.timing[side] = LegTiming(1e3 * (d_on[d] - true[0][t]), 1e3 * (d_off[d] - true[1][t]),
+                                     1e3 * (d_on[d] - true[2][t]), 1e3 * (d_off[d] - true[3][t]))
     return f"tp{m.tp}/fp{m.fp}/fn{m.fn}"
 
 
-def _true_legs(truth_table: object) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _true_legs(truth_table: object) -> dict[str, tuple[np.ndarray, ...]]:
+    """Per leg: envelope onsets, envelope offsets, rule onsets, rule offsets (s; NaN where
+    the truth has no rule crossing)."""
     f = truth_table.frame  # type: ignore[attr-defined]
     keep = ~f["too_short"].astype(bool) & ~f["obscured"].astype(bool)
-    out = {}
+    out: dict[str, tuple[np.ndarray, ...]] = {}
     for side in ("left", "right"):
         g = f[keep & (f["side"] == side)]
         on = g["onset_s"].to_numpy(float)
-        out[side] = (on, on + g["duration_s"].to_numpy(float))
+        rule = [pd.to_numeric(g.get(c, pd.Series(np.nan, index=g.index)), errors="coerce")
+                .to_numpy(float) for c in ("rule_onset_s", "rule_offset_s")]
+        out[side] = (on, on + g["duration_s"].to_numpy(float), rule[0], rule[1])
     return out
 
 
@@ -338,8 +357,8 @@ def print_night(out: dict[str, object]) -> list[str]:
                      f"({som.extra['legs_mb']:.0f} MB)")
     lines.append("| tool | F1 left | F1 right | tp/fp/fn (L R) | PLMSI /h | err vs WASM | "
                  "err vs AASM | onset \\|err\\| ms med/p95 L · R | offset \\|err\\| ms med/p95 L · R "
-                 "| timing ms | time s |")
-    lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
+                 "| timing ms | timing vs rule ms | time s |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         if not r.ok:
             lines.append(f"| {r.tool} | FAILED: {r.error} |")
@@ -347,7 +366,8 @@ def print_night(out: dict[str, object]) -> list[str]:
         lines.append(f"| {r.tool} | {_fmt(r.f1_left, 3)} | {_fmt(r.f1_right, 3)} | {r.detail} | "
                      f"{_fmt(r.plmsi)} | {_fmt(abs(r.plmsi - tw))} | {_fmt(abs(r.plmsi - ta))} | "
                      f"{_timing_text(r, 'onset')} | {_timing_text(r, 'offset')} | "
-                     f"{_fmt(r.timing_ms(), 0)} | {_fmt(r.seconds)} |")
+                     f"{_fmt(r.timing_ms(), 0)} | {_fmt(r.timing_ms(rule=True), 0)} | "
+                     f"{_fmt(r.seconds)} |")
     for r in rows:
         if r.tool != "somnomotor" and r.notes:
             lines.append(f"{r.tool}: {r.notes}")
@@ -371,8 +391,8 @@ def summary(results: list[dict[str, object]]) -> list[str]:
     lines = [("\n## Accuracy per night (ordering: mean per-leg F1, then PLMS index error, then "
               "median |onset|+|offset| timing error)")]
     lines.append("| night | tool | F1 L/R | PLMSI err /h | onset \\|err\\| ms med/p95 L · R | "
-                 "offset \\|err\\| ms med/p95 L · R | timing ms | most accurate |")
-    lines.append("|---|---|---|---|---|---|---|---|")
+                 "offset \\|err\\| ms med/p95 L · R | timing ms | timing vs rule ms | most accurate |")
+    lines.append("|---|---|---|---|---|---|---|---|---|")
     for out in results:
         rows = [r for r in out["rows"] if r.ok]  # type: ignore[attr-defined]
         groups, decided = ranking(out)
@@ -386,7 +406,8 @@ def summary(results: list[dict[str, object]]) -> list[str]:
                          f"{_fmt(r.f1_left, 3)}/{_fmt(r.f1_right, 3)} | "
                          f"{_fmt(index_error(r, out['true_w'], out['true_a']))} | "  # type: ignore[arg-type]
                          f"{_timing_text(r, 'onset')} | {_timing_text(r, 'offset')} | "
-                         f"{_fmt(r.timing_ms(), 0)} | {best if k == 0 else ''} |")
+                         f"{_fmt(r.timing_ms(), 0)} | {_fmt(r.timing_ms(rule=True), 0)} | "
+                         f"{best if k == 0 else ''} |")
     lines.append("\n## Targets")
     f1_ok, idx_ok, better_ok, fast_ok, mem_ok, time_ok = [], [], [], [], [], []
     for out in results:

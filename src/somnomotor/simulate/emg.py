@@ -24,6 +24,7 @@ see :func:`standard_filter_gain` and docs/simulator.md.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 
@@ -187,6 +188,7 @@ def _add_burst_shape(env: np.ndarray, b: Burst, fs_hz: float) -> None:
     env[a:z] += values[a - i0:z - i0].astype(np.float32)
 
 
+@functools.lru_cache(maxsize=16)
 def standard_filter_gain(fs_hz: float) -> float:
     """Rectified-mean gain of the simulated EMG noise through the standard EMG filter.
 

@@ -163,9 +163,11 @@ class LegMovements:
             amp = b.amplitude_uV
             env.add_burst(on, dur, amp, rise_s=b.rise_s, decay_s=b.decay_s, seed=b.seed)
             mid = movement if (k == 0 or not far_pair) else truth.new_movement_id()
+            rule_on, rule_off = _rule_times(b, env.fs_hz)
             ev = truth.add_event("leg_movement", on, dur, channel=env.label, side=side,
                                  amplitude_uV=amp, cause=cause, movement_id=mid,
-                                 too_short=dur < 0.5, too_long=dur > 10.0, **flags)
+                                 too_short=dur < 0.5, too_long=dur > 10.0,
+                                 rule_onset_s=rule_on, rule_offset_s=rule_off, **flags)
             ids.append(ev.event_id)
         return ids
 
@@ -211,10 +213,12 @@ class LegMovements:
             on = onset + 0.3 * k
             d = dur if k == 0 else dur + 0.2
             amp = float(rng.uniform(*self.amplitude_uV))
-            env.add_burst(on, d, amp, rise_s=0.3, decay_s=0.5, seed=int(rng.integers(2**31)))
+            b = env.add_burst(on, d, amp, rise_s=0.3, decay_s=0.5, seed=int(rng.integers(2**31)))
+            rule_on, rule_off = _rule_times(b, env.fs_hz)
             truth.add_event("leg_movement", on, d, channel=env.label, side=side,
                             amplitude_uV=amp, cause="long", movement_id=movement,
-                            too_short=False, too_long=d > 10.0)
+                            too_short=False, too_long=d > 10.0, rule_onset_s=rule_on,
+                            rule_offset_s=rule_off)
 
     def _series(self, rng: np.random.Generator, hypnogram: Hypnogram, envelopes: Envelopes,
                 truth: TruthBuilder, start: float, end: float) -> None:
@@ -258,26 +262,37 @@ class LegMovements:
             t += float(rng.exponential(self.series_gap_s))
 
 
-def _rule_lags(first: Burst, second: Burst, fs_hz: float) -> float:
-    """How much of a gap pair's rule gap lies inside the two bursts' envelopes, s.
+def _rule_times(b: Burst, fs_hz: float) -> tuple[float | None, float | None]:
+    """Onset and offset of a burst under the AASM/WASM rule on its noise-free envelope, s.
 
-    The first burst's offset under the AASM/WASM rule is where its envelope, as seen after
-    the standard EMG filter (:func:`~somnomotor.simulate.emg.standard_filter_gain`), falls to
-    2 µV above rest for good; the second's onset is where it first reaches 8 µV above rest
-    (Ferri et al., Sleep Med 2016;26:86, doi:10.1016/j.sleep.2016.10.010). Returns the time
-    from that offset to the first burst's envelope end plus the time from the second burst's
-    envelope start to that onset (noise-free envelopes, sampled at ``fs_hz`` Hz).
+    The envelope is taken as the rule sees it, after the standard EMG filter
+    (:func:`~somnomotor.simulate.emg.standard_filter_gain`), sampled at ``fs_hz`` Hz: the
+    onset is the first sample 8 µV above rest, the offset the end of the last sample more
+    than 2 µV above rest (the burst is followed by rest, so the >= 0.5-s quiet run starts
+    there; Ferri et al., Sleep Med 2016;26:86, doi:10.1016/j.sleep.2016.10.010). ``None``
+    when the burst never reaches the level.
     """
     gain = standard_filter_gain(fs_hz)
+    t = np.arange(int(b.duration_s * fs_hz)) / fs_hz
+    y = gain * burst_shape(b, t)
+    reach = np.flatnonzero(y >= _ONSET_UV)
+    above = np.flatnonzero(y > _OFFSET_UV)
+    onset = float(b.onset_s + t[reach[0]]) if reach.size else None
+    offset = float(b.onset_s + t[above[-1]] + 1.0 / fs_hz) if above.size else None
+    return onset, offset
+
+
+def _rule_lags(first: Burst, second: Burst, fs_hz: float) -> float:
+    """How much of a gap pair's rule gap lies inside the two bursts' envelopes, s: from the
+    first burst's rule offset to its envelope end plus from the second burst's envelope start
+    to its rule onset (see :func:`_rule_times`)."""
     lag = 0.0
-    t1 = np.arange(int(first.duration_s * fs_hz)) / fs_hz
-    above = np.flatnonzero(gain * burst_shape(first, t1) > _OFFSET_UV)
-    if above.size:
-        lag += first.duration_s - (t1[above[-1]] + 1.0 / fs_hz)
-    t2 = np.arange(int(second.duration_s * fs_hz)) / fs_hz
-    reach = np.flatnonzero(gain * burst_shape(second, t2) >= _ONSET_UV)
-    if reach.size:
-        lag += float(t2[reach[0]])
+    offset = _rule_times(first, fs_hz)[1]
+    if offset is not None:
+        lag += first.onset_s + first.duration_s - offset
+    onset = _rule_times(second, fs_hz)[0]
+    if onset is not None:
+        lag += onset - second.onset_s
     return max(lag, 0.0)
 
 

@@ -321,7 +321,9 @@ class GroundTruth:
         two rows sharing ``movement_id``. Flags: ``too_short`` (< 0.5 s), ``too_long`` (> 10 s,
         not a candidate monolateral LM by WASM 2016), ``cause`` (``periodic``, ``isolated``,
         ``respiratory``, ``long``, ``short``), ``obscured`` (overlaps an artefact interval on
-        its channel).
+        its channel), ``rule_onset_s`` and ``rule_offset_s`` (where the AASM/WASM 8-µV onset
+        and 2-µV offset fall on the noise-free envelope after the standard EMG filter, s;
+        missing when the burst never reaches 8 µV).
         """
         table = _events_to_table(self.events_of("leg_movement"))
         frame = table.frame.copy()
