@@ -107,3 +107,21 @@ def test_hysteresis_runs_start_above_on_and_end_below_off_per_block() -> None:
     s, e, pk = K.hysteresis_runs(p, np.array([4, 2.5, 10], np.float32),
                                  np.array([1, 1, 1], np.float32), 10)
     assert list(s) == [2, 12] and list(e) == [5, 14] and list(pk) == [5, 3]
+
+
+@pytest.mark.parametrize("n", [1, 5, 100, 16 * 8012 - 1, 16 * 8012 + 1, 2 * 16 * 8012 + 777])
+@pytest.mark.parametrize(("win", "step"), [(11, 4), (11, 1), (3, 5)])
+def test_fused_band_pass_and_power_equal_the_two_separate_kernels(n: int, win: int,
+                                                                  step: int) -> None:
+    from somnomotor.detect._bursts import _design
+
+    x = np.random.default_rng(n).normal(0, 5, n).astype(np.float32)
+    if n > 100:
+        x[n // 3:n // 3 + 60] += 3000.0  # a burst: running sums must not keep its residue
+    sos, warm = _design(512.0, 10.0, 100.0)
+    y_ref = K.filtfilt2(x, sos, warm, K.N_LANES)
+    p_ref = K.decimated_mean_square(y_ref, win, step)
+    y, p = K.filtfilt2_power(x, sos, warm, K.N_LANES, win, step)
+    np.testing.assert_array_equal(y, y_ref)
+    assert p.shape == p_ref.shape
+    np.testing.assert_allclose(p, p_ref, rtol=1e-6)

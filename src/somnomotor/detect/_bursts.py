@@ -173,6 +173,12 @@ def bandpass_emg(
     and an effective 4th-order magnitude response. The upper edge is lowered to 0.45 x fs
     when fs is too low for it.
     """
+    sos, warm = _checked_design(fs_hz, band_hz)
+    return K.filtfilt2(np.ascontiguousarray(x, dtype=np.float32), sos, warm, K.N_LANES)
+
+
+def _checked_design(fs_hz: float, band_hz: tuple[float, float]) -> tuple[np.ndarray, int]:
+    """Check the rate and band, lower the upper edge to 0.45 x fs if needed, design."""
     check_positive("fs_hz", fs_hz)
     check_range("band_hz", band_hz)
     if fs_hz < MIN_FS_HZ:
@@ -187,8 +193,24 @@ def bandpass_emg(
             f"band_hz {band_hz!r} leaves no pass band at fs={fs_hz} Hz "
             f"(upper edge limited to {0.45 * fs_hz:.1f} Hz)"
         )
-    sos, warm = _design(float(fs_hz), float(low), float(high))
-    return K.filtfilt2(np.ascontiguousarray(x, dtype=np.float32), sos, warm, K.N_LANES)
+    return _design(float(fs_hz), float(low), float(high))
+
+
+def bandpass_emg_power(
+    x: np.ndarray, fs_hz: float, *, band_hz: tuple[float, float] = (10.0, 100.0),
+    window_s: float = 0.02, step: int = 1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`bandpass_emg` and its power (:func:`emg_power` at every ``step``-th sample).
+
+    One pass: the power is summed while the filtered samples are still in the cache
+    (:func:`somnomotor.detect._emg_kernels.filtfilt2_power`).
+    """
+    check_positive("window_s", window_s)
+    if step < 1:
+        raise ParameterError(f"step must be >= 1 sample, received {step!r}")
+    sos, warm = _checked_design(fs_hz, band_hz)
+    return K.filtfilt2_power(np.ascontiguousarray(x, dtype=np.float32), sos, warm,
+                             K.N_LANES, odd_window(window_s, fs_hz), int(step))
 
 
 @lru_cache(maxsize=32)
@@ -522,9 +544,9 @@ class EnvelopeCache:
         """The envelope of channel ``label`` (computed on first use)."""
         if label not in self._store:
             ch = recording.channel(label)
-            y = bandpass_emg(ch.data(), ch.fs_hz, band_hz=self.band_hz)
             step = max(1, int(ch.fs_hz // POWER_RATE_HZ))
-            power = K.decimated_mean_square(y, odd_window(self.window_s, ch.fs_hz), step)
+            y, power = bandpass_emg_power(ch.data(), ch.fs_hz, band_hz=self.band_hz,
+                                          window_s=self.window_s, step=step)
             self._store[label] = EmgEnvelope(label=label, role=role, fs_hz=ch.fs_hz,
                                              filtered=y, power=power, step=step)
         return self._store[label]

@@ -13,7 +13,10 @@ sample costs 0.07 s. The kernels here are written for that budget:
   has decayed below float32 rounding by then (pole radius ``r``: ``r**warm < 1e-15``), so
   the output is the same as one pass over the whole signal (tested against scipy).
 * :func:`decimated_mean_square` sums each window directly (no running sum, no modulo per
-  sample; a running sum measured no faster).
+  sample; a running sum over the natural layout measured no faster).
+  :func:`filtfilt2_power` computes the power inside the band-pass's lane layout instead,
+  with running sums that are SIMD across the lanes: band-pass plus power 0.07 s per 8-h
+  512-Hz channel instead of 0.11 s.
 * :func:`centered_mean` and :func:`hysteresis_runs` avoid an integer or float division per
   sample in the interior of the signal.
 
@@ -142,6 +145,119 @@ def _scatter_flipped(buf: np.ndarray, y: np.ndarray, n_rows: int, warm: int, g0:
                 j = i + lane * chunk
                 if j < g_end:
                     y[j] = row[lane]
+
+
+@numba.njit(cache=True, nogil=True, fastmath={"contract"})
+def _lane_power(buf: np.ndarray, n_rows: int, warm: int, g0: int, chunk: int, win: int,
+                step: int, out: np.ndarray, acc: np.ndarray) -> None:  # pragma: no cover
+    """Mean square over ``win`` samples at every ``step``-th sample, inside each lane's chunk.
+
+    ``buf`` is the row-flipped, filtered group (sample ``g0 + lane * chunk + t`` in row
+    ``n_rows - 1 - warm - t``); ``g0`` and ``chunk`` are multiples of ``step``, so every lane
+    has its outputs at the same ``t``. A running sum per lane slides down the rows (SIMD
+    across the lanes). Outputs whose window reaches outside the chunk are left to
+    :func:`_power_direct`.
+    """
+    n_lanes = buf.shape[1]
+    h = win // 2
+    t = ((h + step - 1) // step) * step
+    t_last = chunk - 1 - h
+    if t > t_last:
+        return
+    acc[:] = 0.0
+    top = n_rows - 1 - warm
+    for u in range(t - h, t + h + 1):
+        row = buf[top - u]
+        for lane in range(n_lanes):
+            v = np.float64(row[lane])
+            acc[lane] += v * v
+    inv = 1.0 / win
+    per_lane = chunk // step
+    while True:
+        j = (g0 + t) // step
+        for lane in range(n_lanes):
+            out[j + lane * per_lane] = np.float32(acc[lane] * inv)
+        if t + step > t_last:
+            break
+        for k in range(step):
+            ra = buf[top - (t + h + 1 + k)]
+            rs = buf[top - (t - h + k)]
+            for lane in range(n_lanes):
+                a = np.float64(ra[lane])
+                b = np.float64(rs[lane])
+                acc[lane] += a * a - b * b
+        t += step
+
+
+@numba.njit(cache=True, nogil=True)
+def _power_direct(y: np.ndarray, out: np.ndarray, j_lo: int, j_hi: int, win: int,
+                  step: int) -> None:  # pragma: no cover
+    """``out[j]`` for ``j_lo <= j < j_hi``: mean of ``y**2`` over the (clipped) window."""
+    n = y.size
+    h = win // 2
+    for j in range(max(0, j_lo), min(out.size, j_hi)):
+        c = j * step
+        lo = max(0, c - h)
+        hi = min(n, c + h + 1)
+        acc = 0.0
+        for i in range(lo, hi):
+            v = np.float64(y[i])
+            acc += v * v
+        out[j] = np.float32(acc / (hi - lo))
+
+
+@numba.njit(cache=True, nogil=True)
+def filtfilt2_power(x: np.ndarray, sos: np.ndarray, warm: int, n_lanes: int, win: int,
+                    step: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    """:func:`filtfilt2` and :func:`decimated_mean_square` of its output in one pass.
+
+    The power is computed while each group is still in the cache, by running sums across
+    the lanes (:func:`_lane_power`); the few outputs whose window crosses a lane's edge, and
+    the whole last (partial) group, are summed directly afterwards. Same values as the two
+    calls one after the other, up to float64 rounding of the running sums (relative 1e-9
+    for EMG; a burst 1e4 times the resting level leaves well under 1e-6).
+    """
+    n = x.size
+    y = np.empty(n, np.float32)
+    m = (n + step - 1) // step
+    power = np.empty(m, np.float32)
+    if n == 0:
+        return y, power
+    s = np.empty(10)
+    s[0], s[1], s[2], s[3], s[4] = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
+    s[5], s[6], s[7], s[8], s[9] = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]
+    h = win // 2
+    # whole groups start at multiples of ``step`` so that every lane has its outputs in the
+    # same rows
+    rows = ((ROWS_PER_GROUP + step - 1) // step) * step
+    group = n_lanes * rows
+    rows_max = min(rows, (n + n_lanes - 1) // n_lanes) + 2 * warm
+    fwd = np.empty((rows_max, n_lanes), np.float32)
+    bwd = np.empty((rows_max, n_lanes), np.float32)
+    z = np.zeros((4, n_lanes))
+    acc = np.zeros(n_lanes)
+    full_end = 0
+    for g0 in range(0, n, group):
+        g_end = min(n, g0 + group)
+        chunk = (g_end - g0 + n_lanes - 1) // n_lanes
+        n_rows = chunk + 2 * warm
+        first = g0 - warm
+        _gather_lanes(x, fwd, n_rows, first, chunk)
+        _cascade_rows(fwd, n_rows, s, z)
+        _flip_rows(fwd, bwd, n_rows, first, chunk, n)
+        _cascade_rows(bwd, n_rows, s, z)
+        _scatter_flipped(bwd, y, n_rows, warm, g0, chunk, g_end)
+        if g_end - g0 == group:
+            _lane_power(bwd, n_rows, warm, g0, chunk, win, step, power, acc)
+            full_end = g_end
+    # windows that cross a lane edge (every lane start, and the end of the whole groups),
+    # then everything after the whole groups
+    for g0 in range(0, full_end, group):
+        for lane in range(n_lanes):
+            edge = g0 + lane * rows
+            _power_direct(y, power, (edge - h) // step, (edge + h) // step + 1, win, step)
+    _power_direct(y, power, (full_end - h) // step, m, win, step)
+    return y, power
 
 
 @numba.njit(cache=True, nogil=True)
@@ -393,5 +509,5 @@ def measure_on_envelope(
     return out_l, out_r, out_a
 
 
-__all__ = ["N_LANES", "centered_mean", "decimated_mean_square", "filtfilt2",
+__all__ = ["N_LANES", "centered_mean", "decimated_mean_square", "filtfilt2", "filtfilt2_power",
            "hysteresis_runs", "measure_on_envelope", "warm_up_samples"]
