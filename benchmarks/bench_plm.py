@@ -28,6 +28,10 @@ leg). The true onset is where the simulated burst envelope starts to rise and th
 offset where it is back at rest (``somnomotor.simulate.truth``), so even a perfect
 rule-following detector is some tens of ms late at the onset (the 8-µV crossing comes
 during the rise) and early at the offset (the 2-µV crossing comes during the decay).
+For information only (not used in the ordering) the tables also give the timing against
+the rule's crossings on the truth's noise-free envelope (``rule_onset_s``/``rule_offset_s``
+of the truth, computed with the rectified-mean gain of a zero-phase 2nd-order Butterworth
+10-100 Hz, i.e. somnomotor's filter - so that reference is not neutral between tools).
 
 Which tool is more accurate on a night is decided the same way for every tool, in this
 order, each step only breaking ties of the one before:
