@@ -43,11 +43,15 @@ QRS_BAND_HZ: tuple[float, float] = (8.0, 30.0)
 ENVELOPE_RATE_HZ = 100.0
 
 
-def ecg_r_peak_times_s(recording: Recording) -> np.ndarray | None:
+def ecg_r_peak_times_s(recording: Recording, *, envelope_rate_hz: float = ENVELOPE_RATE_HZ,
+                       chunk_s: float = 300.0, pad_s: float = 2.0) -> np.ndarray | None:
     """R-peak times in s from the recording's ECG channel; None without a usable one.
 
-    The ECG is band-passed to 8-30 Hz, rectified and averaged to about 100 Hz, then
-    :func:`somnomotor.signal.ecg.find_r_peaks` picks the beats.
+    The ECG is band-passed to 8-30 Hz, rectified and averaged to about ``envelope_rate_hz``
+    (100 Hz), then :func:`somnomotor.signal.ecg.find_r_peaks` picks the beats. Used by the
+    leg-movement detector (ECG suppression) and the fragmentary myoclonus detector.
+    ``chunk_s`` and ``pad_s`` are passed to
+    :func:`~somnomotor.signal.filters.block_envelope`.
     """
     if not recording.has_role("ecg"):
         return None
@@ -59,8 +63,8 @@ def ecg_r_peak_times_s(recording: Recording) -> np.ndarray | None:
         return None
     sos = design_bandpass(ch.fs_hz, low_hz=QRS_BAND_HZ[0],
                           high_hz=min(QRS_BAND_HZ[1], 0.45 * ch.fs_hz), order=2)
-    q = max(1, int(ch.fs_hz // ENVELOPE_RATE_HZ))
-    env = block_envelope(x, ch.fs_hz, sos=sos, decimation=q)
+    q = max(1, int(ch.fs_hz // envelope_rate_hz))
+    env = block_envelope(x, ch.fs_hz, sos=sos, decimation=q, chunk_s=chunk_s, pad_s=pad_s)
     peaks = find_r_peaks(env.envelope_uV, env.fs_hz)
     return (peaks + 0.5) / env.fs_hz
 

@@ -37,11 +37,12 @@ from somnomotor._errors import (
     SignalQualityError,
     SomnomotorWarning,
 )
+from somnomotor.detect._cardiac import ecg_r_peak_times_s
 from somnomotor.events import EventTable
 from somnomotor.recording import Channel, Recording
 from somnomotor.results import AnalysisResult, params_to_dict
 from somnomotor.signal.baseline import baseline_from_upper, coarse_factor
-from somnomotor.signal.ecg import find_r_peaks, suppress_ecg
+from somnomotor.signal.ecg import suppress_ecg
 from somnomotor.signal.envelope import (
     block_any,
     block_max,
@@ -325,21 +326,11 @@ def _weighted_median(values: np.ndarray, counts: np.ndarray) -> float:
 
 
 def _ecg_r_peaks(recording: Recording, params: LegMovementDetectionParams) -> np.ndarray | None:
-    """R-peak times in s from the ECG channel, or None."""
-    if not params.ecg_suppression or not recording.has_role("ecg"):
+    """R-peak times in s from the ECG channel, or None (also when suppression is off)."""
+    if not params.ecg_suppression:
         return None
-    ch = recording.channel_for("ecg")
-    if ch.fs_hz < 50:
-        return None
-    x = ch.data()
-    if x.size == 0 or float(np.ptp(x)) == 0.0:
-        return None
-    sos = design_bandpass(ch.fs_hz, low_hz=8.0, high_hz=min(30.0, 0.45 * ch.fs_hz), order=2)
-    q = max(1, int(ch.fs_hz // params.block_rate_hz))
-    env = block_envelope(x, ch.fs_hz, sos=sos, decimation=q, chunk_s=params.chunk_s,
-                         pad_s=params.pad_s)
-    peaks = find_r_peaks(env.envelope_uV, env.fs_hz)
-    return (peaks + 0.5) / env.fs_hz
+    return ecg_r_peak_times_s(recording, envelope_rate_hz=params.block_rate_hz,
+                              chunk_s=params.chunk_s, pad_s=params.pad_s)
 
 
 def _intervals_table(masks: Mapping[str, np.ndarray], fs_env: float, label: str) -> EventTable:
