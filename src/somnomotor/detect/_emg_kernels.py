@@ -147,6 +147,33 @@ def _scatter_flipped(buf: np.ndarray, y: np.ndarray, n_rows: int, warm: int, g0:
                     y[j] = row[lane]
 
 
+@numba.njit(cache=True, nogil=True)
+def _pack_sos(sos: np.ndarray) -> np.ndarray:  # pragma: no cover - numba
+    """b0 b1 b2 a1 a2 of both sections in one flat array (a0 is 1 for a Butterworth design)."""
+    s = np.empty(10)
+    s[0], s[1], s[2], s[3], s[4] = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
+    s[5], s[6], s[7], s[8], s[9] = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]
+    return s
+
+
+@numba.njit(cache=True, nogil=True)
+def _filter_group(x: np.ndarray, y: np.ndarray, fwd: np.ndarray, bwd: np.ndarray,
+                  z: np.ndarray, s: np.ndarray, g0: int, g_end: int, chunk: int,
+                  warm: int) -> int:  # pragma: no cover - numba
+    """Filter ``x[g0:g_end]`` forward and backward in lanes of ``chunk`` samples into ``y``.
+
+    Leaves the row-flipped result in ``bwd`` and returns its number of rows.
+    """
+    n_rows = chunk + 2 * warm
+    first = g0 - warm
+    _gather_lanes(x, fwd, n_rows, first, chunk)
+    _cascade_rows(fwd, n_rows, s, z)
+    _flip_rows(fwd, bwd, n_rows, first, chunk, x.size)
+    _cascade_rows(bwd, n_rows, s, z)
+    _scatter_flipped(bwd, y, n_rows, warm, g0, chunk, g_end)
+    return n_rows
+
+
 @numba.njit(cache=True, nogil=True, fastmath={"contract"})
 def _lane_power(buf: np.ndarray, n_rows: int, warm: int, g0: int, chunk: int, win: int,
                 step: int, out: np.ndarray, acc: np.ndarray) -> None:  # pragma: no cover
@@ -223,9 +250,7 @@ def filtfilt2_power(x: np.ndarray, sos: np.ndarray, warm: int, n_lanes: int, win
     power = np.empty(m, np.float32)
     if n == 0:
         return y, power
-    s = np.empty(10)
-    s[0], s[1], s[2], s[3], s[4] = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
-    s[5], s[6], s[7], s[8], s[9] = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]
+    s = _pack_sos(sos)
     h = win // 2
     # whole groups start at multiples of ``step`` so that every lane has its outputs in the
     # same rows
@@ -240,13 +265,7 @@ def filtfilt2_power(x: np.ndarray, sos: np.ndarray, warm: int, n_lanes: int, win
     for g0 in range(0, n, group):
         g_end = min(n, g0 + group)
         chunk = (g_end - g0 + n_lanes - 1) // n_lanes
-        n_rows = chunk + 2 * warm
-        first = g0 - warm
-        _gather_lanes(x, fwd, n_rows, first, chunk)
-        _cascade_rows(fwd, n_rows, s, z)
-        _flip_rows(fwd, bwd, n_rows, first, chunk, n)
-        _cascade_rows(bwd, n_rows, s, z)
-        _scatter_flipped(bwd, y, n_rows, warm, g0, chunk, g_end)
+        n_rows = _filter_group(x, y, fwd, bwd, z, s, g0, g_end, chunk, warm)
         if g_end - g0 == group:
             _lane_power(bwd, n_rows, warm, g0, chunk, win, step, power, acc)
             full_end = g_end
@@ -277,9 +296,7 @@ def filtfilt2(x: np.ndarray, sos: np.ndarray, warm: int,
     y = np.empty(n, np.float32)
     if n == 0:
         return y
-    s = np.empty(10)
-    s[0], s[1], s[2], s[3], s[4] = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
-    s[5], s[6], s[7], s[8], s[9] = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]
+    s = _pack_sos(sos)
     group = n_lanes * ROWS_PER_GROUP
     rows_max = min(ROWS_PER_GROUP, (n + n_lanes - 1) // n_lanes) + 2 * warm
     fwd = np.empty((rows_max, n_lanes), np.float32)
@@ -288,13 +305,7 @@ def filtfilt2(x: np.ndarray, sos: np.ndarray, warm: int,
     for g0 in range(0, n, group):
         g_end = min(n, g0 + group)
         chunk = (g_end - g0 + n_lanes - 1) // n_lanes
-        n_rows = chunk + 2 * warm
-        first = g0 - warm
-        _gather_lanes(x, fwd, n_rows, first, chunk)
-        _cascade_rows(fwd, n_rows, s, z)
-        _flip_rows(fwd, bwd, n_rows, first, chunk, n)
-        _cascade_rows(bwd, n_rows, s, z)
-        _scatter_flipped(bwd, y, n_rows, warm, g0, chunk, g_end)
+        n_rows = _filter_group(x, y, fwd, bwd, z, s, g0, g_end, chunk, warm)
     return y
 
 
@@ -304,19 +315,9 @@ def decimated_mean_square(y: np.ndarray, win: int, step: int) -> np.ndarray:  # 
 
     Each window is summed directly (float64), shorter at the signal's ends.
     """
-    n = y.size
-    m = (n + step - 1) // step
+    m = (y.size + step - 1) // step
     out = np.empty(m, np.float32)
-    h = win // 2
-    for j in range(m):
-        c = j * step
-        lo = max(0, c - h)
-        hi = min(n, c + h + 1)
-        acc = 0.0
-        for t in range(lo, hi):
-            v = np.float64(y[t])
-            acc += v * v
-        out[j] = np.float32(acc / (hi - lo))
+    _power_direct(y, out, 0, m, win, step)
     return out
 
 
