@@ -138,6 +138,28 @@ def test_rswa_fallback_cutoffs_without_a_flag(name: str, value: float, flagged: 
     assert findings_from_outputs(summary, _events([])).rswa_flagged is flagged
 
 
+@pytest.mark.parametrize(("name", "value"), [
+    ("sinbar_chin_any_arms_phasic_pct", 32.1),  # SINBAR chin + arms: > 32 % (Frauscher 2012)
+    ("sinbar_chin_any_pct", 40.0),
+    ("rem_atonia_index", 0.5),
+])
+def test_rswa_detail_for_the_sleeper_uses_plain_words_not_index_names(name: str,
+                                                                      value: float) -> None:
+    summary = {"indices": [{"name": name, "value": value, "unit": "%", "flag": ""}],
+               "hypnogram": {"stage_durations_s": {"R": 3600.0}}}
+    f = findings_from_outputs(summary, _events([]))
+    assert f.rswa_flagged is True
+    assert name not in f.rswa_detail and "_" not in f.rswa_detail
+    assert "dream sleep" in f.rswa_detail and "cut-off" in f.rswa_detail
+
+
+def test_sinbar_chin_and_arms_cutoff_is_32_percent_by_name() -> None:
+    summary = {"indices": [{"name": "sinbar_chin_any_arms_phasic_pct", "value": 32.0,
+                            "unit": "%", "flag": ""}],
+               "hypnogram": {"stage_durations_s": {"R": 3600.0}}}
+    assert findings_from_outputs(summary, _events([])).rswa_flagged is False
+
+
 def test_all_five_rls_criteria_with_plms_match_the_criteria_doctors_use() -> None:
     answers = QuestionnaireAnswers(**ALL_RLS, irls_items=(2,) * 10)
     text = _texts(Findings(plms_index=40.0), answers)

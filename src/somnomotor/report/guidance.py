@@ -61,7 +61,7 @@ MIN_REM_FOR_RSWA_S = 300.0
 #: REM atonia index < 0.8 clearly reduced atonia (Ferri et al. 2010).
 RSWA_CUTOFFS: tuple[tuple[str, str, float, str], ...] = (
     ("sinbar_chin_any_pct", ">", 18.0, "SINBAR, Frauscher et al. 2012"),
-    ("sinbar_chin_any_fds_phasic_pct", ">", 32.0, "SINBAR, Frauscher et al. 2012"),
+    ("sinbar_chin_any_arms_phasic_pct", ">", 32.0, "SINBAR, Frauscher et al. 2012"),
     ("rem_atonia_index", "<", 0.8, "Ferri et al. 2010"),
 )
 RSWA_INDEX_PREFIXES: tuple[str, ...] = ("sinbar_", "rem_atonia", "montreal_", "rswa_")
@@ -113,6 +113,12 @@ class GuidanceLibrary:
 
     statements: Mapping[str, Statement]
     sources: Mapping[str, str]
+    #: plain words for technical measure names (``plain_names`` in guidance.yaml)
+    plain_names: Mapping[str, str] = field(default_factory=dict)
+
+    def plain(self, measure: str) -> str:
+        """The plain name of a measure, or its technical name with spaces."""
+        return self.plain_names.get(measure, measure.replace("_", " "))
 
     def get(self, statement_id: str) -> Statement:
         """The statement with this id."""
@@ -145,7 +151,8 @@ def parse_library(doc: Mapping[str, Any]) -> GuidanceLibrary:
                 f"one source from {sorted(sources)}"
             )
         statements[sid] = Statement(sid, section, " ".join(str(raw["text"]).split()), tags)
-    return GuidanceLibrary(statements=statements, sources=sources)
+    plain = {str(k): " ".join(str(v).split()) for k, v in (doc.get("plain_names") or {}).items()}
+    return GuidanceLibrary(statements=statements, sources=sources, plain_names=plain)
 
 
 @functools.lru_cache(maxsize=1)
@@ -220,17 +227,21 @@ def _rswa_flag(summary: Mapping[str, Any], rem_s: float | None) -> tuple[bool | 
         return None, ""
     if rem_s is not None and rem_s < MIN_REM_FOR_RSWA_S:
         return None, ""
+    library = load_library()
     for name, ix in rswa.items():
         value = _num(ix.get("value"))
         if value is not None and str(ix.get("flag") or "").strip():
-            return True, f"{name.replace('_', ' ')} {value:g}{_unit(ix)}, {ix['flag']}"
+            # the cut-off without its clinical remark in brackets (written for specialists)
+            cutoff = str(ix.get("cutoff") or "").split(" (")[0].strip()
+            return True, (f"{library.plain(name)}: {value:.3g}{_unit(ix)}"
+                          + (f"; published cut-off {cutoff}" if cutoff else ""))
     for name, op, cut, source in RSWA_CUTOFFS:
         value = _num(indices.get(name, {}).get("value"))
         if value is None:
             continue
         if (op == ">" and value > cut) or (op == "<" and value < cut):
-            return True, (f"{name.replace('_', ' ')} {value:g}{_unit(indices[name])}, "
-                          f"cut-off {op} {cut:g} ({source})")
+            return True, (f"{library.plain(name)}: {value:.3g}{_unit(indices[name])}; "
+                          f"published cut-off {op} {cut:g} ({source})")
     return False, ""
 
 

@@ -57,7 +57,7 @@ KNOWN_INDICES: Mapping[str, tuple[str, str]] = {
                           "Ferri et al. Sleep 2006;29:759, doi:10.1093/sleep/29.6.759"),
     "sinbar_chin_any_pct": ("> 18 % of 3-s REM mini-epochs (100 % specificity for RBD)",
                             "SINBAR, Frauscher et al. Sleep 2012;35:835, doi:10.5665/sleep.1886"),
-    "sinbar_chin_any_fds_phasic_pct": ("> 32 % of 3-s REM mini-epochs",
+    "sinbar_chin_any_arms_phasic_pct": ("> 32 % of 3-s REM mini-epochs",
                                        "SINBAR, Frauscher et al. 2012, doi:10.5665/sleep.1886"),
     "rem_atonia_index": ("> 0.9 normal; 0.8-0.9 borderline; < 0.8 reduced atonia",
                          "Ferri et al. Sleep Med 2010;11:947, doi:10.1016/j.sleep.2010.06.003"),
