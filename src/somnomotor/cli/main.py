@@ -23,6 +23,7 @@ from somnomotor._version import __version__
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "demo",
     "analyze",
+    "cohort",
     "channels",
     "simulate",
     "score_events",

@@ -1,0 +1,92 @@
+"""``somnomotor cohort PATH... --out DIR``: score many nights alike and gather one table."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+HELP = "score many recordings (files or folders) the same way and write one table of indices"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    from somnomotor.pipeline import ANALYSES, RULE_SETS
+
+    p = sub.add_parser(
+        "cohort",
+        help=HELP,
+        description=(
+            "Score every recording given (EDF/BDF files, or folders searched recursively) with "
+            "the same rules. Each night's events.tsv, summary.json and hypnogram.tsv go to "
+            "DIR/<name>/; DIR/cohort.tsv and DIR/cohort.parquet hold one row per night "
+            "(status, error, every index). A night that fails becomes an error row and the "
+            "run goes on; nights already in DIR are kept, so an interrupted run can be "
+            "started again and continues."
+        ),
+        epilog="Example (NSRR layout): somnomotor cohort edfs/ --out results/ "
+        "--annotations-pattern '{stem}-nsrr.xml' --jobs 4",
+    )
+    p.add_argument("paths", metavar="PATH", nargs="+",
+                   help="recording file, or folder searched for *.edf and *.bdf")
+    p.add_argument("--out", "-o", metavar="DIR", type=Path, required=True,
+                   help="output folder (one sub-folder per night, and the cohort table)")
+    p.add_argument("--jobs", "-j", type=int, default=max(1, (os.cpu_count() or 2) // 2),
+                   help="nights analysed at the same time, in separate processes "
+                   "(default: half the CPUs, as each night also uses two threads)")
+    p.add_argument("--annotations-pattern", metavar="PATTERN",
+                   help="each night's scored-events file beside its recording, with {stem} for "
+                   "the recording's name without suffix, e.g. '{stem}-nsrr.xml'")
+    p.add_argument("--channel", "-c", metavar="ROLE=LABEL", action="append", default=[],
+                   help="assign a channel to a role in every night (repeatable)")
+    p.add_argument("--rules", choices=RULE_SETS, default="wasm_2016",
+                   help="leg-movement rule set (default: wasm_2016)")
+    p.add_argument("--only", metavar="ANALYSIS", action="append", choices=list(ANALYSES),
+                   help=f"run only this analysis (repeatable): {', '.join(ANALYSES)}")
+    p.add_argument("--no-auto-staging", action="store_true",
+                   help="without a scored hypnogram, do not stage automatically with YASA")
+    p.add_argument("--overwrite", action="store_true",
+                   help="analyse again nights whose folder already holds results")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from somnomotor._errors import ParameterError
+    from somnomotor.cli._common import parse_channel_overrides
+    from somnomotor.cohort import TABLE_FILE, CohortSettings, find_recordings, run_cohort
+
+    if args.jobs < 1:
+        raise ParameterError(f"--jobs must be >= 1, received {args.jobs}")
+    settings = CohortSettings(
+        rule_set=args.rules, analyses=tuple(args.only) if args.only else None,
+        annotations_pattern=args.annotations_pattern,
+        roles=parse_channel_overrides(args.channel), auto_stage=not args.no_auto_staging,
+        overwrite=args.overwrite)
+    n_total = len(find_recordings(args.paths))  # fails early on a missing path
+    bar = None
+    if not args.quiet and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=n_total, desc="nights", unit="night", file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.update(done - bar.n)
+
+    try:
+        table = run_cohort(args.paths, args.out, settings, jobs=args.jobs, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    counts = table["status"].value_counts().to_dict()
+    print(f"{len(table)} nights: {counts.get('ok', 0)} analysed, {counts.get('kept', 0)} kept "
+          f"from an earlier run, {counts.get('error', 0)} failed; table: "
+          f"{args.out / TABLE_FILE}")
+    failed = table[table["status"] == "error"]
+    if len(failed):
+        first = failed.iloc[0]
+        print(f"somnomotor cohort: {len(failed)} of {len(table)} nights failed (first: "
+              f"{first['recording']}: {first['error']}); see the error column of "
+              f"{args.out / TABLE_FILE}", file=sys.stderr)
+        return 1
+    return 0
