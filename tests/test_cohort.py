@@ -104,3 +104,18 @@ def test_cli_exits_1_with_one_line_when_a_night_fails(cohort_dir, tmp_path: Path
     assert "Traceback" not in proc.stderr
     assert "1 of 3 nights failed" in proc.stderr
     assert "2 analysed" in proc.stdout
+
+
+def test_an_unexpected_failure_in_one_night_is_an_error_row(cohort_dir, tmp_path: Path,
+                                                            monkeypatch) -> None:
+    import somnomotor.pipeline as pipeline
+
+    root, _ = cohort_dir
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("simulated bug\nsecond line")
+
+    monkeypatch.setattr(pipeline, "analyze_recording", boom)
+    table = run_cohort([root / "site_a"], tmp_path / "out", SETTINGS)
+    assert table["status"].tolist() == ["error"]
+    assert table["error"].item() == "internal error RuntimeError: simulated bug"

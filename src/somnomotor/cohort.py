@@ -162,11 +162,17 @@ def analyze_one(recording: Path, out_dir: Path, settings: CohortSettings) -> dic
                                       annotation_files=annotations)
         row.update(_row_from_summary(json.loads(written[SUMMARY_FILE].read_text(
             encoding="utf-8"))))
-    except (SomnomotorError, OSError, ValueError) as exc:
-        # one clear line per failed night; the run goes on with the others
+    except Exception as exc:  # one odd file must not end a run over thousands
+        # one clear line per failed night; the run goes on with the others. Errors that are
+        # not ours (a bug, a library failing on a strange file) say so and keep the
+        # traceback in the debug log.
+        ours = isinstance(exc, SomnomotorError | OSError)
         row["status"] = "error"
-        row["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        row["error"] = (f"{type(exc).__name__}: {exc}" if ours else
+                        f"internal error {type(exc).__name__}: {exc}").splitlines()[0]
         logger.warning("%s: %s", recording, row["error"])
+        if not ours:
+            logger.debug("traceback of %s", recording, exc_info=True)
     row["seconds"] = round(time.perf_counter() - t0, 3)
     return row
 
