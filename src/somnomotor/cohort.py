@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing as mp
 import os
 import time
 import warnings
@@ -196,7 +197,9 @@ def _rows(recordings: Sequence[Path], out_dirs: Sequence[Path], settings: Cohort
         for rec, out in zip(recordings, out_dirs, strict=True):
             yield analyze_one(rec, out, settings)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    # "spawn": fresh interpreters, not forks of a process that may hold numba's and the
+    # filter threads' locks (forking a threaded process can deadlock the child)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as pool:
         futures = [pool.submit(analyze_one, rec, out, settings)
                    for rec, out in zip(recordings, out_dirs, strict=True)]
         for fut in as_completed(futures):
