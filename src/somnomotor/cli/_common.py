@@ -45,10 +45,24 @@ def parse_channel_overrides(items: Sequence[str] | None) -> dict[str, tuple[str,
 def add_channel_option(parser: argparse.ArgumentParser) -> None:
     """Add the repeatable ``--channel ROLE=LABEL`` option to a subcommand parser."""
     parser.add_argument(
-        "--channel", action="append", default=[], metavar="ROLE=LABEL",
+        "--channel", "-c", action="append", default=[], metavar="ROLE=LABEL",
         help="assign a channel to a role, overriding the inferred roles (repeatable), "
              "e.g. --channel leg_left='EMG5' --channel leg_right='EMG6'",
     )
 
 
-__all__ = ["add_channel_option", "parse_channel_overrides"]
+def add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    """The options that say how a night is analysed (``analyze`` and ``cohort``):
+    ``--channel``, ``--rules``, ``--only`` and ``--no-auto-staging``."""
+    from somnomotor.pipeline import ANALYSES, RULE_SETS
+
+    add_channel_option(parser)
+    parser.add_argument("--rules", choices=RULE_SETS, default="wasm_2016",
+                        help="leg-movement rule set (default: wasm_2016)")
+    parser.add_argument("--only", metavar="ANALYSIS", action="append", choices=list(ANALYSES),
+                        help=f"run only this analysis (repeatable): {', '.join(ANALYSES)}")
+    parser.add_argument("--no-auto-staging", action="store_true",
+                        help="without a scored hypnogram, do not stage automatically with YASA")
+
+
+__all__ = ["add_analysis_options", "add_channel_option", "parse_channel_overrides"]

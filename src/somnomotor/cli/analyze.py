@@ -15,7 +15,7 @@ HELP = "score one recording (EDF/EDF+/BDF) and write events.tsv and summary.json
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from somnomotor.pipeline import ANALYSES, RULE_SETS
+    from somnomotor.cli._common import add_analysis_options
 
     p = sub.add_parser(
         "analyze",
@@ -33,12 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--annotations", "-a", metavar="FILE", action="append", default=[],
                    help="scored events/hypnogram file (EDF+, NSRR XML, SOMNOmedics, RemLogic, "
                    "CSV/TSV); repeat for several files")
-    p.add_argument("--channel", "-c", metavar="ROLE=LABEL", action="append", default=[],
-                   help="assign a channel to a role, e.g. --channel leg_left='LAT-Ref' (repeatable)")
-    p.add_argument("--rules", choices=RULE_SETS, default="wasm_2016",
-                   help="leg-movement rule set (default: wasm_2016)")
-    p.add_argument("--only", metavar="ANALYSIS", action="append", choices=list(ANALYSES),
-                   help=f"run only this analysis (repeatable): {', '.join(ANALYSES)}")
+    add_analysis_options(p)
     p.add_argument("--overwrite", action="store_true",
                    help="replace results already in DIR")
     p.add_argument("--report", action="store_true",
@@ -50,8 +45,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--compare-staging", action="store_true",
                    help="also stage the night automatically (YASA) and report its agreement "
                    "with the scored hypnogram (accuracy, Cohen's kappa); the scored one is used")
-    p.add_argument("--no-auto-staging", action="store_true",
-                   help="without a scored hypnogram, do not stage automatically with YASA")
     p.add_argument("--export", metavar="FORMAT", action="append", choices=list(EXPORT_FORMATS),
                    default=[], help="also export events and stages to DIR/export/ (repeatable): "
                    f"{', '.join(EXPORT_FORMATS)}")

@@ -11,7 +11,7 @@ HELP = "score many recordings (files or folders) the same way and write one tabl
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from somnomotor.pipeline import ANALYSES, RULE_SETS
+    from somnomotor.cli._common import add_analysis_options
 
     p = sub.add_parser(
         "cohort",
@@ -37,14 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--annotations-pattern", metavar="PATTERN",
                    help="each night's scored-events file beside its recording, with {stem} for "
                    "the recording's name without suffix, e.g. '{stem}-nsrr.xml'")
-    p.add_argument("--channel", "-c", metavar="ROLE=LABEL", action="append", default=[],
-                   help="assign a channel to a role in every night (repeatable)")
-    p.add_argument("--rules", choices=RULE_SETS, default="wasm_2016",
-                   help="leg-movement rule set (default: wasm_2016)")
-    p.add_argument("--only", metavar="ANALYSIS", action="append", choices=list(ANALYSES),
-                   help=f"run only this analysis (repeatable): {', '.join(ANALYSES)}")
-    p.add_argument("--no-auto-staging", action="store_true",
-                   help="without a scored hypnogram, do not stage automatically with YASA")
+    add_analysis_options(p)
     p.add_argument("--overwrite", action="store_true",
                    help="analyse again nights whose folder already holds results")
     p.set_defaults(run=run)
