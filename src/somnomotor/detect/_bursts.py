@@ -62,6 +62,12 @@ def check_positive(name: str, value: float) -> None:
         raise ParameterError(f"{name} must be a number > 0, received {value!r}")
 
 
+def check_count(name: str, value: int) -> None:
+    """Raise :class:`ParameterError` unless ``value`` is an integer >= 1 (a count)."""
+    if not isinstance(value, int) or value < 1:
+        raise ParameterError(f"{name} must be an integer >= 1, received {value!r}")
+
+
 def check_non_negative(name: str, value: float) -> None:
     """Raise :class:`ParameterError` unless ``value`` is a finite number >= 0."""
     if not (isinstance(value, (int, float)) and np.isfinite(value) and value >= 0):

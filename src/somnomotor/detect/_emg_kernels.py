@@ -305,7 +305,7 @@ def filtfilt2(x: np.ndarray, sos: np.ndarray, warm: int,
     for g0 in range(0, n, group):
         g_end = min(n, g0 + group)
         chunk = (g_end - g0 + n_lanes - 1) // n_lanes
-        n_rows = _filter_group(x, y, fwd, bwd, z, s, g0, g_end, chunk, warm)
+        _filter_group(x, y, fwd, bwd, z, s, g0, g_end, chunk, warm)
     return y
 
 

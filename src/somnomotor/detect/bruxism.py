@@ -91,9 +91,7 @@ class BruxismParams:
         B.check_non_negative("min_amplitude_uv", self.min_amplitude_uv)
         B.check_range("phasic_s", self.phasic_s)
         B.check_positive("tonic_min_s", self.tonic_min_s)
-        if not isinstance(self.min_phasic_bursts, int) or self.min_phasic_bursts < 1:
-            raise ParameterError(
-                f"min_phasic_bursts must be an integer >= 1, received {self.min_phasic_bursts!r}")
+        B.check_count("min_phasic_bursts", self.min_phasic_bursts)
         for name in ("quiet_s", "smooth_s", "merge_gap_s"):
             B.check_non_negative(name, getattr(self, name))
         for name in ("episodes_per_h_cutoff", "bursts_per_h_cutoff", "bursts_per_episode_cutoff"):

@@ -74,9 +74,7 @@ class LargeMovementParams:
 
     def __post_init__(self) -> None:
         B.check_range("duration_s", self.duration_s)
-        if not isinstance(self.min_channels, int) or self.min_channels < 1:
-            raise ParameterError(
-                f"min_channels must be an integer >= 1, received {self.min_channels!r}")
+        B.check_count("min_channels", self.min_channels)
         B.check_positive("k_background", self.k_background)
         B.check_non_negative("min_amplitude_uv", self.min_amplitude_uv)
         B.check_non_negative("smooth_s", self.smooth_s)

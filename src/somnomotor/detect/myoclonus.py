@@ -155,9 +155,7 @@ class MyoclonusParams:
                 "ecg_min_locked_fraction must be in (0, 1], received "
                 f"{self.ecg_min_locked_fraction!r}")
         for name in ("efm_potentials_per_bin", "efm_minutes", "max_coincident_channels"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ParameterError(f"{name} must be an integer >= 1, received {value!r}")
+            B.check_count(name, getattr(self, name))
 
     @classmethod
     def lins(cls) -> MyoclonusParams:

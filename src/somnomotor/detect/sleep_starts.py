@@ -109,9 +109,7 @@ class SleepStartParams:
         B.check_positive("k_background", self.k_background)
         B.check_non_negative("min_amplitude_uv", self.min_amplitude_uv)
         B.check_non_negative("merge_gap_s", self.merge_gap_s)
-        if not isinstance(self.min_channels, int) or self.min_channels < 1:
-            raise ParameterError(
-                f"min_channels must be an integer >= 1, received {self.min_channels!r}")
+        B.check_count("min_channels", self.min_channels)
         B.check_non_negative("max_onset_spread_s", self.max_onset_spread_s)
         B.check_non_negative("pre_transition_s", self.pre_transition_s)
         B.check_non_negative("post_transition_s", self.post_transition_s)

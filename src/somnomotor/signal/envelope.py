@@ -290,24 +290,23 @@ def window_max_at(x: np.ndarray, idx: np.ndarray, half: int) -> np.ndarray:
     return out
 
 
-def running_max(x: np.ndarray, window: int) -> np.ndarray:
-    """Centred running maximum over ``window`` samples, float32, O(n)."""
+def _running(x: np.ndarray, window: int, maximum: bool) -> np.ndarray:
     if window < 1:
         raise ParameterError(f"window must be >= 1 sample, received {window!r}")
     out = np.empty(x.size, dtype=np.float32)
     if x.size:
-        _running_extreme(np.ascontiguousarray(x, dtype=np.float32), int(window), True, out)
+        _running_extreme(np.ascontiguousarray(x, dtype=np.float32), int(window), maximum, out)
     return out
+
+
+def running_max(x: np.ndarray, window: int) -> np.ndarray:
+    """Centred running maximum over ``window`` samples, float32, O(n)."""
+    return _running(x, window, True)
 
 
 def running_min(x: np.ndarray, window: int) -> np.ndarray:
     """Centred running minimum over ``window`` samples, float32, O(n)."""
-    if window < 1:
-        raise ParameterError(f"window must be >= 1 sample, received {window!r}")
-    out = np.empty(x.size, dtype=np.float32)
-    if x.size:
-        _running_extreme(np.ascontiguousarray(x, dtype=np.float32), int(window), False, out)
-    return out
+    return _running(x, window, False)
 
 
 @njit(cache=True, nogil=True)
