@@ -88,3 +88,43 @@ def test_median_window_criterion_is_exact_median() -> None:
         t = float(rng.uniform(1, 3))
         med = max(np.median(x[i:i + w]) for i in range(x.size - w + 1))
         assert has_median_window_above(x, t, w) == (med >= t)
+
+
+def test_crossing_times_find_the_thresholds_between_samples_on_a_linear_ramp() -> None:
+    from somnomotor.signal.envelope import crossing_times, hysteresis_events
+
+    fs = 100.0
+    t = np.arange(1000) / fs
+    # rest 0 µV, a ramp to 20 µV from 2.003 s to 2.203 s, plateau, a ramp down 5.003-5.203 s
+    env = np.interp(t, [0.0, 2.003, 2.203, 5.003, 5.203, 10.0], [0.0, 0.0, 20.0, 20.0, 0.0, 0.0])
+    starts, ends = hysteresis_events(env.astype(np.float32), 2.0, 8.0, fs_hz=fs)
+    assert starts.size == 1
+    on, off = crossing_times(env, starts, ends, 2.0, 8.0, fs_hz=fs)
+    # 8 µV is reached 0.4 of the way up the ramp, 2 µV is left 0.9 of the way down
+    assert on[0] == pytest.approx(2.083, abs=1e-9)
+    assert off[0] == pytest.approx(5.183, abs=1e-9)
+    # on the whole-sample grid the same event starts and ends later
+    assert starts[0] / fs > on[0] and ends[0] / fs > off[0]
+
+
+def test_crossing_times_keep_the_signal_edges_for_events_cut_by_them() -> None:
+    from somnomotor.signal.envelope import crossing_times
+
+    fs = 10.0
+    env = np.full(50, 20.0)
+    on, off = crossing_times(env, np.array([0]), np.array([50]), 2.0, 8.0, fs_hz=fs,
+                             first_sample_s=0.05)
+    assert on[0] == pytest.approx(0.0)
+    assert off[0] == pytest.approx(5.0)
+
+
+def test_crossing_times_use_per_block_thresholds() -> None:
+    from somnomotor.signal.envelope import crossing_times
+
+    fs = 10.0
+    env = np.array([0.0, 0.0, 0.0, 0.0, 10.0, 10.0, 10.0, 0.0, 0.0, 0.0])
+    high = np.array([9.0, 5.0])  # one value per 5 samples
+    on, off = crossing_times(env, np.array([4]), np.array([7]), np.array([1.0, 1.0]), high,
+                             fs_hz=fs, step=5)
+    assert on[0] == pytest.approx((3 + 0.9) / fs)  # threshold of block 0 (sample 4 // 5 = 0)
+    assert off[0] == pytest.approx((6 + 0.9) / fs)

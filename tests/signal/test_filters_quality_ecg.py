@@ -83,3 +83,34 @@ def test_clean_envelope_is_left_untouched_by_ecg_suppression_from_channel() -> N
     r_peaks = np.arange(100, env.size - 100, 90)
     assert suppress_ecg(env, fs, r_peaks=r_peaks) == 0
     assert np.array_equal(env, before)
+
+
+def _zero_phase_db(sos: np.ndarray, fs_hz: float, freqs_hz: list[float]) -> np.ndarray:
+    """Forward-backward magnitude in dB (twice the one-way dB) at ``freqs_hz``."""
+    _, h = sps.sosfreqz(sos, worN=np.asarray(freqs_hz), fs=fs_hz)
+    return 2.0 * 20.0 * np.log10(np.abs(h))
+
+
+def test_zero_phase_edges_put_minus_3_db_of_the_forward_backward_filter_at_10_and_100_hz() -> None:
+    for fs in (256.0, 512.0, 1000.0):
+        for order in (2, 4):
+            sos = design_bandpass(fs, low_hz=10.0, high_hz=100.0, order=order,
+                                  zero_phase_edges=True)
+            db = _zero_phase_db(sos, fs, [10.0, 100.0])
+            np.testing.assert_allclose(db, [-3.01, -3.01], atol=0.05)
+            # and the pass band between them is flatter than -3 dB
+            mid = _zero_phase_db(sos, fs, [20.0, 50.0, 80.0])
+            assert (mid > -3.0).all()
+
+
+def test_design_corners_at_the_edges_lose_6_db_there_when_run_forward_and_backward() -> None:
+    sos = design_bandpass(512.0, low_hz=10.0, high_hz=100.0, order=2)
+    np.testing.assert_allclose(_zero_phase_db(sos, 512.0, [10.0, 100.0]), [-6.02, -6.02],
+                               atol=0.05)
+
+
+def test_zero_phase_edges_at_low_rate_follow_the_lowered_upper_edge() -> None:
+    # at 200 Hz the upper edge is lowered to 0.45 x fs = 90 Hz; -3 dB lands there
+    sos = design_bandpass(200.0, low_hz=10.0, high_hz=100.0, order=2, zero_phase_edges=True)
+    np.testing.assert_allclose(_zero_phase_db(sos, 200.0, [10.0, 90.0]), [-3.01, -3.01],
+                               atol=0.05)

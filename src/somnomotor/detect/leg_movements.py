@@ -46,6 +46,7 @@ from somnomotor.signal.ecg import suppress_ecg
 from somnomotor.signal.envelope import (
     block_any,
     block_max,
+    crossing_times,
     hysteresis_events,
     moving_average,
     running_max,
@@ -94,6 +95,12 @@ class LegMovementDetectionParams:
     filter_order : int
         Butterworth order per edge (2), run forward and backward: zero phase, 4th-order
         roll-off at each edge (psgscoring uses 4th order zero phase).
+    band_edges_zero_phase : bool
+        Place the band edges where the forward-backward filter is -3 dB (True, default), as
+        the 10-100 Hz band of the recording standard means, rather than at the design
+        corners of the one-way filter (where forward-backward is -6 dB, so the band that
+        is kept is about 12.5-80 Hz). See
+        :func:`somnomotor.signal.filters.zero_phase_corners`.
     notch_hz : float or None
         Mains notch in Hz applied always (``None``: only if :attr:`auto_notch` finds hum).
     auto_notch : bool
@@ -151,6 +158,7 @@ class LegMovementDetectionParams:
     band_low_hz: float = 10.0
     band_high_hz: float = 100.0
     filter_order: int = 2
+    band_edges_zero_phase: bool = True
     notch_hz: float | None = None
     auto_notch: bool = True
     auto_notch_ratio: float = 10.0
@@ -358,7 +366,8 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
     fs = ch.fs_hz
     notes: list[str] = []
     sos = design_bandpass(fs, low_hz=params.band_low_hz, high_hz=params.band_high_hz,
-                          order=params.filter_order)
+                          order=params.filter_order,
+                          zero_phase_edges=params.band_edges_zero_phase)
     notch: float | None = params.notch_hz
     if notch is None and params.auto_notch:
         lines = (50.0, 60.0)
@@ -422,12 +431,16 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
     high[~np.isfinite(base_c)] = np.inf
     starts, ends = hysteresis_events(smooth, low, high, fs_hz=fs_env, min_off_s=params.offset_min_s,
                                      step=k, no_onset=unscorable_any if unscorable_any.any() else None)
-    keep = (ends - starts) / fs_env >= params.min_duration_s - 1e-9
-    starts, ends = starts[keep], ends[keep]
+    # Times between envelope samples (block centres): the 0.5-s minimum is checked on them,
+    # so no reported movement is shorter than the rule allows.
+    on_s, off_s = crossing_times(smooth, starts, ends, low, high, fs_hz=fs_env, step=k,
+                                 first_sample_s=(q - 1) / (2.0 * fs))
+    keep = off_s - on_s >= params.min_duration_s - 1e-9
+    starts, ends, on_s, off_s = starts[keep], ends[keep], on_s[keep], off_s[keep]
     if starts.size:
         # drop LMs touching an unscorable stretch
         clean = segment_means(unscorable_any.view(np.uint8), starts, ends) == 0
-        starts, ends = starts[clean], ends[clean]
+        starts, ends, on_s, off_s = starts[clean], ends[clean], on_s[clean], off_s[clean]
     keep = np.ones(starts.size, dtype=bool)
     if params.morphology_window_s is not None and starts.size:
         morph_w = window_samples(params.morphology_window_s, fs, odd=True)
@@ -438,8 +451,8 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
                                     sos=sos, pad=pad, window=morph_w)
     starts, ends = starts[keep], ends[keep]
     peaks_uV, means_uV = segment_peak_mean_above(smooth, base_c, starts, ends, step=k)
-    onsets = starts / fs_env
-    durs = (ends - starts) / fs_env
+    onsets = on_s[keep]
+    durs = off_s[keep] - onsets
     if onsets.size:
         events = EventTable.from_arrays(onsets, durs, "leg_movement", ch.label, side=side,
                                         peak_uV=peaks_uV, mean_uV=means_uV)

@@ -353,6 +353,70 @@ def _hysteresis(
     return starts[:k].copy(), ends[:k].copy()
 
 
+def crossing_times(envelope: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                   low: np.ndarray | float, high: np.ndarray | float, *, fs_hz: float,
+                   step: int = 1, first_sample_s: float = 0.0
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Onset and offset times in s of :func:`hysteresis_events` events, between samples.
+
+    The detector decides on whole envelope samples (about 10 ms each); the times it reports
+    should not carry that grid. The onset is where the envelope, linearly interpolated
+    between the last sample below ``high`` and the first at or above it, reaches ``high``;
+    the offset likewise where it falls to ``low`` between the last sample of the event and
+    the first of the quiet run. An event at the start of the signal begins at its first
+    sample, one still open at the end ends at the signal's end.
+
+    Parameters
+    ----------
+    envelope : numpy.ndarray
+        Envelope in µV the events were found on, sampled at ``fs_hz`` Hz.
+    starts, ends : numpy.ndarray
+        Event sample indices from :func:`hysteresis_events` (``[start, end)``).
+    low, high : numpy.ndarray or float
+        The offset and onset thresholds in µV used (one value per ``step`` samples).
+    fs_hz : float
+        Sampling rate of ``envelope`` in Hz.
+    step : int
+        Samples of ``envelope`` per threshold value.
+    first_sample_s : float
+        Time in s that envelope sample 0 stands for (e.g. the centre of its first block).
+
+    Returns
+    -------
+    onsets_s, offsets_s : numpy.ndarray
+        float64 times in s.
+    """
+    env = np.asarray(envelope, dtype=np.float64)
+    s = np.asarray(starts, dtype=np.int64)
+    e = np.asarray(ends, dtype=np.int64)
+    n_steps = max(1, -(-env.size // step))
+    lo = np.broadcast_to(np.asarray(low, dtype=np.float64), (n_steps,))
+    hi = np.broadcast_to(np.asarray(high, dtype=np.float64), (n_steps,))
+
+    def at(th: np.ndarray, i: np.ndarray) -> np.ndarray:
+        return th[np.minimum(i // step, th.size - 1)]
+
+    def frac(v0: np.ndarray, v1: np.ndarray, level: np.ndarray) -> np.ndarray:
+        span = v1 - v0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = np.where(span != 0, (level - v0) / np.where(span != 0, span, 1.0), 1.0)
+        return np.clip(f, 0.0, 1.0)
+
+    on = s.astype(np.float64)
+    inner = s > 0
+    i = s[inner]
+    on[inner] = i - 1 + frac(env[i - 1], env[i], at(hi, i))
+    off = e.astype(np.float64)
+    inner = (e > 0) & (e < env.size)
+    i = e[inner]
+    off[inner] = i - 1 + frac(env[i - 1], env[i], at(lo, i))
+    # an event at either end of the signal keeps the signal's edge
+    on[~(s > 0)] = s[~(s > 0)] - 0.5
+    off[e >= env.size] = e[e >= env.size] - 0.5
+    return (np.maximum(first_sample_s + on / fs_hz, 0.0),
+            np.maximum(first_sample_s + off / fs_hz, 0.0))
+
+
 def hysteresis_events(
     envelope: np.ndarray,
     low: np.ndarray | float,
@@ -448,6 +512,7 @@ __all__ = [
     "block_any",
     "block_max",
     "block_min",
+    "crossing_times",
     "has_median_window_above",
     "hysteresis_events",
     "local_maxima",

@@ -18,7 +18,7 @@ rule), and a raised-cosine decay. A burst's true onset is where the rise starts;
 of 0.05-0.2 s a detector crossing rest + 8 µV lags it by a few tens of ms.
 
 Note: a detector that band-passes at 10-100 Hz keeps 85-90 % of the rectified amplitude of
-this noise (0.85 at 512 Hz with order 2 per edge, zero phase; 0.89 with order 4 per edge),
+this noise (about 0.90 at 512 Hz with order 2 per edge, zero phase, -3 dB at 10 and 100 Hz),
 see :func:`standard_filter_gain` and docs/simulator.md.
 """
 
@@ -193,13 +193,15 @@ def standard_filter_gain(fs_hz: float) -> float:
     """Rectified-mean gain of the simulated EMG noise through the standard EMG filter.
 
     The AASM EMG filter is a 10-100 Hz band-pass; here a Butterworth of order 2 per edge run
-    forward and backward (zero phase, as somnomotor's detector, SOMAS and psgscoring), the
-    upper edge lowered to 0.45 x fs at low rates. The simulated noise (:func:`unit_emg_noise`)
-    has skirts outside 10-100 Hz (the same band-pass run once), so the filter removes part of
-    it: the 8 µV / 2 µV rules, which apply to the recorded (filtered) EMG, see ``gain x`` the
-    envelope. For Gaussian
-    noise the rectified mean is proportional to the RMS, so the gain is the RMS gain, taken
-    from the two frequency responses (0.85 at 512 Hz, 0.93 at 256 Hz, 0.83 at 1000 Hz).
+    forward and backward (zero phase, as somnomotor's leg detector, SOMAS and psgscoring),
+    with its corners placed so that the forward-backward response is -3 dB at 10 and 100 Hz
+    (:func:`somnomotor.signal.filters.zero_phase_corners`), the upper edge lowered to
+    0.45 x fs at low rates. The simulated noise (:func:`unit_emg_noise`) has skirts outside
+    10-100 Hz (a 10-100 Hz band-pass run once), so the filter removes part of it: the
+    8 µV / 2 µV rules, which apply to the recorded (filtered) EMG, see ``gain x`` the
+    envelope. For Gaussian noise the rectified mean is proportional to the RMS, so the gain
+    is the RMS gain, taken from the two frequency responses (about 0.90 at 512 Hz; 0.85 with
+    the corners at the edges themselves).
 
     Parameters
     ----------
@@ -211,14 +213,20 @@ def standard_filter_gain(fs_hz: float) -> float:
     float
         Dimensionless gain (0-1).
     """
+    # Imported here: the simulator otherwise does not depend on the detectors' filters.
+    from somnomotor.signal.filters import design_bandpass
+
     lo, hi = EMG_BAND_HZ
     hi = min(hi, 0.45 * fs_hz)
-    # The noise was shaped by the same band-pass run once (power |H|^2); the standard filter
-    # runs it forward and backward (power |H|^4) on top: RMS gain sqrt(sum |H|^6 / sum |H|^2).
-    sos = signal.butter(2, [lo, hi], btype="bandpass", fs=fs_hz, output="sos")
-    _, h = signal.sosfreqz(sos, worN=np.linspace(0.0, fs_hz / 2.0, 8193), fs=fs_hz)
-    power = np.abs(h) ** 2
-    return float(np.sqrt(np.sum(power ** 3) / np.sum(power)))
+    worN = np.linspace(0.0, fs_hz / 2.0, 8193)
+    # The noise was shaped by the band-pass run once (power |H0|^2); the standard filter
+    # runs forward and backward (power |H|^4) on top: RMS gain sqrt(sum |H0|^2 |H|^4 / sum |H0|^2).
+    shaping = signal.butter(2, [lo, hi], btype="bandpass", fs=fs_hz, output="sos")
+    _, h0 = signal.sosfreqz(shaping, worN=worN, fs=fs_hz)
+    standard = design_bandpass(fs_hz, low_hz=lo, high_hz=hi, order=2, zero_phase_edges=True)
+    _, h = signal.sosfreqz(standard, worN=worN, fs=fs_hz)
+    p0 = np.abs(h0) ** 2
+    return float(np.sqrt(np.sum(p0 * np.abs(h) ** 4) / np.sum(p0)))
 
 
 def upsample_linear(values: np.ndarray, from_hz: float, to_hz: float, n: int) -> np.ndarray:
