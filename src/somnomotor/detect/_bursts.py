@@ -40,6 +40,7 @@ from scipy import signal as sps
 from somnomotor._errors import ParameterError, SomnomotorWarning
 from somnomotor.detect import _emg_kernels as K
 from somnomotor.recording import Recording
+from somnomotor.signal.filters import zero_phase_corners
 
 logger = logging.getLogger(__name__)
 
@@ -221,7 +222,13 @@ def bandpass_emg_power(
 
 @lru_cache(maxsize=32)
 def _design(fs_hz: float, low: float, high: float) -> tuple[np.ndarray, int]:
-    """Order-2 Butterworth band-pass sections and the lanes' warm-up length (samples)."""
+    """Order-2 Butterworth band-pass sections and the lanes' warm-up length (samples).
+
+    The corners are placed so that the forward-backward filter is -3 dB at ``low`` and
+    ``high`` (the band asked for), as for the leg channels
+    (:func:`somnomotor.signal.filters.zero_phase_corners`).
+    """
+    low, high = zero_phase_corners(fs_hz, low, high, 2)
     sos = sps.butter(2, [low, high], btype="bandpass", fs=fs_hz, output="sos")
     return sos, K.warm_up_samples(sos)
 

@@ -17,6 +17,7 @@ from scipy import signal as sps
 from scipy.ndimage import minimum_filter1d
 
 from somnomotor._errors import ParameterError
+from somnomotor.signal.filters import design_bandpass
 
 
 def _upper_edge_hz(fs_hz: float, low_hz: float, high_hz: float) -> float:
@@ -59,7 +60,7 @@ def emg_bandpass(
         Filtered samples (µV), float64, same length.
     """
     high = _upper_edge_hz(fs_hz, low_hz, high_hz)
-    sos = sps.butter(order, [low_hz, high], btype="bandpass", fs=fs_hz, output="sos")
+    sos = design_bandpass(fs_hz, low_hz=low_hz, high_hz=high, order=order, zero_phase_edges=True)
     data = np.asarray(x, dtype=np.float64)
     # sosfiltfilt needs a few samples more than its padding; shorter pieces stay unfiltered.
     if data.size <= 3 * (2 * len(sos) + 1):
@@ -225,8 +226,13 @@ def rolling_min(values: np.ndarray, half_width: int) -> np.ndarray:
 @lru_cache(maxsize=32)
 def _bandpass_design(fs_hz: float, low_hz: float, high_hz: float,
                      order: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """Second-order sections, their steady-state initial conditions and scipy's pad length."""
-    sos = sps.butter(order, [low_hz, high_hz], btype="bandpass", fs=fs_hz, output="sos")
+    """Second-order sections, their steady-state initial conditions and scipy's pad length.
+
+    The forward-backward filter is -3 dB at ``low_hz`` and ``high_hz``
+    (:func:`somnomotor.signal.filters.zero_phase_corners`), as for every EMG band-pass.
+    """
+    sos = design_bandpass(fs_hz, low_hz=low_hz, high_hz=high_hz, order=order,
+                          zero_phase_edges=True)
     zi = sps.sosfilt_zi(sos)
     ntaps = 2 * len(sos) + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
     return sos, zi, 3 * ntaps
