@@ -32,6 +32,7 @@ import numpy as np
 from scipy import signal
 
 from somnomotor._errors import ParameterError
+from somnomotor.signal.filters import design_bandpass
 
 logger = logging.getLogger(__name__)
 
@@ -213,9 +214,6 @@ def standard_filter_gain(fs_hz: float) -> float:
     float
         Dimensionless gain (0-1).
     """
-    # Imported here: the simulator otherwise does not depend on the detectors' filters.
-    from somnomotor.signal.filters import design_bandpass
-
     lo, hi = EMG_BAND_HZ
     hi = min(hi, 0.45 * fs_hz)
     worN = np.linspace(0.0, fs_hz / 2.0, 8193)
