@@ -131,3 +131,11 @@ def test_unknown_format_name_and_bad_duration_are_parameter_errors(tmp_path: Pat
         read_annotations(path, recording_duration_s=0.0)
     with pytest.raises(ParameterError, match="at least one path"):
         read_annotations([])
+
+
+def test_a_binary_file_is_named_binary_not_quoted(tmp_path: Path) -> None:
+    path = tmp_path / "device.cwa"
+    path.write_bytes(b"MD\xfc\x03\x00\xb0\xca4" + bytes(range(256)) * 4)
+    with pytest.raises(AnnotationError, match=r"is binary \(it starts with b'MD.*supported") as info:
+        read_annotations(path)
+    assert len(str(info.value)) - len(str(path)) < 300

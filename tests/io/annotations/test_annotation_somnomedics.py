@@ -148,3 +148,19 @@ def test_an_export_without_rows_is_merged_with_a_warning(tmp_path: Path) -> None
     assert ann.hypnogram is not None and len(ann.hypnogram) == len(_rows(PROFILE))
     assert len(ann.events) == 0
     assert any("Flow Events - e.txt: holds no annotations" in w for w in ann.warnings)
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be"])
+def test_a_utf16_export_with_byte_order_mark_reads_like_the_original(
+        tmp_path: Path, codec: str) -> None:
+    # Windows "Unicode text" exports are UTF-16 with a BOM; the content must not change.
+    text = PROFILE.read_bytes().decode("utf-8-sig")
+    bom = b"\xfe\xff" if codec == "utf-16-be" else b""
+    path = tmp_path / PROFILE.name
+    path.write_bytes(bom + text.encode(codec))
+    assert path.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff")
+    assert detect_format(path) == "somnomedics"
+    original, converted = read_annotations(PROFILE), read_annotations(path)
+    assert original.hypnogram is not None and converted.hypnogram is not None
+    assert list(converted.hypnogram.stages) == list(original.hypnogram.stages)
+    assert converted.start == original.start

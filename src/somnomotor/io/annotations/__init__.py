@@ -23,7 +23,12 @@ import numpy as np
 from somnomotor._errors import AnnotationError, ParameterError
 from somnomotor.events import EventTable
 from somnomotor.hypnogram import Hypnogram
-from somnomotor.io.annotations._common import RawAnnotations, check_exists, read_text_lines
+from somnomotor.io.annotations._common import (
+    UTF16_BOMS,
+    RawAnnotations,
+    check_exists,
+    read_text_lines,
+)
 from somnomotor.io.annotations.align import clock_offset_s, fit_to_recording
 from somnomotor.io.annotations.edfplus import looks_like_edf, read_edfplus
 from somnomotor.io.annotations.labels import normalise_stage
@@ -89,6 +94,13 @@ def detect_format(path: Path) -> str:
         return "edf"
     if looks_like_xml(head) or suffix == ".xml":
         return "nsrr_xml"
+    if b"\x00" in head and head[:2] not in UTF16_BOMS:
+        # Text exports never hold NUL bytes; quoting a binary "first line" helps nobody.
+        raise AnnotationError(
+            f"annotation file {str(path)!r} is binary (it starts with {head[:8]!r}) and not "
+            f"EDF+; supported are EDF+, NSRR XML, SOMNOmedics and RemLogic text exports, "
+            f"CSV/TSV with onset, duration and label columns, and one sleep stage per line"
+        )
     lines = read_text_lines(path)
     if looks_like_somnomedics(lines):
         return "somnomedics"

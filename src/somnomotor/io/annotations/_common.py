@@ -11,6 +11,8 @@ from somnomotor._errors import AnnotationError, InputFileNotFoundError
 
 #: Encodings tried in order; vendor exports from German-language systems are often cp1252.
 TEXT_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp1252", "latin-1")
+#: Byte-order marks of UTF-16 little- and big-endian text.
+UTF16_BOMS: tuple[bytes, ...] = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass
@@ -65,6 +67,13 @@ def check_exists(path: str | os.PathLike[str]) -> Path:
 def read_text_lines(path: Path) -> list[str]:
     """The lines of a text file without line endings (CRLF, LF or CR), decoded leniently."""
     raw = path.read_bytes()
+    if raw[:2] in UTF16_BOMS:
+        # Windows tools ("Unicode text" exports) write UTF-16 with a byte-order mark.
+        try:
+            return raw.decode("utf-16").splitlines()
+        except UnicodeDecodeError as exc:
+            raise AnnotationError(f"annotation file {str(path)!r} starts with a UTF-16 "
+                                  f"byte-order mark but is not valid UTF-16: {exc}") from exc
     for encoding in TEXT_ENCODINGS:
         try:
             text = raw.decode(encoding)
@@ -85,4 +94,5 @@ def parse_error(path: Path, line_no: int, line: str, expected: str) -> Annotatio
     )
 
 
-__all__ = ["RawAnnotations", "check_exists", "parse_error", "read_text_lines"]
+__all__ = ["TEXT_ENCODINGS", "UTF16_BOMS", "RawAnnotations", "check_exists", "parse_error",
+           "read_text_lines"]
