@@ -38,8 +38,11 @@ class RSWAParams:
         EMG band-pass in Hz: 10-100 Hz (AASM technical recommendation [R]; SOMAS default
         [C-impl]).
     rms_window_s : float
-        Length (s) of the moving RMS that gives the EMG amplitude: 0.03 s, the RMS chunk of
-        RBDtector [C-impl] (Röthenbacher et al., Sci Rep 2022, doi:10.1038/s41598-022-25163-9).
+        Length (s) of the centred moving RMS that gives the EMG amplitude: 0.05 s [design].
+        RBDtector uses 0.03-s RMS chunks [C-impl] (Röthenbacher et al., Sci Rep 2022,
+        doi:10.1038/s41598-022-25163-9); on band-limited EMG noise 0.03 s let about 10 % of
+        quiet mini-epochs cross 2x background by chance, 0.05 s brings that to about 0
+        (docs/rswa.md).
     epoch_s : float
         Epoch length (s): 30 s (SINBAR, AASM [C]); 20 s in the Montreal method [R].
     mini_epoch_s : float
