@@ -6,7 +6,6 @@ One test per case listed in the foundation issue.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -115,5 +114,5 @@ def test_existing_results_are_not_replaced_without_overwrite(capsys, tmp_path, m
 
 
 def test_debug_shows_the_traceback(tmp_path):
-    with pytest.raises(Exception):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
         main(["--debug", "analyze", str(tmp_path / "nope.edf")])
