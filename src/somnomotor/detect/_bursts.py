@@ -38,6 +38,12 @@ from scipy import fft as sp_fft
 from scipy import signal as sps
 
 from somnomotor._errors import ParameterError, SomnomotorWarning
+from somnomotor._validation import (  # noqa: F401  (re-exported: B.check_* in the detectors)
+    check_count,
+    check_non_negative,
+    check_positive,
+    check_range,
+)
 from somnomotor.detect import _emg_kernels as K
 from somnomotor.recording import Recording
 from somnomotor.signal.filters import zero_phase_corners
@@ -57,37 +63,6 @@ MIN_FS_HZ = 50.0
 # ---------------------------------------------------------------------------------------
 # Validation helpers (one wording for every parameter error)
 # ---------------------------------------------------------------------------------------
-def check_positive(name: str, value: float) -> None:
-    """Raise :class:`ParameterError` unless ``value`` is a finite number > 0."""
-    if not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
-        raise ParameterError(f"{name} must be a number > 0, received {value!r}")
-
-
-def check_count(name: str, value: int) -> None:
-    """Raise :class:`ParameterError` unless ``value`` is an integer >= 1 (a count)."""
-    if not isinstance(value, int) or value < 1:
-        raise ParameterError(f"{name} must be an integer >= 1, received {value!r}")
-
-
-def check_non_negative(name: str, value: float) -> None:
-    """Raise :class:`ParameterError` unless ``value`` is a finite number >= 0."""
-    if not (isinstance(value, (int, float)) and np.isfinite(value) and value >= 0):
-        raise ParameterError(f"{name} must be a number >= 0, received {value!r}")
-
-
-def check_range(name: str, pair: Sequence[float]) -> None:
-    """Raise unless ``pair`` is ``(low, high)`` with ``0 <= low < high``."""
-    ok = (
-        isinstance(pair, tuple) and len(pair) == 2
-        and all(isinstance(v, (int, float)) and np.isfinite(v) for v in pair)
-        and 0 <= pair[0] < pair[1]
-    )
-    if not ok:
-        raise ParameterError(
-            f"{name} must be a pair (low, high) with 0 <= low < high, received {pair!r}"
-        )
-
-
 def check_roles(name: str, roles: Sequence[str]) -> None:
     """Raise unless every role is an EMG role."""
     bad = [r for r in roles if r not in EMG_ROLES]

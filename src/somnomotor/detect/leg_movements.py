@@ -37,6 +37,7 @@ from somnomotor._errors import (
     SignalQualityError,
     SomnomotorWarning,
 )
+from somnomotor._validation import check_non_negative, check_positive
 from somnomotor.detect._cardiac import ecg_r_peak_times_s
 from somnomotor.events import EventTable
 from somnomotor.recording import Channel, Recording
@@ -193,14 +194,10 @@ class LegMovementDetectionParams:
                     "pop_jump_uV", "pop_ratio", "ecg_half_width_s", "chunk_s", "pad_s",
                     "auto_notch_ratio")
         for name in positive:
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
-                raise ParameterError(f"{name} must be a finite number > 0, received {value!r}")
+            check_positive(name, getattr(self, name))
         for name in ("baseline_floor_uV", "offset_above_baseline_uV", "flat_limit_uV",
                      "ecg_min_contrast_uV"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and np.isfinite(value) and value >= 0):
-                raise ParameterError(f"{name} must be a finite number >= 0, received {value!r}")
+            check_non_negative(name, getattr(self, name))
         if self.offset_above_baseline_uV >= self.onset_above_baseline_uV:
             raise ParameterError(
                 "offset_above_baseline_uV must be below onset_above_baseline_uV; received "

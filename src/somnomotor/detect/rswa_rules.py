@@ -14,9 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-import numpy as np
-
 from somnomotor._errors import ParameterError
+from somnomotor._validation import check_non_negative, check_positive
 
 STANDARDS: tuple[str, ...] = ("sinbar", "aasm", "montreal")
 
@@ -152,13 +151,9 @@ class RSWAParams:
                     "aasm_phasic_factor", "atonia_bin_s", "atonia_amplitude_scale",
                     "artefact_max_uv", "saturation_min_s")
         for name in positive:
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
-                raise ParameterError(f"{name} must be a number > 0, received {value!r}")
+            check_positive(name, getattr(self, name))
         for name in ("phasic_min_s", "bridge_gap_s", "flat_rms_uv"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and np.isfinite(value) and value >= 0):
-                raise ParameterError(f"{name} must be a number >= 0, received {value!r}")
+            check_non_negative(name, getattr(self, name))
         if self.phasic_min_s >= self.phasic_max_s:
             raise ParameterError(
                 f"phasic_min_s ({self.phasic_min_s!r} s) must be below phasic_max_s "
