@@ -46,10 +46,14 @@ order, each step only breaking ties of the one before:
 Tools still tied after step 3 are reported as tied. "somnomotor more accurate than both
 peers" means somnomotor comes first by this ordering and is tied with neither peer.
 
-Targets (issue 3; reported, never tuned here): somnomotor more accurate than both peers on
-every condition; >= 5x faster than the faster peer; leg analysis < 1 s per 8-h two-leg
-512-Hz night beyond reading; peak memory < 3x the two leg channels as float32; per-leg
-F1 >= 0.95 clean, >= 0.90 noisy; PLMS index within 2/h of the truth.
+Peers run at their own defaults: psgscoring ``analyze_plm`` with its default end rule
+(``--psg-offset-aasm`` asks for its AASM two-threshold rule), Luna ``LM`` at its default
+thresholds (see ``_peers.py`` for the two Luna runs, ``luna`` and ``luna-raw``).
+
+Targets (reported, never tuned here): per-leg F1 >= 0.95 on every condition and no lower
+than either peer; PLMS index within 1/h of the WASM truth; somnomotor more accurate than
+both peers; >= 5x faster than the faster peer; leg analysis < 1 s per 8-h two-leg 512-Hz
+night beyond reading; peak memory < 3x the two leg channels as float32.
 """
 
 from __future__ import annotations
@@ -92,8 +96,9 @@ CONDITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "near_threshold": ("plmd", ("near_threshold",)),
     "disconnected": ("plmd", ("disconnected",)),
 }
-CLEAN = {"clean_plmd", "clean_healthy"}
-TOOLS = ("somnomotor", "psgscoring", "luna")
+TOOLS = ("somnomotor", "psgscoring", "luna", "luna-raw")
+#: tools run unless --tools says otherwise (luna-raw: Luna at its defaults on the raw EMG)
+DEFAULT_TOOLS = ("somnomotor", "psgscoring", "luna")
 
 
 @dataclass
@@ -194,7 +199,8 @@ def _warm_up() -> None:
 
 
 def run_night(name: str, seed: int, hours: float, workdir: Path,
-              tools: tuple[str, ...] = TOOLS) -> dict[str, object]:
+              tools: tuple[str, ...] = DEFAULT_TOOLS, *,
+              psg_offset_aasm: bool | None = None) -> dict[str, object]:
     profile, conds = CONDITIONS[name]
     t0 = time.perf_counter()
     night = simulate_night(profile, seed=seed, duration_h=hours, conditions=conds)
@@ -281,9 +287,12 @@ def run_night(name: str, seed: int, hours: float, workdir: Path,
         stage_mid = hyp_rec.stage_at(mids) if hyp_rec is not None else np.array(["N2"] * n_ep)
         resp_list = [{"onset_s": float(o), "duration_s": float(d)}
                      for o, d in zip(resp.onset_s, resp.duration_s, strict=True)]
-        peers.append(run_psgscoring(left, right, fs, psg_hypnogram(stage_mid), resp_list))
+        peers.append(run_psgscoring(left, right, fs, psg_hypnogram(stage_mid), resp_list,
+                                    offset_aasm=psg_offset_aasm))
     if "luna" in tools:
-        peers.append(run_luna(edf))
+        peers.append(run_luna(edf, fs_hz=fs))
+    if "luna-raw" in tools:
+        peers.append(run_luna(edf, fs_hz=fs, raw=True))
     for peer in peers:
         row = ToolRow(peer.name, peer.ok, plmsi=peer.plms_index, seconds=peer.seconds,
                       error=peer.error)
@@ -413,7 +422,7 @@ def summary(results: list[dict[str, object]]) -> list[str]:
                          f"{_fmt(r.timing_ms(), 0)} | {_fmt(r.timing_ms(rule=True), 0)} | "
                          f"{best if k == 0 else ''} |")
     lines.append("\n## Targets")
-    f1_ok, idx_ok, better_ok, fast_ok, mem_ok, time_ok = [], [], [], [], [], []
+    f1_ok, f1_peer_ok, idx_ok, better_ok, fast_ok, mem_ok, time_ok = [], [], [], [], [], [], []
     for out in results:
         rows = out["rows"]  # type: ignore[assignment]
         som = next((r for r in rows if r.tool == "somnomotor" and r.ok), None)
@@ -421,11 +430,17 @@ def summary(results: list[dict[str, object]]) -> list[str]:
             continue
         peers = [r for r in rows if r.tool != "somnomotor" and r.ok]
         key = f"{out['name']}/s{out['seed']}"
-        need = 0.95 if out["name"] in CLEAN else 0.90
+        need = 0.95
         f1 = min(som.f1_left, som.f1_right)
         f1_ok.append((key, f1 >= need, f"min F1 {f1:.3f} (need {need})"))
+        peer_f1 = [min(p.f1_left, p.f1_right) for p in peers
+                   if np.isfinite(p.f1_left) and np.isfinite(p.f1_right)]
+        if peer_f1:
+            best = max(peer_f1)
+            f1_peer_ok.append((key, round(f1, 3) >= round(best, 3),
+                               f"min F1 {f1:.3f} vs best peer {best:.3f}"))
         err = abs(som.plmsi - out["true_w"])
-        idx_ok.append((key, err <= 2.0, f"|PLMSI err| {err:.2f}/h"))
+        idx_ok.append((key, err <= 1.0, f"|PLMSI err| {err:.2f}/h"))
         if peers:
             groups, decided = ranking(out)
             first = groups[0]
@@ -447,8 +462,9 @@ def summary(results: list[dict[str, object]]) -> list[str]:
             fast_ok.append((key, ratio >= 5, f"{ratio:.1f}x"))
         mem_ok.append((key, som.extra["peak_ratio"] < 3, f"{som.extra['peak_ratio']:.2f}x"))
         time_ok.append((key, som.seconds < 1.0, f"{som.seconds:.2f} s"))
-    for title, items in (("per-leg F1 >= 0.95 clean / 0.90 noisy", f1_ok),
-                         ("PLMS index within 2/h (WASM truth)", idx_ok),
+    for title, items in (("per-leg F1 >= 0.95 on every condition", f1_ok),
+                         ("per-leg F1 no lower than either peer (lower leg)", f1_peer_ok),
+                         ("PLMS index within 1/h (WASM truth)", idx_ok),
                          ("more accurate than both peers (first by the accuracy ordering, tied with none)", better_ok),
                          (">= 5x faster than the faster peer (analysis)", fast_ok),
                          ("analysis < 1 s per night beyond reading", time_ok),
@@ -468,8 +484,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--duration-h", type=float, default=8.0)
     ap.add_argument("--seeds", type=int, nargs="+", default=[1])
     ap.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=list(CONDITIONS))
-    ap.add_argument("--tools", nargs="+", default=list(TOOLS), choices=list(TOOLS),
-                    help="tools to run (default all three)")
+    ap.add_argument("--tools", nargs="+", default=list(DEFAULT_TOOLS), choices=list(TOOLS),
+                    help="tools to run (default: somnomotor psgscoring luna; luna-raw is Luna "
+                         "LM at its defaults on the raw EMG)")
+    ap.add_argument("--psg-offset-aasm", action="store_true",
+                    help="run psgscoring with offset_aasm=True (default: its own default)")
     ap.add_argument("--keep", type=Path, default=None, help="keep the EDF+ files in this folder")
     args = ap.parse_args(argv)
     tools = tuple(t for t in TOOLS if t in args.tools)
@@ -485,7 +504,8 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         for seed in args.seeds:
             for name in args.conditions:
-                out = run_night(name, seed, args.duration_h, work, tools)
+                out = run_night(name, seed, args.duration_h, work, tools,
+                                psg_offset_aasm=True if args.psg_offset_aasm else None)
                 print_night(out)
                 results.append(out)
                 if args.keep is None:
