@@ -3,6 +3,8 @@
 The pipeline of :func:`score_plm`, in order (docs/plm-rules.md gives every rule with its
 source and every open choice with the decision taken):
 
+0. merge scored movements of the same leg that overlap or are < 0.5 s apart into one LM
+   (an LM ends only at >= 0.5 s of low EMG; PLMScoRe and MATPLM-Score do the same);
 1. drop activity shorter than 0.5 s (and, under AASM, longer than 10 s: not an LM);
 2. drop movements whose onset lies in an unscorable interval (they are not counted, and the
    interval is left out of every denominator);
@@ -115,6 +117,47 @@ def _associated(on: np.ndarray, off: np.ndarray, ev_on: np.ndarray, ev_off: np.n
     # LM onset - event offset < gap  <=>  event offset > LM onset - gap (strict)
     hit[has] = ee_max[k[has] - 1] > np.round(on[has] - gap_s, _DECIMALS)
     return hit
+
+
+def _merge_same_leg(on: np.ndarray, dur: np.ndarray, side: np.ndarray, channel: np.ndarray,
+                    gap_s: float | None) -> tuple[np.ndarray, ...]:
+    """Join movements of one leg that overlap or lie < ``gap_s`` apart (offset to onset).
+
+    Only ``left`` and ``right`` movements are joined; ``bilateral``/``unknown`` ones (a
+    combined channel, or no side) may come from different legs and are left as they are.
+
+    Returns ``(on, dur, side, channel, n_merged)``; a merged movement runs from the earliest
+    onset to the latest offset and its channel joins the distinct channels with ``+``. Runs
+    before the duration limits, so a sub-0.5-s mark < 0.5 s after an LM lengthens it (its
+    quiet gap was too short to end the LM), as in PLMScoRe's ``lm_unil``.
+    """
+    if gap_s is None or on.size < 2:
+        return on, dur, side, channel, 0
+    off = on + dur
+    order = np.lexsort((off, on, side.astype(str)))
+    s_on, s_off, s_side, s_ch = on[order], off[order], side[order], channel[order]
+    new = np.ones(on.size, dtype=bool)
+    # Only a known leg: marks of a combined channel or of no side may be different legs.
+    for key in ("left", "right"):
+        idx = np.flatnonzero(s_side.astype(str) == key)
+        if idx.size < 2:
+            continue
+        ends = np.maximum.accumulate(s_off[idx])
+        # A movement starts a new LM when its onset is >= gap_s after the latest offset
+        # so far on that leg (times rounded to 1 us, as for every other rule limit).
+        new[idx[1:]] = np.round(s_on[idx[1:]] - ends[:-1], _DECIMALS) >= gap_s
+    group = np.cumsum(new) - 1
+    n_out = int(group[-1]) + 1
+    if n_out == on.size:
+        return on, dur, side, channel, 0
+    m_on = s_on[new]
+    m_off = np.full(n_out, -np.inf)
+    np.maximum.at(m_off, group, s_off)
+    m_side = s_side[new]
+    m_ch = s_ch[new].copy()
+    for grp in np.flatnonzero(np.bincount(group) > 1):
+        m_ch[grp] = "+".join(dict.fromkeys(str(c) for c in s_ch[group == grp]))
+    return m_on, m_off - m_on, m_side, m_ch, int(on.size - n_out)
 
 
 def _bilateral_groups(on: np.ndarray, off: np.ndarray, side: np.ndarray,
@@ -362,6 +405,9 @@ def score_plm(
     on = movements.onset_s
     dur = movements.duration_s
     channel = movements.frame["channel"].astype(str).to_numpy(dtype=object)
+    # 0. Same-leg marks closer than 0.5 s are one LM.
+    on, dur, side, channel, n_merged = _merge_same_leg(on, dur, side, channel,
+                                                        rules.same_leg_merge_gap_s)
     dur_r = np.round(dur, _DECIMALS)
 
     # 1. Too short (both standards) or too long (AASM) is not an LM at all.
@@ -383,6 +429,7 @@ def score_plm(
         "shorter_than_min": int(too_short.sum()),
         "longer_than_max": int((too_long & ~too_short).sum()),
         "onset_in_unscorable": int((in_unscorable & ~too_short & ~too_long).sum()),
+        "merged_into_same_leg_lm": n_merged,
     }
     on, dur, side, channel = on[keep], dur[keep], side[keep], channel[keep]
     # Movements of a combined channel or of an unknown side: one pseudo-leg, never combined.
