@@ -43,6 +43,10 @@ logger = logging.getLogger(__name__)
 
 FAMILY = "leg_movements"
 TRIAL_TYPE = "leg_movement"
+#: One leg's part of a combined LM, written to events.tsv beside the LM rows (never counted).
+COMPONENT_TRIAL_TYPE = "leg_movement_component"
+#: Key of :attr:`AnalysisResult.extra` holding the component rows (an EventTable).
+COMPONENTS_KEY = "component_events"
 SIDES: tuple[str, ...] = ("left", "right", "bilateral", "unknown")
 
 #: Times are rounded to 1 µs before every comparison with a rule limit, so that an IMI
@@ -51,7 +55,7 @@ _DECIMALS = 6
 
 #: Output columns beyond the four required ones, in order (see docs/plm-rules.md).
 OUTPUT_COLUMNS: tuple[str, ...] = (
-    "leg", "candidate", "in_series", "series_id", "respiratory_related",
+    "lm_id", "leg", "candidate", "in_series", "series_id", "respiratory_related",
     "arousal_associated", "stage", "imi_s", "n_components", "short_imi", "isolated",
     "in_series_nr", "series_id_nr",
 )
@@ -346,6 +350,7 @@ def score_plm(
         ``"leg_movement"``, with the columns
 
         ===================== ===== ==================================================
+        lm_id                       0, 1, ... in row order
         leg                         ``left``, ``right``, ``bilateral`` or ``unknown``
         candidate                   candidate LM (CLM)
         in_series                   PLM (member of a series of >= 4 CLMs)
@@ -363,8 +368,11 @@ def score_plm(
         series_id_nr                series number of that computation; -1 when none
         ===================== ===== ==================================================
 
-        ``extra`` holds the IMI and ln(IMI) histograms, counts of dropped movements and
-        the denominators.
+        ``extra`` holds the IMI and ln(IMI) histograms, counts of dropped (and merged)
+        movements, the denominators, and under ``"component_events"`` an EventTable with
+        one row per monolateral LM (trial_type ``"leg_movement_component"``, its own
+        onset and duration, ``leg`` and the ``lm_id`` of its combined row). Component rows
+        go to events.tsv and are never counted in an index.
 
     Raises
     ------
@@ -471,6 +479,10 @@ def score_plm(
     # Order combined LMs by onset, offset, size -- never by leg -- so that mirroring the legs
     # or reordering the input cannot reorder the output.
     perm = np.lexsort((n_comp, c_off, c_on))
+    # Output row (= lm_id) of every monolateral LM, for its component row.
+    row_of_group = np.empty(n_lm, dtype=np.int64)
+    row_of_group[perm] = np.arange(n_lm)
+    component_lm_id = row_of_group[g] if n_lm else np.zeros(0, dtype=np.int64)
     c_on, c_off, n_comp, all_mono_ok = c_on[perm], c_off[perm], n_comp[perm], all_mono_ok[perm]
     leg, c_channel = leg[perm], c_channel[perm]
     c_dur = np.round(c_off - c_on, _DECIMALS)
@@ -528,6 +540,7 @@ def score_plm(
         "duration_s": c_off - c_on,
         "trial_type": TRIAL_TYPE,
         "channel": c_channel if n_lm else np.zeros(0, dtype=object),
+        "lm_id": np.arange(n_lm, dtype=np.int64),
         "leg": leg.astype(object),
         "candidate": candidate,
         "in_series": primary.in_series,
@@ -543,6 +556,17 @@ def score_plm(
         "series_id_nr": nr.series_id,
     })
     events = EventTable(frame)
+    # One row per monolateral LM (after same-leg merging), with its own extent and the
+    # lm_id of the combined row: the extent of each leg of a bilateral LM stays readable.
+    c_order = np.lexsort((component_lm_id, on))
+    components = EventTable(pd.DataFrame({
+        "onset_s": on[c_order],
+        "duration_s": dur[c_order],
+        "trial_type": COMPONENT_TRIAL_TYPE,
+        "channel": channel[c_order] if on.size else np.zeros(0, dtype=object),
+        "lm_id": component_lm_id[c_order].astype(np.int64),
+        "leg": side[c_order].astype(object),
+    }))
 
     # Denominators and indices.
     if hypnogram is None and recording_duration_s is None:
@@ -560,7 +584,7 @@ def score_plm(
         events.frame, hypnogram=hypnogram, us_start=us_start, us_end=us_end, rules=rules,
         recording_duration_s=recording_duration_s,
     )
-    extra = {**extra, "dropped_movements": dropped, "n_series": primary.n_series,
+    extra = {**extra, COMPONENTS_KEY: components, "dropped_movements": dropped, "n_series": primary.n_series,
              "n_series_nr": nr.n_series, "rule_set": rules.name}
     for msg in messages:
         logger.warning(msg)
@@ -579,4 +603,4 @@ def score_plm(
     )
 
 
-__all__ = ["FAMILY", "OUTPUT_COLUMNS", "SIDES", "TRIAL_TYPE", "merge_intervals", "score_plm"]
+__all__ = ["COMPONENTS_KEY", "COMPONENT_TRIAL_TYPE", "FAMILY", "OUTPUT_COLUMNS", "SIDES", "TRIAL_TYPE", "merge_intervals", "score_plm"]
