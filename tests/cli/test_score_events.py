@@ -160,3 +160,43 @@ def test_existing_results_are_not_overwritten_without_overwrite(tmp_path: Path) 
     assert _run([src], tmp_path / "out")[0] == 0
     assert main(["score-events", str(src), "--out", str(tmp_path / "out")]) == 1
     assert main(["score-events", str(src), "--out", str(tmp_path / "out"), "--overwrite"]) == 0
+
+
+def test_events_tsv_has_per_leg_component_rows_with_the_id_of_their_movement(
+        tmp_path: Path) -> None:
+    src = write_remlogic(tmp_path / "night.txt")
+    code, _, events = _run([src], tmp_path / "out")
+    assert code == 0
+    lm = events[events["trial_type"] == "leg_movement"].set_index("lm_id")
+    comp = events[events["trial_type"] == "leg_movement_component"]
+    # 13 LMs; 4 + 4 monolateral ones have one component, the 5 bilateral ones two.
+    assert len(lm) == 13 and len(comp) == 4 + 4 + 2 * 5
+    pair = comp[comp["lm_id"] == lm.index[(lm["onset"] == 300.0).to_numpy()][0]]
+    assert list(pair["leg"]) == ["left", "right"]
+    assert list(pair["onset"]) == [300.0, 301.0]
+    assert list(pair["duration"]) == [2.0, 2.0]
+    assert lm.loc[pair["lm_id"].iloc[0], "duration"] == 3.0  # 300.0 .. 303.0 s
+    single = comp[comp["onset"] == 600.0]
+    assert list(single["leg"]) == ["right"] and len(single) == 1
+    assert lm.loc[single["lm_id"].iloc[0], "onset"] == 600.0
+
+
+def test_reading_events_tsv_back_ignores_the_component_rows(tmp_path: Path) -> None:
+    src = write_remlogic(tmp_path / "night.txt")
+    assert _run([src], tmp_path / "out")[0] == 0
+    events_tsv = tmp_path / "out" / "events.tsv"
+    hypnogram = tmp_path / "out" / "hypnogram.tsv"
+    code, again, _ = _run([events_tsv], tmp_path / "again", "--hypnogram", str(hypnogram))
+    assert code == 0
+    # The same file without the component rows, as events.tsv was before they existed.
+    lines = events_tsv.read_text(encoding="utf-8").splitlines(keepends=True)
+    stripped = tmp_path / "stripped" / "events.tsv"
+    stripped.parent.mkdir()
+    stripped.write_text("".join(ln for ln in lines if "\tleg_movement_component\t" not in ln),
+                        encoding="utf-8")
+    assert len(stripped.read_text(encoding="utf-8").splitlines()) < len(lines)
+    code, before, _ = _run([stripped], tmp_path / "before", "--hypnogram", str(hypnogram))
+    assert code == 0
+    values = {ix["name"]: ix["value"] for ix in again["indices"]}
+    assert values == {ix["name"]: ix["value"] for ix in before["indices"]}
+    assert values["plms_index"] == pytest.approx(9 / TST_H)

@@ -126,8 +126,10 @@ def test_wasm_bilateral_gap_below_0_5_s_combines(gap: float, n_lm: int) -> None:
         assert row["onset_s"] == 100.0 and row["duration_s"] == pytest.approx(4.0 + gap)
 
 
-def test_wasm_same_leg_movements_are_never_combined_directly() -> None:
-    res = score_plm(movements([(100, 2.0, "left"), (102.2, 2.0, "left")]), hypnogram=sleep())
+def test_wasm_same_leg_movements_0_51_s_apart_are_never_combined_directly() -> None:
+    # Same-leg marks < 0.5 s apart are one LM (tests/score/test_plm_same_leg_and_nr.py);
+    # 0.51 s apart they stay two monolateral LMs and are not made "bilateral".
+    res = score_plm(movements([(100, 2.0, "left"), (102.51, 2.0, "left")]), hypnogram=sleep())
     assert list(res.events.frame["leg"]) == ["left", "left"]
 
 
@@ -243,11 +245,17 @@ def test_wasm_clmr_stay_in_plms_and_leave_plms_nr() -> None:
     resp = events([(119.5, 19.5)], "apnea")
     n, res = _plm_count(spec, respiratory=resp)
     assert n == 5
-    # Without CLMr: 100 | 140 removed and breaking | 160, 180 -> no series of 4.
-    assert int(res.events.frame["in_series_nr"].sum()) == 0
     assert res.index("plms_index").value == pytest.approx(5.0)
-    assert res.index("plms_nr_index").value == pytest.approx(0.0)
     assert res.index("clmr_index").value == pytest.approx(1.0)
+    # Without CLMr (default, as PLMScoRe and MATPLM-Score): 140 removed, the interval is
+    # taken across it: 100, 120, 160, 180 (IMIs 20, 40, 20 s) are one series of 4.
+    assert int(res.events.frame["in_series_nr"].sum()) == 4
+    assert res.index("plms_nr_index").value == pytest.approx(4.0)
+    # The named option: a removed CLMr ends the series -> 100, 120 | 160, 180, no series.
+    strict = dataclasses.replace(WASM, clmr_breaks_nr_series=True)
+    _, res_strict = _plm_count(spec, rules=strict, respiratory=resp)
+    assert int(res_strict.events.frame["in_series_nr"].sum()) == 0
+    assert res_strict.index("plms_nr_index").value == pytest.approx(0.0)
 
 
 def test_aasm_respiratory_lm_is_left_out_of_the_series_without_breaking_it() -> None:

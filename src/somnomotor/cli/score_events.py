@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from somnomotor.io.annotations import read_annotations
     from somnomotor.recording import Recording
     from somnomotor.report.outputs import SUMMARY_FILE, InputFileInfo, write_outputs
-    from somnomotor.score.plm import score_plm
+    from somnomotor.score.plm import COMPONENT_TRIAL_TYPE, score_plm
     from somnomotor.score.plm_rules import PLMRules
 
     paths = [Path(p) for p in args.annotations]
@@ -91,6 +91,13 @@ def run(args: argparse.Namespace) -> int:
 
     events = ann.events
     movements = events.select("limb_movement")
+    if "label" in movements.frame.columns and len(movements):
+        # An events.tsv of ours read back: its per-leg component rows repeat the movements
+        # of the combined leg_movement rows and must not be scored a second time.
+        is_component = movements.frame["label"].astype(str).str.strip() == COMPONENT_TRIAL_TYPE
+        if is_component.any():
+            movements = EventTable(movements.frame[~is_component.to_numpy()]
+                                   .reset_index(drop=True))
     if "side" not in movements.frame.columns:
         frame = movements.frame.copy()
         frame["side"] = "unknown"

@@ -47,7 +47,11 @@ from somnomotor._version import __version__
 from somnomotor.events import NOT_APPLICABLE, EventTable
 from somnomotor.hypnogram import Hypnogram
 from somnomotor.io.atomic import atomic_write_text, atomic_write_with, ensure_writable_dir
-from somnomotor.io.export_columns import bids_sidecar
+from somnomotor.io.export_columns import (
+    COMPONENT_TRIAL_TYPE,
+    bids_sidecar,
+    format_time_columns,
+)
 from somnomotor.io.export_labels import (
     EDF_STAGE_LABELS,
     NSRR_STAGE_CONCEPTS,
@@ -318,7 +322,7 @@ def write_edf_annotations(path: str | os.PathLike[str], events: EventTable,
                     (i - run_start) * hypnogram.epoch_s, EDF_STAGE_LABELS[stages[run_start]]))
                 run_start = i
     frame = export_frame(events, hypnogram, findings_only=findings_only)
-    frame = frame[frame["trial_type"] != STAGE_TRIAL_TYPE]
+    frame = frame[~frame["trial_type"].isin([STAGE_TRIAL_TYPE, COMPONENT_TRIAL_TYPE])]
     for onset, duration, label in zip(frame["onset"], frame["duration"], frame["label"],
                                       strict=True):
         text = str(label).translate(_TAL_BYTES)
@@ -387,7 +391,8 @@ def write_nsrr_xml(path: str | os.PathLike[str], events: EventTable,
                     hypnogram.onset_s + run_start * hypnogram.epoch_s,
                     (i - run_start) * hypnogram.epoch_s)
                 run_start = i
-    rows = frame[frame["trial_type"] != STAGE_TRIAL_TYPE].to_dict("records")
+    rows = frame[~frame["trial_type"].isin([STAGE_TRIAL_TYPE, COMPONENT_TRIAL_TYPE])
+                 ].to_dict("records")
     for row in rows:
         event_type, concept = nsrr_concept({**row, "onset_s": row["onset"]})
         channel = row.get("channel")
@@ -423,8 +428,8 @@ def write_bids_events(path: str | os.PathLike[str], events: EventTable,
     _check_target(sidecar_path, overwrite)
     frame = export_frame(events, hypnogram)
     sidecar = bids_sidecar(frame)
-    text = _as_text_table(frame).to_csv(sep="\t", index=False, na_rep=MISSING,
-                                        lineterminator="\n", float_format="%.10g")
+    text = format_time_columns(_as_text_table(frame), MISSING).to_csv(
+        sep="\t", index=False, na_rep=MISSING, lineterminator="\n", float_format="%.10g")
     atomic_write_text(target, text)
     atomic_write_text(sidecar_path, json.dumps(sidecar, indent=2, ensure_ascii=False) + "\n")
     return target, sidecar_path
@@ -434,7 +439,7 @@ def write_csv(path: str | os.PathLike[str], events: EventTable,
               hypnogram: Hypnogram | None = None, *, overwrite: bool = False) -> Path:
     """Write the export table as comma-separated text (UTF-8; 1/0 flags; ``n/a`` missing)."""
     target = _check_target(Path(path), overwrite)
-    frame = _as_text_table(export_frame(events, hypnogram))
+    frame = format_time_columns(_as_text_table(export_frame(events, hypnogram)), MISSING)
     atomic_write_text(target, frame.to_csv(index=False, na_rep=MISSING, lineterminator="\n",
                                            float_format="%.10g"))
     return target

@@ -12,7 +12,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+#: Onsets and durations are written with 1 ms resolution all night long: ``%.3f`` s (a
+#: relative format such as ``%.6g`` keeps only 0.1 s once an onset passes 10,000 s).
+TIME_FORMAT = "%.3f"
+
+#: trial_type of the per-leg rows of a combined leg movement (score.plm writes them). Viewer
+#: formats (EDF+, NSRR XML) leave them out: a reader of those files would count them as
+#: leg movements of their own.
+COMPONENT_TRIAL_TYPE = "leg_movement_component"
+
+#: The columns written with :data:`TIME_FORMAT`.
+TIME_COLUMNS: tuple[str, ...] = ("onset", "duration")
 
 #: Columns that hold flags (written 1/0 in text, booleans in Parquet).
 FLAG_COLUMNS: frozenset[str] = frozenset({
@@ -49,6 +62,9 @@ COLUMNS: Mapping[str, tuple[str, str | None]] = {
                            "(WASM 2016)."), None),
     "imi_s": ("Inter-movement interval: onset to onset from the previous leg movement.", "s"),
     "n_components": ("Number of monolateral movements combined into this movement.", None),
+    "lm_id": (("Number of the leg movement: on leg_movement rows its own, on "
+              "leg_movement_component rows that of the combined leg_movement row it belongs "
+              "to."), None),
     "reason": (("Why the stretch is unscorable or the epoch excluded (noise, saturation, flat, "
                "disconnected, pop ...)."), None),
     "role": ("Channel role (chin, arm_left, arm_right ...).", None),
@@ -75,6 +91,9 @@ TRIAL_TYPES: Mapping[str, str] = {
     "lights_off": "Lights off: start of the analysis period.",
     "lights_on": "Lights on: end of the analysis period.",
     "leg_movement": "Leg movement (tibialis EMG), WASM 2016 / AASM.",
+    "leg_movement_component": (
+        "One leg's part of a leg_movement (its own onset and duration; lm_id names the "
+        "leg_movement). Never counted in an index."),
     "unscorable": "Stretch of a channel that could not be scored.",
     "rswa_epoch": "30-s REM epoch scored for REM sleep without atonia.",
     "rswa_mini_epoch": "3-s REM mini-epoch scored for phasic/tonic EMG activity.",
@@ -104,6 +123,24 @@ LEG_LEVELS: Mapping[str, str] = {
 }
 
 
+def format_time_columns(frame: pd.DataFrame, missing: str = "n/a") -> pd.DataFrame:
+    """A copy of ``frame`` whose onset/duration columns are text with 1 ms resolution.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Table with BIDS column names (``onset``, ``duration`` in s).
+    missing : str
+        Text for a missing value.
+    """
+    out = frame.copy()
+    for col in TIME_COLUMNS:
+        if col in out.columns:
+            values = pd.to_numeric(out[col], errors="coerce").to_numpy(dtype=float)
+            out[col] = [missing if not np.isfinite(v) else TIME_FORMAT % v for v in values]
+    return out
+
+
 def bids_sidecar(frame: pd.DataFrame) -> dict[str, Any]:
     """The ``*_events.json`` content describing every column of ``frame``."""
     sidecar: dict[str, Any] = {}
@@ -126,5 +163,5 @@ def bids_sidecar(frame: pd.DataFrame) -> dict[str, Any]:
     return sidecar
 
 
-__all__ = ["COLUMNS", "FLAG_COLUMNS", "LEG_LEVELS", "STAGE_LEVELS", "TRIAL_TYPES",
-           "bids_sidecar"]
+__all__ = ["COLUMNS", "COMPONENT_TRIAL_TYPE", "FLAG_COLUMNS", "LEG_LEVELS", "STAGE_LEVELS", "TIME_COLUMNS",
+           "TIME_FORMAT", "TRIAL_TYPES", "bids_sidecar", "format_time_columns"]

@@ -81,6 +81,10 @@ def event_label(row: Mapping[str, Any]) -> str:
                 row.get("candidate")):
             return f"LM{side_text} non-candidate"
         return f"LM{side_text}"
+    if kind == "leg_movement_component":
+        side = row.get("leg", row.get("side"))
+        side_text = f" {side}" if not _missing(side) and str(side) in _SIDES else ""
+        return f"LM part{side_text}"
     if kind == "rswa_epoch":
         if _flag(row.get("excluded")):
             reason = row.get("reason")

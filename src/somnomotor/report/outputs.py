@@ -33,6 +33,7 @@ from somnomotor._version import __version__
 from somnomotor.events import EventTable
 from somnomotor.hypnogram import STAGES, Hypnogram
 from somnomotor.io.atomic import atomic_write_text, ensure_writable_dir
+from somnomotor.io.export_columns import format_time_columns
 from somnomotor.recording import Recording
 from somnomotor.results import AnalysisResult, merge_indices
 
@@ -91,10 +92,28 @@ def events_to_tsv(events: EventTable) -> str:
             frame[col] = series.map(
                 lambda v: int(v) if isinstance(v, (bool, np.bool_)) else v
             )
-    frame["onset"] = frame["onset"].round(4)
-    frame["duration"] = frame["duration"].round(4)
+    # Onsets and durations to the millisecond all night (a relative format would keep only
+    # 0.1 s after 10,000 s); other numbers keep 6 significant digits.
+    frame = format_time_columns(frame, MISSING)
     return str(frame.to_csv(sep="\t", index=False, na_rep=MISSING, lineterminator="\n",
                             float_format="%.6g"))
+
+
+def result_rows(result: AnalysisResult) -> EventTable:
+    """The events.tsv rows of one analysis: its events, then any extra event tables it
+    carries in ``extra`` (such as the leg-movement component rows), in onset order.
+
+    On equal onsets the analysis's own rows come first (the sort is stable), so a combined
+    leg movement precedes its components. Extra tables are never counted in an index.
+    """
+    tables = [result.events] + [v for v in result.extra.values() if isinstance(v, EventTable)]
+    if len(tables) == 1:
+        return result.events
+    merged = EventTable.concat(tables)
+    if not len(merged):
+        return merged
+    order = np.argsort(merged.onset_s, kind="stable")
+    return EventTable(merged.frame.iloc[order].reset_index(drop=True))
 
 
 def hypnogram_to_tsv(hypnogram: Hypnogram) -> str:
@@ -169,7 +188,8 @@ def build_summary(
             "warnings": list(res.warnings),
             "unscorable_s": unscorable_s,
             "n_events": len(res.events),
-            **{k: v for k, v in res.extra.items()},
+            # Extra event tables (e.g. the per-leg component rows) go to events.tsv.
+            **{k: v for k, v in res.extra.items() if not isinstance(v, EventTable)},
         }
     all_warnings = [*recording.warnings, *warnings]
     for res in results:
@@ -225,7 +245,7 @@ def write_outputs(
     leaves the folder as it was. Returns the paths written, by kind.
     """
     folder = ensure_writable_dir(out_dir)
-    tables = [res.events for res in results] + [res.unscorable for res in results]
+    tables = [result_rows(res) for res in results] + [res.unscorable for res in results]
     events = EventTable.concat(tables)
     documents: dict[str, str] = {EVENTS_FILE: events_to_tsv(events)}
     if recording.hypnogram is not None:
@@ -257,6 +277,7 @@ __all__ = [
     "events_to_tsv",
     "hypnogram_to_tsv",
     "read_events_tsv",
+    "result_rows",
     "sha256_of",
     "write_outputs",
 ]

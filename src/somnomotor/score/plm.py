@@ -3,6 +3,8 @@
 The pipeline of :func:`score_plm`, in order (docs/plm-rules.md gives every rule with its
 source and every open choice with the decision taken):
 
+0. merge scored movements of the same leg that overlap or are < 0.5 s apart into one LM
+   (an LM ends only at >= 0.5 s of low EMG; PLMScoRe and MATPLM-Score do the same);
 1. drop activity shorter than 0.5 s (and, under AASM, longer than 10 s: not an LM);
 2. drop movements whose onset lies in an unscorable interval (they are not counted, and the
    interval is left out of every denominator);
@@ -41,6 +43,10 @@ logger = logging.getLogger(__name__)
 
 FAMILY = "leg_movements"
 TRIAL_TYPE = "leg_movement"
+#: One leg's part of a combined LM, written to events.tsv beside the LM rows (never counted).
+COMPONENT_TRIAL_TYPE = "leg_movement_component"
+#: Key of :attr:`AnalysisResult.extra` holding the component rows (an EventTable).
+COMPONENTS_KEY = "component_events"
 SIDES: tuple[str, ...] = ("left", "right", "bilateral", "unknown")
 
 #: Times are rounded to 1 µs before every comparison with a rule limit, so that an IMI
@@ -49,7 +55,7 @@ _DECIMALS = 6
 
 #: Output columns beyond the four required ones, in order (see docs/plm-rules.md).
 OUTPUT_COLUMNS: tuple[str, ...] = (
-    "leg", "candidate", "in_series", "series_id", "respiratory_related",
+    "lm_id", "leg", "candidate", "in_series", "series_id", "respiratory_related",
     "arousal_associated", "stage", "imi_s", "n_components", "short_imi", "isolated",
     "in_series_nr", "series_id_nr",
 )
@@ -115,6 +121,47 @@ def _associated(on: np.ndarray, off: np.ndarray, ev_on: np.ndarray, ev_off: np.n
     # LM onset - event offset < gap  <=>  event offset > LM onset - gap (strict)
     hit[has] = ee_max[k[has] - 1] > np.round(on[has] - gap_s, _DECIMALS)
     return hit
+
+
+def _merge_same_leg(on: np.ndarray, dur: np.ndarray, side: np.ndarray, channel: np.ndarray,
+                    gap_s: float | None) -> tuple[np.ndarray, ...]:
+    """Join movements of one leg that overlap or lie < ``gap_s`` apart (offset to onset).
+
+    Only ``left`` and ``right`` movements are joined; ``bilateral``/``unknown`` ones (a
+    combined channel, or no side) may come from different legs and are left as they are.
+
+    Returns ``(on, dur, side, channel, n_merged)``; a merged movement runs from the earliest
+    onset to the latest offset and its channel joins the distinct channels with ``+``. Runs
+    before the duration limits, so a sub-0.5-s mark < 0.5 s after an LM lengthens it (its
+    quiet gap was too short to end the LM), as in PLMScoRe's ``lm_unil``.
+    """
+    if gap_s is None or on.size < 2:
+        return on, dur, side, channel, 0
+    off = on + dur
+    order = np.lexsort((off, on, side.astype(str)))
+    s_on, s_off, s_side, s_ch = on[order], off[order], side[order], channel[order]
+    new = np.ones(on.size, dtype=bool)
+    # Only a known leg: marks of a combined channel or of no side may be different legs.
+    for key in ("left", "right"):
+        idx = np.flatnonzero(s_side.astype(str) == key)
+        if idx.size < 2:
+            continue
+        ends = np.maximum.accumulate(s_off[idx])
+        # A movement starts a new LM when its onset is >= gap_s after the latest offset
+        # so far on that leg (times rounded to 1 us, as for every other rule limit).
+        new[idx[1:]] = np.round(s_on[idx[1:]] - ends[:-1], _DECIMALS) >= gap_s
+    group = np.cumsum(new) - 1
+    n_out = int(group[-1]) + 1
+    if n_out == on.size:
+        return on, dur, side, channel, 0
+    m_on = s_on[new]
+    m_off = np.full(n_out, -np.inf)
+    np.maximum.at(m_off, group, s_off)
+    m_side = s_side[new]
+    m_ch = s_ch[new].copy()
+    for grp in np.flatnonzero(np.bincount(group) > 1):
+        m_ch[grp] = "+".join(dict.fromkeys(str(c) for c in s_ch[group == grp]))
+    return m_on, m_off - m_on, m_side, m_ch, int(on.size - n_out)
 
 
 def _bilateral_groups(on: np.ndarray, off: np.ndarray, side: np.ndarray,
@@ -303,6 +350,7 @@ def score_plm(
         ``"leg_movement"``, with the columns
 
         ===================== ===== ==================================================
+        lm_id                       0, 1, ... in row order
         leg                         ``left``, ``right``, ``bilateral`` or ``unknown``
         candidate                   candidate LM (CLM)
         in_series                   PLM (member of a series of >= 4 CLMs)
@@ -320,8 +368,11 @@ def score_plm(
         series_id_nr                series number of that computation; -1 when none
         ===================== ===== ==================================================
 
-        ``extra`` holds the IMI and ln(IMI) histograms, counts of dropped movements and
-        the denominators.
+        ``extra`` holds the IMI and ln(IMI) histograms, counts of dropped (and merged)
+        movements, the denominators, and under ``"component_events"`` an EventTable with
+        one row per monolateral LM (trial_type ``"leg_movement_component"``, its own
+        onset and duration, ``leg`` and the ``lm_id`` of its combined row). Component rows
+        go to events.tsv and are never counted in an index.
 
     Raises
     ------
@@ -362,6 +413,9 @@ def score_plm(
     on = movements.onset_s
     dur = movements.duration_s
     channel = movements.frame["channel"].astype(str).to_numpy(dtype=object)
+    # 0. Same-leg marks closer than 0.5 s are one LM.
+    on, dur, side, channel, n_merged = _merge_same_leg(on, dur, side, channel,
+                                                        rules.same_leg_merge_gap_s)
     dur_r = np.round(dur, _DECIMALS)
 
     # 1. Too short (both standards) or too long (AASM) is not an LM at all.
@@ -383,6 +437,7 @@ def score_plm(
         "shorter_than_min": int(too_short.sum()),
         "longer_than_max": int((too_long & ~too_short).sum()),
         "onset_in_unscorable": int((in_unscorable & ~too_short & ~too_long).sum()),
+        "merged_into_same_leg_lm": n_merged,
     }
     on, dur, side, channel = on[keep], dur[keep], side[keep], channel[keep]
     # Movements of a combined channel or of an unknown side: one pseudo-leg, never combined.
@@ -424,6 +479,10 @@ def score_plm(
     # Order combined LMs by onset, offset, size -- never by leg -- so that mirroring the legs
     # or reordering the input cannot reorder the output.
     perm = np.lexsort((n_comp, c_off, c_on))
+    # Output row (= lm_id) of every monolateral LM, for its component row.
+    row_of_group = np.empty(n_lm, dtype=np.int64)
+    row_of_group[perm] = np.arange(n_lm)
+    component_lm_id = row_of_group[g] if n_lm else np.zeros(0, dtype=np.int64)
     c_on, c_off, n_comp, all_mono_ok = c_on[perm], c_off[perm], n_comp[perm], all_mono_ok[perm]
     leg, c_channel = leg[perm], c_channel[perm]
     c_dur = np.round(c_off - c_on, _DECIMALS)
@@ -481,6 +540,7 @@ def score_plm(
         "duration_s": c_off - c_on,
         "trial_type": TRIAL_TYPE,
         "channel": c_channel if n_lm else np.zeros(0, dtype=object),
+        "lm_id": np.arange(n_lm, dtype=np.int64),
         "leg": leg.astype(object),
         "candidate": candidate,
         "in_series": primary.in_series,
@@ -496,6 +556,17 @@ def score_plm(
         "series_id_nr": nr.series_id,
     })
     events = EventTable(frame)
+    # One row per monolateral LM (after same-leg merging), with its own extent and the
+    # lm_id of the combined row: the extent of each leg of a bilateral LM stays readable.
+    c_order = np.lexsort((component_lm_id, on))
+    components = EventTable(pd.DataFrame({
+        "onset_s": on[c_order],
+        "duration_s": dur[c_order],
+        "trial_type": COMPONENT_TRIAL_TYPE,
+        "channel": channel[c_order] if on.size else np.zeros(0, dtype=object),
+        "lm_id": component_lm_id[c_order].astype(np.int64),
+        "leg": side[c_order].astype(object),
+    }))
 
     # Denominators and indices.
     if hypnogram is None and recording_duration_s is None:
@@ -513,7 +584,7 @@ def score_plm(
         events.frame, hypnogram=hypnogram, us_start=us_start, us_end=us_end, rules=rules,
         recording_duration_s=recording_duration_s,
     )
-    extra = {**extra, "dropped_movements": dropped, "n_series": primary.n_series,
+    extra = {**extra, COMPONENTS_KEY: components, "dropped_movements": dropped, "n_series": primary.n_series,
              "n_series_nr": nr.n_series, "rule_set": rules.name}
     for msg in messages:
         logger.warning(msg)
@@ -532,4 +603,4 @@ def score_plm(
     )
 
 
-__all__ = ["FAMILY", "OUTPUT_COLUMNS", "SIDES", "TRIAL_TYPE", "merge_intervals", "score_plm"]
+__all__ = ["COMPONENTS_KEY", "COMPONENT_TRIAL_TYPE", "FAMILY", "OUTPUT_COLUMNS", "SIDES", "TRIAL_TYPE", "merge_intervals", "score_plm"]

@@ -47,6 +47,13 @@ class PLMRules:
         name for a modified set).
     standard : str
         Citation of the standard the rules follow.
+    same_leg_merge_gap_s : float or None
+        Two scored movements of the same leg that overlap or whose offset-to-onset gap is
+        < this many s are one LM (earliest onset to latest offset), before any other rule.
+        Both standards end an LM only at the start of >= 0.5 s of low EMG, so a gap shorter
+        than 0.5 s cannot separate two LMs. Strict: a gap of exactly 0.5 s keeps them apart.
+        PLMScoRe (Fulda, doi:10.5281/zenodo.3903318, ``lm_unil``) and MATPLM-Score
+        (pskeba1/MATPLM-Score) do the same on scored exports. ``None``: no merging.
     lm_min_duration_s : float
         Shortest LM, s. Both standards: 0.5 s; shorter activity is not an LM and is dropped.
     lm_max_duration_s : float or None
@@ -110,8 +117,11 @@ class PLMRules:
         computation without CLMr gives PLMSnr.
     clmr_breaks_nr_series : bool
         In the PLMSnr computation (WASM), whether a removed CLMr ends the series like a
-        non-candidate LM. Decision: ``True`` -- an LM that is no longer a candidate is treated
-        the same way WASM 2016 treats any non-CLM; the alternative would let series bridge a
+        non-candidate LM. Default ``False``: the CLMr is removed and the interval is taken
+        from the CLM before it to the CLM after it, as PLMScoRe (Fulda,
+        doi:10.5281/zenodo.3903318, ``plm``) and MATPLM-Score do -- WASM 2016 describes
+        PLMSnr as the series recomputed after removing the CLMr. ``True`` (the earlier
+        somnomotor choice) treats a removed CLMr like a non-CLM, so no series bridges a
         respiratory event.
     arousal_max_gap_s : float
         An LM and an arousal are associated when they overlap or < 0.5 s separates the end of
@@ -121,6 +131,9 @@ class PLMRules:
 
     name: str = "wasm_2016"
     standard: str = WASM_2016_REFERENCE
+    # Both standards: an LM ends at >= 0.5 s of low EMG, so same-leg marks < 0.5 s apart are
+    # one LM (PLMScoRe lm_unil, MATPLM-Score).
+    same_leg_merge_gap_s: float | None = 0.5
     # Both standards: LM >= 0.5 s [WASM 2016; AASM v2.6].
     lm_min_duration_s: float = 0.5
     # WASM 2016: no maximum for an LM; AASM v2.6: 10 s.
@@ -154,8 +167,9 @@ class PLMRules:
     respiratory_before_s: float = 2.0
     respiratory_after_s: float = 10.25
     respiratory_excludes: bool = False
-    # Decision: a removed CLMr ends the series in the PLMSnr computation (like a non-CLM).
-    clmr_breaks_nr_series: bool = True
+    # PLMScoRe and MATPLM-Score: a removed CLMr does not end the PLMSnr series (the IMI is
+    # taken across it); True keeps the stricter reading (a removed CLMr acts as a non-CLM).
+    clmr_breaks_nr_series: bool = False
     # AASM and WASM 2016: overlap or < 0.5 s end-to-onset, either order.
     arousal_max_gap_s: float = 0.5
     # Decision (no standard speaks of it): an unscorable stretch breaks a series only when it
@@ -225,6 +239,8 @@ class PLMRules:
                     f"received {value!r}"
                 )
 
+        positive("same_leg_merge_gap_s", self.same_leg_merge_gap_s, allow_none=True,
+                 allow_zero=True)
         positive("lm_min_duration_s", self.lm_min_duration_s)
         positive("lm_max_duration_s", self.lm_max_duration_s, allow_none=True)
         positive("clm_max_duration_mono_s", self.clm_max_duration_mono_s, allow_none=True)
