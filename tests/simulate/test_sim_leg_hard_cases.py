@@ -131,7 +131,7 @@ def _moving_mean(x: np.ndarray, n: int) -> np.ndarray:
     return (c[n:] - c[:-n]) / n
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, 2, 4])
 def test_subthreshold_bursts_lift_the_rectified_mean_by_2_5_to_5_uV(seed: int) -> None:
     night = _night("subthreshold", seed)
     bursts = night.truth.events_of("subthreshold_burst")
@@ -145,10 +145,11 @@ def test_subthreshold_bursts_lift_the_rectified_mean_by_2_5_to_5_uV(seed: int) -
         core = _samples(night, e.channel, e.onset_s + 0.35, e.offset_s - 0.35)
         excess = np.abs(core).mean() - rest
         assert 2.5 <= excess <= 5.0, f"burst {e.event_id}: excess {excess:.2f} µV"
-        # even a 0.5-s moving mean of the rectified signal never gets near rest + 8 µV
+        # a 1-s moving mean of the rectified signal stays below rest + 8 µV (shorter windows
+        # may cross it on the spiky carrier: that is the trap for a detector)
         peak = _moving_mean(_samples(night, e.channel, e.onset_s, e.offset_s),
-                            int(0.5 * fs)).max() - rest
-        assert peak < 7.0, f"burst {e.event_id}: 0.5-s peak {peak:.2f} µV"
+                            int(1.0 * fs)).max() - rest
+        assert peak < 8.0, f"burst {e.event_id}: 1-s peak {peak:.2f} µV"
     lm_ids = {int(i) for i in night.truth.leg_movements_table().frame["event_id"]}
     assert not lm_ids & {e.event_id for e in bursts}
 
@@ -322,3 +323,18 @@ def test_leg_rates_render_with_movements_above_threshold(fs_hz: float) -> None:
     spec = np.abs(np.fft.rfft(x)) ** 2
     f = np.fft.rfftfreq(x.size, 1 / fs_hz)
     assert spec[f > 0.95 * fs_hz / 2].sum() < 0.02 * spec.sum()
+
+
+def test_clipping_share_holds_with_the_spiky_carrier() -> None:
+    # Before the rail was fitted to the carrier, a ±100-µV night with excess kurtosis 6 had
+    # 56 % of its counted movements at the rail.
+    n_counted = n_rail = 0
+    for seed in (0, 1, 2, 3):
+        night = simulate_night("plmd", seed=seed, duration_h=SHORT_H,
+                               conditions=("clipping", "subthreshold"))
+        hi = night.truth.channel("LAT").physical_range_uV[1]
+        for e in _counted(night):
+            seg = _samples(night, e.channel, e.onset_s, e.offset_s)
+            n_rail += bool((np.abs(seg) >= hi).any())
+            n_counted += 1
+    assert 0.10 <= n_rail / n_counted <= 0.22, f"{n_rail}/{n_counted}"

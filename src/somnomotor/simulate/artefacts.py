@@ -42,7 +42,7 @@ CONDITIONS: Mapping[str, str] = {
     "disconnected": "one leg flat or railing for a stretch",
     "near_threshold": "leg-movement amplitudes just above the 8 µV onset rule (10.5-13 µV rectified mean, about 9.3-11.6 µV after the standard 10-100 Hz filter)",
     "clipping": "leg physical range ±100/200/500/1000 µV, signal clipped at both rails; 15 % of movement parts strong enough to reach the rail (still leg movements, truth clipped=True)",
-    "subthreshold": "leg rest about 1 µV; 20/h bursts 3.2-4.3 µV above rest (peak <= 6.5 µV): never leg movements (truth kind subthreshold_burst)",
+    "subthreshold": "leg rest about 1 µV, spiky carrier (excess kurtosis 3-8); 20/h bursts 3.2-4.3 µV above rest (envelope peak <= 6.5 µV): never leg movements (truth kind subthreshold_burst)",
     "spiky": "heavy-tailed leg EMG carrier, excess kurtosis 3-8 (rectified mean unchanged)",
     "burst_shapes": "leg bursts with plateau modulation 15-55 %, rise 0.05-0.4 s, decay 0.1-0.8 s",
     "long_movements": "15/h leg movements of 12-45 s: WASM LMs, not candidate LMs, not AASM LMs",
