@@ -111,3 +111,14 @@ def test_cli_simulate_condition_clipping_works(tmp_path: Path,
                  "--out", str(out)]) == 0
     assert "clipping" in read_truth(out).conditions
     capsys.readouterr()
+
+
+def test_cli_simulate_help_lists_the_new_conditions(capsys: pytest.CaptureFixture[str]) -> None:
+    # the condition lines hold "%", which argparse would expand (TypeError before the fix)
+    with pytest.raises(SystemExit) as exc:
+        main(["simulate", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for name in LEG_CASES:
+        assert name in out
+    assert "--randomize" in out and "--corpus" in out and "%" in out

@@ -13,7 +13,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     from somnomotor.simulate.artefacts import CONDITIONS
     from somnomotor.simulate.profiles import PROFILES
 
-    cond_help = "; ".join(f"{k}: {v}" for k, v in CONDITIONS.items())
+    # argparse expands "%" in help texts; the condition lines speak of percentages.
+    cond_help = "; ".join(f"{k}: {v}" for k, v in CONDITIONS.items()).replace("%", "%%")
     p = sub.add_parser(
         "simulate", help=HELP,
         description=(
