@@ -26,6 +26,13 @@ doi:10.1016/j.sleep.2016.10.010, and the IMI distribution of Ferri et al., Sleep
 Durations of counted movements stay in 0.7-8 s and amplitudes in the given range (µV
 rectified mean above rest); a movement is not placed where the same leg already holds a
 burst within 1.5 s, so neighbouring movements never merge.
+
+The hard cases of :mod:`somnomotor.simulate.hard_cases` widen this through the fields
+below: burst shapes (modulation up to 55 %, rises to 0.4 s, decays to 0.8 s), *strong*
+movements relative to the channel's rail (they clip; still leg movements), too-long
+movements of 12-45 s, many twitches, onset lags of 0-0.9 s for overlapping pairs, far pairs
+0.8-1.6 s apart; :class:`SubthresholdBursts` adds bursts below the 8-µV rule. Every draw
+that the defaults do not need is skipped, so existing seeds give the same nights.
 """
 
 from __future__ import annotations
@@ -161,8 +168,8 @@ class LegMovements:
                     lag = float(rng.uniform(*self.overlap_lag_s))
                     duration = max(duration, lag + 0.6)
                     parts[0] = (first, onset, duration)
-                parts.append((other, onset + lag,
-                              max(self.duration_range_s[0], duration * float(rng.uniform(0.6, 1.2)))))
+                second = max(self.duration_range_s[0], duration * float(rng.uniform(0.6, 1.2)))
+                parts.append((other, onset + lag, second))
             else:
                 gap_pair = True
                 gap = float(rng.uniform(*self.bilateral_gap_s))
