@@ -41,11 +41,21 @@ CONDITIONS: Mapping[str, str] = {
     "pops": "electrode pops: brief transients of 150-800 µV",
     "disconnected": "one leg flat or railing for a stretch",
     "near_threshold": "leg-movement amplitudes just above the 8 µV onset rule (10.5-13 µV rectified mean, about 9.3-11.6 µV after the standard 10-100 Hz filter)",
+    "clipping": "leg physical range ±100/200/500/1000 µV, signal clipped at both rails; 15 % of movement parts strong enough to reach the rail (still leg movements, truth clipped=True)",
+    "subthreshold": "leg rest about 1 µV, spiky carrier (excess kurtosis 3-8); 20/h bursts 3.2-4.3 µV above rest (envelope peak <= 6.5 µV): never leg movements (truth kind subthreshold_burst)",
+    "spiky": "heavy-tailed leg EMG carrier, excess kurtosis 3-8 (rectified mean unchanged)",
+    "burst_shapes": "leg bursts with plateau modulation 15-55 %, rise 0.05-0.4 s, decay 0.1-0.8 s",
+    "long_movements": "15/h leg movements of 12-45 s: WASM LMs, not candidate LMs, not AASM LMs",
+    "twitches": "30/h leg twitches of 0.15-0.35 s above 8 µV: not leg movements",
+    "bilateral_lags": "80 % bilateral movements; overlapping pairs with 0-0.9 s onset lag (one bilateral LM)",
+    "far_pairs": "bilateral pairs 0.8-1.6 s apart: two monolateral LMs under WASM",
 }
 
 LEG_ROLES = ("leg_left", "leg_right")
-#: Railing value: the EDF physical maximum of the EMG channels, µV.
-EMG_RAIL_UV = 1000.0
+#: Default physical maximum of the EMG channels (EDF header and amplifier rail), µV.
+EMG_PHYSICAL_MAX_UV = 1000.0
+#: Railing value of a blocked amplifier when no other rail is given, µV.
+EMG_RAIL_UV = EMG_PHYSICAL_MAX_UV
 
 
 def apply_rest_conditions(rng: np.random.Generator, envelopes: Envelopes,
@@ -81,8 +91,13 @@ def apply_rest_conditions(rng: np.random.Generator, envelopes: Envelopes,
 def apply_signal_conditions(rng: np.random.Generator, signals: dict[str, np.ndarray],
                             labels: Mapping[str, str], fs: Mapping[str, float],
                             conditions: Sequence[str], beats_s: np.ndarray,
-                            truth: TruthBuilder) -> None:
-    """Add the signal conditions to the rendered EMG arrays (``{role: array}``, in place)."""
+                            truth: TruthBuilder, *,
+                            rails_uV: Mapping[str, float] | None = None) -> None:
+    """Add the signal conditions to the rendered EMG arrays (``{role: array}``, in place).
+
+    ``rails_uV`` gives each channel's physical maximum (µV); a blocked amplifier
+    (``disconnected``, railing) sits there. Default :data:`EMG_RAIL_UV`.
+    """
     legs = [r for r in LEG_ROLES if r in signals]
     if "ecg_bleed" in conditions:
         amps = {}
@@ -124,9 +139,29 @@ def apply_signal_conditions(rng: np.random.Generator, signals: dict[str, np.ndar
         length = float(rng.uniform(0.05, 0.2)) * duration
         at = float(rng.uniform(0.1 * duration, 0.9 * duration - length))
         railing = bool(rng.random() < 0.3)
-        x[int(at * f):int((at + length) * f)] = EMG_RAIL_UV if railing else 0.0
+        rail = float((rails_uV or {}).get(role, EMG_RAIL_UV))
+        x[int(at * f):int((at + length) * f)] = rail if railing else 0.0
+        # A blocked amplifier (a long stretch at the rail) is unscorable: reason
+        # "saturation". A strong movement that touches the rail for some samples is not
+        # (see flag_clipped): it is a leg movement.
         truth.add_artefact(at, length, labels[role], "saturation" if railing else "disconnected",
-                           EMG_RAIL_UV if railing else None)
+                           rail if railing else None)
+
+
+def flag_clipped(truth: TruthBuilder, signals: Mapping[str, np.ndarray],
+                 labels: Mapping[str, str], fs: Mapping[str, float],
+                 rails_uV: Mapping[str, float]) -> None:
+    """Flag each leg movement ``clipped`` (a sample of its burst at either rail) and record
+    ``n_clipped_samples``, measured on the clipped signal."""
+    by_label = {labels[r]: r for r in signals}
+    for e in list(truth.events):
+        if e.kind != "leg_movement" or e.channel not in by_label:
+            continue
+        role = by_label[e.channel]
+        x, f, rail = signals[role], fs[role], rails_uV[role]
+        seg = x[max(0, int(np.floor(e.onset_s * f))):int(np.ceil(e.offset_s * f)) + 1]
+        n = int(np.count_nonzero(np.abs(seg) >= rail))
+        truth.update_flags(e.event_id, clipped=n > 0, n_clipped_samples=n)
 
 
 def flag_obscured(truth: TruthBuilder) -> None:
@@ -140,5 +175,5 @@ def flag_obscured(truth: TruthBuilder) -> None:
             truth.update_flags(e.event_id, obscured=hit)
 
 
-__all__ = ["CONDITIONS", "EMG_RAIL_UV", "apply_rest_conditions", "apply_signal_conditions",
-           "flag_obscured"]
+__all__ = ["CONDITIONS", "EMG_PHYSICAL_MAX_UV", "EMG_RAIL_UV", "LEG_ROLES",
+           "apply_rest_conditions", "apply_signal_conditions", "flag_clipped", "flag_obscured"]

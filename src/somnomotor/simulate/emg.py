@@ -13,9 +13,19 @@ doi:10.1016/j.sleep.2016.10.010).
 
 The envelope is the sum of a slowly varying *resting level* (kept at a coarse rate,
 :data:`REST_FS_HZ`) and *bursts*, each a raised-cosine rise, a plateau modulated by slow
-noise (never below 60 % of the amplitude, so a burst does not split under the 2 µV offset
-rule), and a raised-cosine decay. A burst's true onset is where the rise starts; with rises
-of 0.05-0.2 s a detector crossing rest + 8 µV lags it by a few tens of ms.
+noise of depth ``m`` (0-0.55: the plateau stays within ``1 +- m`` of the amplitude; at the
+default 0.25 never below 75 %, at most 0.55 never below 45 %, so a burst of >= 10 µV does
+not split under the 2 µV offset rule), and a raised-cosine decay. A burst's true onset is
+where the rise starts; with rises of 0.05-0.2 s a detector crossing rest + 8 µV lags it by a
+few tens of ms (up to ~0.25 s with the 0.4-s rises of the ``burst_shapes`` condition).
+
+Carrier. The default carrier ``n`` is Gaussian (excess kurtosis 0). A *spiky* carrier
+(:func:`spiky_emg_noise`) multiplies it by a fast random gain ``g = exp(s z - s^2 / 2)``,
+``z`` unit Gaussian noise low-passed at :data:`SPIKY_GAIN_CORNER_HZ` (bursts of motor-unit
+activity a few tens of ms long); ``E[g] = 1`` and ``g`` is independent of the Gaussian part,
+so ``mean(|n|) = 1`` still holds and amplitudes keep their rectified-mean meaning. The
+excess kurtosis of ``g x`` is ``3 exp(4 s^2) - 3``; ``s`` is chosen from the asked excess
+kurtosis.
 
 Note: a detector that band-passes at 10-100 Hz keeps 85-90 % of the rectified amplitude of
 this noise (about 0.90 at 512 Hz with order 2 per edge, zero phase, -3 dB at 10 and 100 Hz),
@@ -42,6 +52,12 @@ REST_FS_HZ = 2.0
 #: Band of the EMG noise in Hz (2nd-order Butterworth band-pass corners).
 EMG_BAND_HZ: tuple[float, float] = (10.0, 100.0)
 
+#: Largest plateau modulation depth of a burst (the plateau stays >= 45 % of the amplitude).
+MAX_MODULATION = 0.55
+
+#: Corner (Hz) of the 2nd-order low-pass that shapes the fast gain of the spiky carrier.
+SPIKY_GAIN_CORNER_HZ = 20.0
+
 
 @dataclass
 class Burst:
@@ -56,7 +72,7 @@ class Burst:
     rise_s, decay_s : float
         Lengths of the raised-cosine rise and decay in s (shrunk to fit short bursts).
     modulation : float
-        Depth (0-0.4) of the slow amplitude modulation on the plateau.
+        Depth (0-0.55) of the slow amplitude modulation on the plateau.
     seed : int
         Seed of the modulation noise (drawn from the night's generator).
     """
@@ -86,6 +102,9 @@ class Envelope:
         Resting level at :data:`REST_FS_HZ`, µV rectified mean; generators may change it
         (REM atonia, drift, steps).
     bursts : list of Burst
+    carrier_excess_kurtosis : float
+        Excess kurtosis of the carrier: 0 for Gaussian noise, > 0 for the spiky carrier
+        (:func:`spiky_emg_noise`). The rectified mean of the carrier is 1 either way.
     """
 
     label: str
@@ -94,6 +113,7 @@ class Envelope:
     duration_s: float
     rest: np.ndarray = field(repr=False)
     bursts: list[Burst] = field(default_factory=list, repr=False)
+    carrier_excess_kurtosis: float = 0.0
 
     @classmethod
     def constant(cls, label: str, role: str, *, fs_hz: float, duration_s: float,
@@ -133,7 +153,7 @@ class Envelope:
                 f"{duration_s!r} s and {amplitude_uV!r} µV"
             )
         burst = Burst(float(onset_s), float(duration_s), float(amplitude_uV), float(rise_s),
-                      float(decay_s), float(min(max(modulation, 0.0), 0.4)), int(seed))
+                      float(decay_s), float(min(max(modulation, 0.0), MAX_MODULATION)), int(seed))
         self.bursts.append(burst)
         return burst
 
@@ -275,12 +295,52 @@ def unit_emg_noise(rng: np.random.Generator, n_samples: int, fs_hz: float) -> np
     return noise
 
 
+def spiky_gain_sigma(excess_kurtosis: float) -> float:
+    """Log-SD ``s`` of the spiky carrier's gain for a target excess kurtosis.
+
+    The carrier is ``g x`` with ``x`` Gaussian and ``g = exp(s z - s^2/2)`` lognormal and
+    independent of ``x``, so its kurtosis is ``3 E[g^4] / E[g^2]^2 = 3 exp(4 s^2)``; solved
+    for ``s``: ``s = sqrt(ln(1 + k/3) / 4)`` with ``k`` the excess kurtosis.
+    """
+    if not np.isfinite(excess_kurtosis) or excess_kurtosis < 0:
+        raise ParameterError(
+            f"carrier excess kurtosis must be a finite number >= 0, received {excess_kurtosis!r}")
+    return float(np.sqrt(np.log1p(excess_kurtosis / 3.0) / 4.0))
+
+
+def spiky_emg_noise(rng: np.random.Generator, n_samples: int, fs_hz: float,
+                    excess_kurtosis: float) -> np.ndarray:
+    """Heavy-tailed EMG carrier with rectified mean 1 (float32); see the module docstring.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    n_samples : int
+    fs_hz : float
+        Sampling rate in Hz (>= 200 Hz).
+    excess_kurtosis : float
+        Target excess kurtosis (0 gives :func:`unit_emg_noise`).
+    """
+    x = unit_emg_noise(rng, n_samples, fs_hz)
+    if excess_kurtosis <= 0:
+        return x
+    s = spiky_gain_sigma(excess_kurtosis)
+    sos = signal.butter(2, SPIKY_GAIN_CORNER_HZ, btype="lowpass", fs=fs_hz, output="sos")
+    white = rng.standard_normal(n_samples + 1024)
+    z = signal.sosfilt(sos, white)[1024:] / _noise_gain(sos)
+    # E[exp(s z)] = exp(s^2/2) for unit Gaussian z: dividing it out keeps E[g] = 1, so the
+    # carrier's rectified mean stays 1 (g and x are independent).
+    x *= np.exp(s * z - 0.5 * s * s).astype(np.float32)
+    return x
+
+
 def render_emg(env: Envelope, rng: np.random.Generator) -> np.ndarray:
     """The EMG signal of an envelope in µV (float32)."""
-    out = unit_emg_noise(rng, env.n_samples, env.fs_hz)
+    out = spiky_emg_noise(rng, env.n_samples, env.fs_hz, env.carrier_excess_kurtosis)
     out *= env.render_envelope()
     return out
 
 
-__all__ = ["EMG_BAND_HZ", "REST_FS_HZ", "Burst", "Envelope", "burst_shape", "render_emg",
+__all__ = ["EMG_BAND_HZ", "MAX_MODULATION", "REST_FS_HZ", "SPIKY_GAIN_CORNER_HZ", "Burst",
+           "Envelope", "burst_shape", "render_emg", "spiky_emg_noise", "spiky_gain_sigma",
            "standard_filter_gain", "unit_emg_noise", "upsample_linear"]

@@ -38,6 +38,7 @@ TRUTH_KINDS: tuple[str, ...] = (
     "chin_phasic",    # phasic chin burst in REM (0.1-5 s)
     "chin_tonic",     # sustained chin activity in a REM epoch
     "arm_phasic",     # phasic FDS burst in REM
+    "subthreshold_burst",  # tibialis burst below the 8-µV onset rule: never a leg movement
 )
 
 
@@ -121,6 +122,13 @@ class ChannelTruth:
         intervals excluded).
     rest_epoch_uV : tuple of float
         Mean resting level per 30-s epoch, µV rectified mean (EMG only).
+    physical_range_uV : tuple of float or None
+        Physical minimum and maximum (µV): the amplifier's rails where the signal is
+        clipped, and the EDF header's physical range (EMG only).
+    digital_range : tuple of int or None
+        EDF digital minimum and maximum (EMG only).
+    carrier_excess_kurtosis : float
+        Excess kurtosis of the EMG carrier (0: Gaussian).
     """
 
     label: str
@@ -130,20 +138,31 @@ class ChannelTruth:
     rest_min_uV: float | None = None
     rest_max_uV: float | None = None
     rest_epoch_uV: tuple[float, ...] = ()
+    physical_range_uV: tuple[float, float] | None = None
+    digital_range: tuple[int, int] | None = None
+    carrier_excess_kurtosis: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping."""
         return {"label": self.label, "role": self.role, "fs_hz": self.fs_hz, "kind": self.kind,
                 "rest_min_uV": self.rest_min_uV, "rest_max_uV": self.rest_max_uV,
-                "rest_epoch_uV": [round(v, 3) for v in self.rest_epoch_uV]}
+                "rest_epoch_uV": [round(v, 3) for v in self.rest_epoch_uV],
+                "physical_range_uV": (None if self.physical_range_uV is None
+                                      else list(self.physical_range_uV)),
+                "digital_range": None if self.digital_range is None else list(self.digital_range),
+                "carrier_excess_kurtosis": self.carrier_excess_kurtosis}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ChannelTruth:
         """Inverse of :meth:`to_dict`."""
+        phys, dig = d.get("physical_range_uV"), d.get("digital_range")
         return cls(label=str(d["label"]), role=str(d["role"]), fs_hz=float(d["fs_hz"]),
                    kind=str(d["kind"]), rest_min_uV=d.get("rest_min_uV"),
                    rest_max_uV=d.get("rest_max_uV"),
-                   rest_epoch_uV=tuple(float(v) for v in d.get("rest_epoch_uV", ())))
+                   rest_epoch_uV=tuple(float(v) for v in d.get("rest_epoch_uV", ())),
+                   physical_range_uV=None if phys is None else (float(phys[0]), float(phys[1])),
+                   digital_range=None if dig is None else (int(dig[0]), int(dig[1])),
+                   carrier_excess_kurtosis=float(d.get("carrier_excess_kurtosis", 0.0)))
 
 
 @dataclass(frozen=True)
@@ -323,7 +342,13 @@ class GroundTruth:
         ``respiratory``, ``long``, ``short``), ``obscured`` (overlaps an artefact interval on
         its channel), ``rule_onset_s`` and ``rule_offset_s`` (where the AASM/WASM 8-µV onset
         and 2-µV offset fall on the noise-free envelope after the standard EMG filter, s;
-        missing when the burst never reaches 8 µV).
+        missing when the burst never reaches 8 µV), ``lm_wasm`` (a leg movement under WASM
+        2016: >= 0.5 s), ``lm_aasm`` and ``candidate_lm`` (0.5-10 s), ``lm_note`` (why not),
+        ``clipped`` (a sample of the burst at the channel's rail: still a leg movement) and
+        ``n_clipped_samples``, ``strong`` (drawn to reach the rail), ``far_pair`` (one part
+        of a pair 0.65-1.6 s apart: two movements), ``modulation``, ``rise_s``,
+        ``decay_s``. Sub-threshold bursts are not in this table (see
+        :meth:`events_of` with ``"subthreshold_burst"``).
         """
         table = _events_to_table(self.events_of("leg_movement"))
         frame = table.frame.copy()

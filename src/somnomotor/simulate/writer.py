@@ -6,7 +6,7 @@ one AASM stage label per 30-s epoch ("Sleep stage W", "Sleep stage N1", "Sleep s
 "Obstructive apnea", "Hypopnea", "Arousal", "Lights off" and "Lights on". The truth is
 written as ``<stem>.truth.json`` in the same folder. Both files are written atomically.
 
-Physical ranges (16-bit digital range -32768..32767):
+Physical ranges (by default with the 16-bit digital range -32768..32767):
 
 ===============  ============  =========================
 channel          range, µV     quantisation step, µV
@@ -17,7 +17,13 @@ EEG              +-1000        0.031
 ECG              +-5000        0.153
 ===============  ============  =========================
 
-Samples beyond the range are clipped to it (EMG railing is written at +1000 µV).
+The leg channels take the physical and digital range of the night's truth
+(:attr:`~somnomotor.simulate.truth.ChannelTruth.physical_range_uV`, ``digital_range``):
+±100 to ±1000 µV with -32768..32767, -2048..2047 or 0..4095 under the ``clipping``
+condition and in the randomized corpus (a 12-bit range of ±1000 µV has steps of 0.49 µV,
+as old amplifiers). The simulator has already clipped the signal at the physical range, as
+the amplifier would; samples beyond the range are clipped here too (railing is written at
+the physical maximum).
 """
 
 from __future__ import annotations
@@ -73,15 +79,22 @@ def _annotations(night: SimulatedNight) -> list[edfio.EdfAnnotation]:
 
 
 def _build_edf(night: SimulatedNight) -> edfio.Edf:
-    kinds = {c.label: c.kind for c in night.truth.channels}
+    truths = {c.label: c for c in night.truth.channels}
     signals = []
     for ch in night.recording.channels:
-        kind = kinds.get(ch.label, "emg")
+        ct = truths.get(ch.label)
+        kind = ct.kind if ct is not None else "emg"
         lo, hi = PHYSICAL_RANGE_UV[kind]
+        digital = (-32768, 32767)
+        if ct is not None and ct.physical_range_uV is not None:
+            lo, hi = ct.physical_range_uV
+        if ct is not None and ct.digital_range is not None:
+            digital = ct.digital_range
         data = np.clip(ch.data().astype(np.float64), lo, hi)
         signals.append(edfio.EdfSignal(
             data, ch.fs_hz, label=ch.label, transducer_type=_TRANSDUCER[kind],
-            physical_dimension="uV", physical_range=(lo, hi), prefiltering=_PREFILTER[kind]))
+            physical_dimension="uV", physical_range=(lo, hi), digital_range=digital,
+            prefiltering=_PREFILTER[kind]))
     start = night.recording.start
     return edfio.Edf(
         signals,
