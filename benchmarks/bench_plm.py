@@ -82,10 +82,11 @@ from somnomotor.io import read_recording
 from somnomotor.recording import Channel, Recording
 from somnomotor.score.plm import score_plm
 from somnomotor.score.plm_rules import PLMRules
-from somnomotor.simulate import simulate_night, write_simulated_night
+from somnomotor.simulate import simulate_night, simulate_random_night, write_simulated_night
 
-#: condition name -> (profile, simulator conditions)
-CONDITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+#: condition name -> (profile, simulator conditions[, leg sampling rate in Hz]); a
+#: ``corpus`` night (``--corpus N``) is drawn by ``simulate_random_night`` instead.
+CONDITIONS: dict[str, tuple] = {
     "clean_plmd": ("plmd", ("clean",)),
     "clean_healthy": ("healthy", ("clean",)),
     "drift": ("plmd", ("drift",)),
@@ -95,6 +96,19 @@ CONDITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "pops": ("plmd", ("pops",)),
     "near_threshold": ("plmd", ("near_threshold",)),
     "disconnected": ("plmd", ("disconnected",)),
+    # the leg hard cases of the widened simulator (docs/simulator.md), one at a time
+    "clipping": ("plmd", ("clipping",)),
+    "subthreshold": ("plmd", ("subthreshold",)),
+    "subthreshold_healthy": ("healthy", ("subthreshold",)),
+    "spiky": ("plmd", ("spiky",)),
+    "burst_shapes": ("plmd", ("burst_shapes",)),
+    "long_movements": ("plmd", ("long_movements",)),
+    "twitches": ("plmd", ("twitches",)),
+    "bilateral_lags": ("plmd", ("bilateral_lags",)),
+    "far_pairs": ("plmd", ("far_pairs",)),
+    "fs200": ("plmd", ("clean",), 200.0),
+    "fs256": ("plmd", ("clean",), 256.0),
+    "fs500": ("plmd", ("clean",), 500.0),
 }
 TOOLS = ("somnomotor", "psgscoring", "luna", "luna-raw")
 #: tools run unless --tools says otherwise (luna-raw: Luna at its defaults on the raw EMG)
@@ -201,10 +215,19 @@ def _warm_up() -> None:
 def run_night(name: str, seed: int, hours: float, workdir: Path,
               tools: tuple[str, ...] = DEFAULT_TOOLS, *,
               psg_offset_aasm: bool | None = None) -> dict[str, object]:
-    profile, conds = CONDITIONS[name]
     t0 = time.perf_counter()
-    night = simulate_night(profile, seed=seed, duration_h=hours, conditions=conds)
-    edf = workdir / f"{name}_s{seed}.edf"
+    stem = f"{name}_s{seed}"
+    if name == "corpus":
+        night = simulate_random_night(seed, duration_h=hours)
+        drawn = night.truth.parameters.get("randomized", {})
+        rail = drawn.get("settings", {}).get("physical_range_uV", float("nan"))
+        name = (f"corpus[{drawn.get('profile')}, {drawn.get('leg_fs_hz', 0):g} Hz, "
+                f"±{rail:g} µV: {'+'.join(drawn.get('conditions', [])) or 'none'}]")
+    else:
+        profile, conds, *rate = CONDITIONS[name]
+        night = simulate_night(profile, seed=seed, duration_h=hours, conditions=conds,
+                               leg_fs_hz=rate[0] if rate else 512.0)
+    edf = workdir / f"{stem}.edf"
     write_simulated_night(night, edf)
     sim_s = time.perf_counter() - t0
     truth = night.truth.leg_movements_table()
@@ -484,6 +507,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--duration-h", type=float, default=8.0)
     ap.add_argument("--seeds", type=int, nargs="+", default=[1])
     ap.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=list(CONDITIONS))
+    ap.add_argument("--corpus", type=int, default=0, metavar="N",
+                    help="instead of --conditions, N nights of the randomized corpus per seed "
+                         "(night i of seed s: simulate_random_night(1000 * s + i))")
     ap.add_argument("--tools", nargs="+", default=list(DEFAULT_TOOLS), choices=list(TOOLS),
                     help="tools to run (default: somnomotor psgscoring luna; luna-raw is Luna "
                          "LM at its defaults on the raw EMG)")
@@ -502,15 +528,17 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench_plm_") as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        for seed in args.seeds:
-            for name in args.conditions:
-                out = run_night(name, seed, args.duration_h, work, tools,
-                                psg_offset_aasm=True if args.psg_offset_aasm else None)
-                print_night(out)
-                results.append(out)
-                if args.keep is None:
-                    for f in work.glob(f"{name}_s{seed}*"):
-                        f.unlink()
+        plan = ([("corpus", 1000 * seed + i) for seed in args.seeds for i in range(args.corpus)]
+                if args.corpus else
+                [(name, seed) for seed in args.seeds for name in args.conditions])
+        for name, seed in plan:
+            out = run_night(name, seed, args.duration_h, work, tools,
+                            psg_offset_aasm=True if args.psg_offset_aasm else None)
+            print_night(out)
+            results.append(out)
+            if args.keep is None:
+                for f in work.glob(f"{name}_s{seed}*"):
+                    f.unlink()
     summary(results)
     load = os.getloadavg()
     print(f"# end; load average {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}", flush=True)
