@@ -12,11 +12,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings as warnings_module
 from pathlib import Path
 
 import numpy as np
 
-from somnomotor._errors import AnnotationError, InputFileNotFoundError, OutputError
+from somnomotor._errors import (
+    AnnotationError,
+    InputFileNotFoundError,
+    OutputError,
+    SomnomotorWarning,
+)
 
 HELP = "apply the PLM rules to scored annotations (no signals) and write events.tsv and summary.json"
 
@@ -106,14 +112,18 @@ def run(args: argparse.Namespace) -> int:
         ends.append(hypnogram.end_s)
     duration_s = max(ends)
     rules = PLMRules.from_name(args.rules)
-    result = score_plm(
-        movements,
-        hypnogram=hypnogram,
-        respiratory=events.select(RESPIRATORY_TYPES),
-        arousals=events.select("arousal"),
-        rules=rules,
-        recording_duration_s=duration_s,
-    )
+    with warnings_module.catch_warnings(record=True):
+        # score_plm logs each doubt and also raises it as a warning; the log line already
+        # reaches stderr (and result.warnings the summary), so the warning is not shown again
+        warnings_module.simplefilter("always", SomnomotorWarning)
+        result = score_plm(
+            movements,
+            hypnogram=hypnogram,
+            respiratory=events.select(RESPIRATORY_TYPES),
+            arousals=events.select("arousal"),
+            rules=rules,
+            recording_duration_s=duration_s,
+        )
     recording = Recording(channels=(), duration_s=duration_s, start=ann.start,
                           hypnogram=hypnogram, annotations=events)
     files = [InputFileInfo.of(p) for p in paths_all]
