@@ -53,6 +53,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=FORMATS, default=None, metavar="F",
                    help=f"force the annotation format ({', '.join(FORMATS)}); "
                    "detected from the content by default")
+    from somnomotor.cli._common import add_stage_map_option
+
+    add_stage_map_option(p)
     p.add_argument("--out", "-o", metavar="DIR", type=Path, required=True,
                    help="output folder")
     p.add_argument("--overwrite", action="store_true", help="replace results already in DIR")
@@ -82,11 +85,16 @@ def run(args: argparse.Namespace) -> int:
             f"{str(out_dir)!r} already holds results ({SUMMARY_FILE}); "
             "pass --overwrite to replace them or choose another --out"
         )
-    ann = read_annotations(paths if len(paths) > 1 else paths[0], format=args.format)
+    from somnomotor.cli._common import parse_stage_map
+
+    stage_map = parse_stage_map(args.stage_map) or None
+    ann = read_annotations(paths if len(paths) > 1 else paths[0], format=args.format,
+                           stage_map=stage_map)
     hypnogram = ann.hypnogram
     warnings = list(ann.warnings)
     if args.hypnogram:
-        stages = read_annotations(args.hypnogram, recording_start=ann.start)
+        stages = read_annotations(args.hypnogram, recording_start=ann.start,
+                                  stage_map=stage_map)
         if stages.hypnogram is None:
             raise AnnotationError(
                 f"--hypnogram {args.hypnogram!r} holds no sleep stages; give a file with one "

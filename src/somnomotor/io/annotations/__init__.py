@@ -14,13 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Sequence
+import warnings as _warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from somnomotor._errors import AnnotationError, ParameterError
+from somnomotor._errors import AnnotationError, ParameterError, SomnomotorWarning
 from somnomotor.events import EventTable
 from somnomotor.hypnogram import Hypnogram
 from somnomotor.io.annotations._common import (
@@ -32,7 +33,7 @@ from somnomotor.io.annotations._common import (
 from somnomotor.io.annotations.align import clock_offset_s, fit_to_recording
 from somnomotor.io.annotations.edfplus import looks_like_edf, read_edfplus
 from somnomotor.io.annotations.labels import normalise_stage
-from somnomotor.io.annotations.normalise import from_labelled_events
+from somnomotor.io.annotations.normalise import check_limb_labels, from_labelled_events
 from somnomotor.io.annotations.nsrr_xml import looks_like_xml, read_nsrr_xml
 from somnomotor.io.annotations.remlogic import looks_like_remlogic, read_remlogic
 from somnomotor.io.annotations.somnomedics import looks_like_somnomedics, read_somnomedics
@@ -139,6 +140,7 @@ def read_annotations(
     recording_start: dt.datetime | None = None,
     recording_duration_s: float | None = None,
     format: str | None = None,
+    stage_map: Mapping[str, str] | None = None,
 ) -> Annotations:
     """Read scored annotations and line them up with the recording.
 
@@ -158,6 +160,10 @@ def read_annotations(
     format : str, optional
         Force a format (one of :data:`FORMATS`); detected from content and extension
         when ``None``.
+    stage_map : mapping of str to str, optional
+        Stage labels the label table does not know, mapped to a stage
+        (``{"Stage Q": "N2"}``, as ``--stage-map "Stage Q=N2"``); unknown stage labels
+        that are not mapped count as unscored and are named in a warning.
 
     Returns
     -------
@@ -169,7 +175,8 @@ def read_annotations(
         A file does not exist.
     AnnotationError
         A file cannot be parsed (the message names file and line), its format is unknown,
-        or the annotations do not fit the recording.
+        the annotations do not fit the recording, or events look like leg movements
+        ("LM", "limb", "leg" in their labels) but none is recognised as one.
     """
     paths = [check_exists(p) for p in ([path] if isinstance(path, (str, os.PathLike)) else path)]
     if not paths:
@@ -218,7 +225,9 @@ def read_annotations(
         channels=[c for raw in parsed for c in raw.channels],
         source=source,
         epoch_s=epoch_s,
+        stage_map=stage_map,
     )
+    check_limb_labels(events, source)
     warnings += more
     stage_files = [f.name for f, raw in zip(paths, parsed, strict=True)
                    if any(normalise_stage(lab) for lab in raw.labels)]
@@ -232,6 +241,9 @@ def read_annotations(
         warnings += more
     for message in warnings:
         logger.info("%s", message)
+        if "is not a sleep stage somnomotor knows" in message:
+            # changes total sleep time and every index: say it on stderr, not only in the log
+            _warnings.warn(message, SomnomotorWarning, stacklevel=2)
     return Annotations(hypnogram=hypnogram, events=events, warnings=tuple(warnings),
                        source=source, start=reference)
 
