@@ -1,5 +1,6 @@
-"""Scored annotations: hypnograms and events from EDF+, NSRR XML, SOMNOmedics, RemLogic,
-CSV/TSV and stage text, normalised and lined up with the recording.
+"""Scored annotations: hypnograms and events from EDF+, NSRR / Profusion / Embla XML,
+SOMNOmedics, RemLogic, Stanford SEV .SCO/.STA, CSV/TSV and stage text, normalised and
+lined up with the recording.
 
 >>> ann = read_annotations("night-Hypnogram.edf", recording_start=rec.start,
 ...                        recording_duration_s=rec.duration_s)     # doctest: +SKIP
@@ -36,6 +37,7 @@ from somnomotor.io.annotations.labels import normalise_stage
 from somnomotor.io.annotations.normalise import check_limb_labels, from_labelled_events
 from somnomotor.io.annotations.nsrr_xml import looks_like_xml, read_nsrr_xml
 from somnomotor.io.annotations.remlogic import looks_like_remlogic, read_remlogic
+from somnomotor.io.annotations.sev import looks_like_sco, looks_like_sta, read_sco, read_sta
 from somnomotor.io.annotations.somnomedics import looks_like_somnomedics, read_somnomedics
 from somnomotor.io.annotations.text import (
     looks_like_stage_text,
@@ -47,7 +49,8 @@ from somnomotor.io.annotations.text import (
 logger = logging.getLogger(__name__)
 
 #: Format names accepted by ``read_annotations(format=...)``.
-FORMATS: tuple[str, ...] = ("edf", "nsrr_xml", "somnomedics", "remlogic", "table", "stages")
+FORMATS: tuple[str, ...] = ("edf", "nsrr_xml", "somnomedics", "remlogic", "sev_sco", "sev_sta",
+                            "table", "stages")
 
 PathLike = str | os.PathLike[str]
 
@@ -107,6 +110,10 @@ def detect_format(path: Path) -> str:
         return "somnomedics"
     if looks_like_remlogic(lines):
         return "remlogic"
+    if looks_like_sco(lines):
+        return "sev_sco"
+    if looks_like_sta(lines):
+        return "sev_sta"
     if looks_like_table(lines):
         return "table"
     if looks_like_stage_text(lines):
@@ -129,6 +136,10 @@ def _parse(path: Path, fmt: str) -> RawAnnotations:
     lines = read_text_lines(path)
     if fmt == "remlogic":
         return read_remlogic(path, lines)
+    if fmt == "sev_sco":
+        return read_sco(path, lines)
+    if fmt == "sev_sta":
+        return read_sta(path, lines)
     if fmt == "table":
         return read_table(path, lines)
     return read_stage_text(path, lines)
