@@ -102,3 +102,23 @@ def test_zero_samples_per_record_refuses_that_channel_by_name(tmp_path: Path) ->
     assert rec.labels == ["LAT", "C4-M1"]
     assert any("'RAT'" in m and "0 samples per data record" in m for m in messages)
     assert "0 samples per data record" in unusable_channels(path)["RAT"]
+
+
+def _patch_digital_max(source: Path, target: Path, index: int, value: int) -> Path:
+    raw = bytearray(source.read_bytes())
+    n = int(raw[252:256].decode().strip())
+    offset = 256 + n * 128 + 8 * index  # the digital-maximum field of signal ``index``
+    raw[offset:offset + 8] = str(value).ljust(8).encode("ascii")
+    target.write_bytes(bytes(raw))
+    return target
+
+
+def test_bdf_allows_24_bit_but_not_beyond(tmp_path: Path) -> None:
+    bdf = Path(__file__).resolve().parents[1] / "data" / "short_psg.bdf"
+    # 2**23 - 1 is the largest 24-bit value; one more is refused
+    ok, _ = _read(_patch_digital_max(bdf, tmp_path / "ok.bdf", 0, 2**23 - 1))
+    assert "EEG Fpz-Cz" in ok.labels
+    path = _patch_digital_max(bdf, tmp_path / "beyond.bdf", 0, 2**23)
+    rec, messages = _read(path)
+    assert "EEG Fpz-Cz" not in rec.labels
+    assert any("'EEG Fpz-Cz'" in m and "24-bit BDF" in m and "8388607" in m for m in messages)

@@ -563,7 +563,8 @@ def _unusable_reason(layout: _Layout, index: int, meta: Mapping[str, Any]) -> st
     lowest, highest = _DIGITAL_LIMITS[layout.fmt]
     dmin, dmax = meta["dmin"], meta["dmax"]
     if not lowest <= dmin < dmax <= highest:
-        return (f"its digital range [{dmin}, {dmax}] is not possible in a {layout.fmt} file; "
+        width = "16-bit EDF" if layout.fmt == "EDF" else "24-bit BDF"
+        return (f"its digital range [{dmin}, {dmax}] is not possible in a {width} file; "
                 f"allowed is digital min < digital max within [{lowest}, {highest}]")
     if meta["pmax"] == meta["pmin"]:
         return f"its physical range [{meta['pmin']}, {meta['pmax']}] is empty"
