@@ -94,3 +94,13 @@ def test_embla_event_with_unreadable_time_names_the_event(tmp_path: Path) -> Non
     path.write_text(text)
     with pytest.raises(AnnotationError, match=r"bad\.xml.*PLM-LM.*half past eleven"):
         read_annotations(path)
+
+
+def test_huge_onset_in_nsrr_xml_is_refused_naming_the_annotation(tmp_path: Path) -> None:
+    path = tmp_path / "huge.xml"
+    path.write_text(
+        "<PSGAnnotation><ScoredEvents><ScoredEvent><EventType>x</EventType>"
+        "<EventConcept>Arousal|Arousal ()</EventConcept><Start>1e308</Start>"
+        "<Duration>3</Duration></ScoredEvent></ScoredEvents></PSGAnnotation>")
+    with pytest.raises(AnnotationError, match=r"annotation 1 of huge\.xml \('Arousal.*1e\+308"):
+        read_annotations(path)

@@ -11,6 +11,7 @@ import numpy as np
 from somnomotor._errors import AnnotationError, ParameterError
 from somnomotor.events import NOT_APPLICABLE, EventTable
 from somnomotor.hypnogram import Hypnogram
+from somnomotor.io.annotations._common import MAX_TIME_S
 from somnomotor.io.annotations.align import stages_to_hypnogram
 from somnomotor.hypnogram import STAGES
 from somnomotor.io.annotations.labels import (
@@ -158,6 +159,16 @@ def from_labelled_events(
         raise AnnotationError(
             f"annotation {bad + 1} of {source} ({texts[bad]!r}) has no finite onset; "
             f"received {onsets[bad]!r}"
+        )
+    with np.errstate(invalid="ignore"):
+        beyond = (np.abs(onsets) > MAX_TIME_S) | (np.nan_to_num(durations) > MAX_TIME_S)
+    if beyond.any():
+        # every reader gets here; the table reader already names the line
+        bad = int(np.flatnonzero(beyond)[0])
+        raise AnnotationError(
+            f"annotation {bad + 1} of {source} ({texts[bad]!r}) has onset {onsets[bad]!r} s "
+            f"and duration {durations[bad]!r} s; allowed are values within "
+            f"+-{MAX_TIME_S:g} s (one week)"
         )
     durations = np.where(np.isfinite(durations) & (durations > 0), durations, 0.0)
     warnings: list[str] = []

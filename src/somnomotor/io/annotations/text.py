@@ -27,7 +27,7 @@ import re
 from pathlib import Path
 
 from somnomotor._errors import AnnotationError
-from somnomotor.io.annotations._common import RawAnnotations, parse_error
+from somnomotor.io.annotations._common import MAX_TIME_S, RawAnnotations, parse_error
 from somnomotor.io.annotations.labels import NUMERIC_STAGE_CODES, normalise_stage
 
 ONSET_NAMES: tuple[str, ...] = ("onset", "onset_s", "start", "start_s", "time", "time_s",
@@ -40,9 +40,6 @@ _UNIT = re.compile(r"[\[(].*?[\])]")
 #: Cells that mean "no value". NaN is not among them: a NaN duration is a broken export,
 #: and read as "unknown" it would silently make a stage last one epoch.
 _MISSING = {"", "n/a", "na"}
-#: Largest onset or duration accepted, in s (one week). No sleep recording is longer; a
-#: value such as 1e308 would overflow the epoch arithmetic further on.
-MAX_TIME_S = 7 * 24 * 3600.0
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}")
 
 
