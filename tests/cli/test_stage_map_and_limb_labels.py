@@ -99,3 +99,19 @@ def test_arousal_labels_naming_leg_movements_are_not_taken_for_movements(tmp_pat
     path.write_text("onset,duration,label\n5,3,PLM Arousal (EEG)\n25,3,LM Arousal (EMG)\n")
     ann = read_annotations(path)
     assert len(ann.events.select("arousal")) == 2
+
+
+def test_load_night_passes_the_stage_map_to_the_annotation_reader(make_edf, two_leg_signals,
+                                                                  tmp_path) -> None:
+    from somnomotor.pipeline import load_night
+
+    edf = make_edf(signals=two_leg_signals)  # 120 s: four epochs
+    table = tmp_path / "stages.csv"
+    table.write_text("onset,duration,label\n0,30,N2\n30,60,Stage Q\n90,30,N2\n")
+    mapped = load_night(edf, annotation_files=[table], stage_map={"Stage Q": "N3"})
+    assert mapped.hypnogram is not None
+    assert mapped.hypnogram.stages == ("N2", "N3", "N3", "N2")
+    plain = load_night(edf, annotation_files=[table])
+    assert plain.hypnogram is not None
+    assert plain.hypnogram.stages == ("N2", "UNS", "UNS", "N2")
+    assert any("'Stage Q'" in w and "2 epoch(s)" in w for w in plain.warnings)
