@@ -80,11 +80,15 @@ def load_night(
     *,
     annotation_files: Sequence[str | os.PathLike[str]] = (),
     roles: Mapping[str, str | Sequence[str]] | None = None,
+    stage_map: Mapping[str, str] | None = None,
 ) -> Recording:
     """Read a recording and attach scored annotations from separate files.
 
     A hypnogram from a separate annotation file replaces one embedded in the recording
     (the caller named that file on purpose); the replacement is reported as a warning.
+    ``stage_map`` maps stage labels of the annotation files that somnomotor does not know
+    to a stage (``{"Stage Q": "N2"}``), see
+    :func:`somnomotor.io.annotations.read_annotations`.
     """
     from somnomotor.io.edf import read_recording
 
@@ -98,6 +102,7 @@ def load_night(
         files if len(files) > 1 else files[0],
         recording_start=recording.start,
         recording_duration_s=recording.duration_s,
+        stage_map=stage_map,
     )
     extra_warnings = list(ann.warnings)
     hypnogram = recording.hypnogram

@@ -51,12 +51,42 @@ def add_channel_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_stage_map_option(parser: argparse.ArgumentParser) -> None:
+    """Add the repeatable ``--stage-map "LABEL=STAGE"`` option."""
+    parser.add_argument(
+        "--stage-map", action="append", default=[], metavar="LABEL=STAGE",
+        help="read a stage label the file uses but somnomotor does not know as this stage "
+             "(W, N1, N2, N3, R, MT, UNS; repeatable), e.g. --stage-map 'Stage Q=N2'",
+    )
+
+
+def parse_stage_map(items: Sequence[str] | None) -> dict[str, str]:
+    """Turn repeated ``--stage-map LABEL=STAGE`` options into a mapping (last ``=`` splits).
+
+    Raises
+    ------
+    ParameterError
+        An item without ``=`` or with an empty label or stage.
+    """
+    mapping: dict[str, str] = {}
+    for item in items or ():
+        label, sep, stage = item.rpartition("=")
+        if not sep or not label.strip() or not stage.strip():
+            raise ParameterError(
+                f"--stage-map expects LABEL=STAGE (e.g. --stage-map 'Stage Q=N2'), "
+                f"received {item!r}"
+            )
+        mapping[label.strip()] = stage.strip()
+    return mapping
+
+
 def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """The options that say how a night is analysed (``analyze`` and ``cohort``):
     ``--channel``, ``--rules``, ``--only`` and ``--no-auto-staging``."""
     from somnomotor.pipeline import ANALYSES, RULE_SETS
 
     add_channel_option(parser)
+    add_stage_map_option(parser)
     parser.add_argument("--rules", choices=RULE_SETS, default="wasm_2016",
                         help="leg-movement rule set (default: wasm_2016)")
     parser.add_argument("--only", metavar="ANALYSIS", action="append", choices=list(ANALYSES),
@@ -65,4 +95,5 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
                         help="without a scored hypnogram, do not stage automatically with YASA")
 
 
-__all__ = ["add_analysis_options", "add_channel_option", "parse_channel_overrides"]
+__all__ = ["add_analysis_options", "add_channel_option", "add_stage_map_option",
+           "parse_channel_overrides", "parse_stage_map"]

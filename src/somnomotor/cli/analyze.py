@@ -57,7 +57,7 @@ def default_out_dir(recording: Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from somnomotor.cli._common import parse_channel_overrides
+    from somnomotor.cli._common import parse_channel_overrides, parse_stage_map
     from somnomotor.io.atomic import ensure_writable_dir
     from somnomotor.pipeline import analyze_recording, load_night, write_night_outputs
     from somnomotor.report.outputs import SUMMARY_FILE
@@ -83,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         with progress_bar(args, desc="analysing") as progress:
             progress("reading", 0.0)
-            recording = load_night(path, annotation_files=args.annotations, roles=roles or None)
+            recording = load_night(path, annotation_files=args.annotations, roles=roles or None,
+                                   stage_map=parse_stage_map(args.stage_map) or None)
             analysis = analyze_recording(
                 recording, rule_set=args.rules, analyses=args.only, progress=progress,
                 auto_stage=not getattr(args, "no_auto_staging", False),

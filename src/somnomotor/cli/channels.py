@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from somnomotor.cli._common import add_channel_option, parse_channel_overrides
-from somnomotor.io.edf import read_recording
+from somnomotor.io.edf import read_recording, unusable_channels
 from somnomotor.io.roles import missing_for_analyses
 from somnomotor.recording import Recording
 
@@ -37,8 +37,13 @@ def _format_rate(fs_hz: float) -> str:
     return f"{fs_hz:g}"
 
 
-def format_channels(recording: Recording) -> str:
-    """The table of channels and the analyses' needs, as text."""
+def format_channels(recording: Recording, unusable: dict[str, str] | None = None) -> str:
+    """The table of channels and the analyses' needs, as text.
+
+    ``unusable`` maps the label of each channel the reader skipped to the reason; those
+    channels are listed as ``UNUSABLE`` and count for no analysis.
+    """
+    unusable = unusable or {}
     role_of = {label: role for role, labels in recording.roles.items() for label in labels}
     name = recording.source.name if recording.source is not None else "recording"
     duration = dt.timedelta(seconds=round(recording.duration_s))
@@ -51,9 +56,13 @@ def format_channels(recording: Recording) -> str:
     rows = [("channel", "rate (Hz)", "unit", "role")]
     rows += [(c.label, _format_rate(c.fs_hz), c.unit or "-", role_of.get(c.label, "-"))
              for c in recording.channels]
+    rows += [(label, "-", "-", "UNUSABLE") for label in unusable]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    if unusable:
+        lines += ["", "unusable channels (skipped by every analysis):"]
+        lines += [f"  {label}: {reason}" for label, reason in unusable.items()]
     lines += ["", "analyses:"]
     missing = missing_for_analyses(recording.roles)
     width = max(len(a) for a in missing)
@@ -69,5 +78,5 @@ def run(args: argparse.Namespace) -> int:
     """List the channels of ``args.file``."""
     overrides = parse_channel_overrides(args.channel)
     recording = read_recording(args.file, roles=overrides)
-    print(format_channels(recording))
+    print(format_channels(recording, unusable_channels(args.file)))
     return 0

@@ -45,7 +45,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from somnomotor._errors import ParameterError
-    from somnomotor.cli._common import parse_channel_overrides
+    from somnomotor.cli._common import parse_channel_overrides, parse_stage_map
     from somnomotor.cohort import TABLE_FILE, CohortSettings, find_recordings, run_cohort
 
     if args.jobs < 1:
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         rule_set=args.rules, analyses=tuple(args.only) if args.only else None,
         annotations_pattern=args.annotations_pattern,
         roles=parse_channel_overrides(args.channel), auto_stage=not args.no_auto_staging,
-        overwrite=args.overwrite)
+        overwrite=args.overwrite, stage_map=parse_stage_map(args.stage_map))
     n_total = len(find_recordings(args.paths))  # fails early on a missing path
     bar = None
     if not args.quiet and sys.stderr.isatty():

@@ -30,12 +30,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from somnomotor._errors import InputFileError
     from somnomotor.report.questionnaire import QuestionnaireAnswers, ask_questionnaire
 
     if args.answers is not None:
         answers = QuestionnaireAnswers.load(args.answers)
     else:
-        answers = ask_questionnaire(ask=input, tell=lambda line: print(line, flush=True))
+        try:
+            answers = ask_questionnaire(ask=input, tell=lambda line: print(line, flush=True))
+        except EOFError:
+            print(flush=True)  # the prompt left the cursor mid-line
+            raise InputFileError(
+                "no answer could be read: standard input ended (nothing typed, or a file or "
+                "pipe without answers); answer in a terminal, or pass --answers FILE"
+            ) from None
     if args.out is not None:
         answers.save(args.out)
         print(f"answers saved to {args.out}")

@@ -12,11 +12,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings as warnings_module
 from pathlib import Path
 
 import numpy as np
 
-from somnomotor._errors import AnnotationError, InputFileNotFoundError, OutputError
+from somnomotor._errors import (
+    AnnotationError,
+    InputFileNotFoundError,
+    OutputError,
+    SomnomotorWarning,
+)
 
 HELP = "apply the PLM rules to scored annotations (no signals) and write events.tsv and summary.json"
 
@@ -47,6 +53,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=FORMATS, default=None, metavar="F",
                    help=f"force the annotation format ({', '.join(FORMATS)}); "
                    "detected from the content by default")
+    from somnomotor.cli._common import add_stage_map_option
+
+    add_stage_map_option(p)
     p.add_argument("--out", "-o", metavar="DIR", type=Path, required=True,
                    help="output folder")
     p.add_argument("--overwrite", action="store_true", help="replace results already in DIR")
@@ -76,11 +85,16 @@ def run(args: argparse.Namespace) -> int:
             f"{str(out_dir)!r} already holds results ({SUMMARY_FILE}); "
             "pass --overwrite to replace them or choose another --out"
         )
-    ann = read_annotations(paths if len(paths) > 1 else paths[0], format=args.format)
+    from somnomotor.cli._common import parse_stage_map
+
+    stage_map = parse_stage_map(args.stage_map) or None
+    ann = read_annotations(paths if len(paths) > 1 else paths[0], format=args.format,
+                           stage_map=stage_map)
     hypnogram = ann.hypnogram
     warnings = list(ann.warnings)
     if args.hypnogram:
-        stages = read_annotations(args.hypnogram, recording_start=ann.start)
+        stages = read_annotations(args.hypnogram, recording_start=ann.start,
+                                  stage_map=stage_map)
         if stages.hypnogram is None:
             raise AnnotationError(
                 f"--hypnogram {args.hypnogram!r} holds no sleep stages; give a file with one "
@@ -113,14 +127,18 @@ def run(args: argparse.Namespace) -> int:
         ends.append(hypnogram.end_s)
     duration_s = max(ends)
     rules = PLMRules.from_name(args.rules)
-    result = score_plm(
-        movements,
-        hypnogram=hypnogram,
-        respiratory=events.select(RESPIRATORY_TYPES),
-        arousals=events.select("arousal"),
-        rules=rules,
-        recording_duration_s=duration_s,
-    )
+    with warnings_module.catch_warnings(record=True):
+        # score_plm logs each doubt and also raises it as a warning; the log line already
+        # reaches stderr (and result.warnings the summary), so the warning is not shown again
+        warnings_module.simplefilter("always", SomnomotorWarning)
+        result = score_plm(
+            movements,
+            hypnogram=hypnogram,
+            respiratory=events.select(RESPIRATORY_TYPES),
+            arousals=events.select("arousal"),
+            rules=rules,
+            recording_duration_s=duration_s,
+        )
     recording = Recording(channels=(), duration_s=duration_s, start=ann.start,
                           hypnogram=hypnogram, annotations=events)
     files = [InputFileInfo.of(p) for p in paths_all]

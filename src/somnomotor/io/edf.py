@@ -472,12 +472,9 @@ def read_recording(
     for index, signal in zip(positions, signals):
         meta = _signal_header(file, layout, index, signal)
         label = meta["label"]
-        if meta["dmax"] <= meta["dmin"] or meta["pmax"] == meta["pmin"]:
-            messages.append(
-                f"{file.name}: channel {label!r} skipped: its digital range "
-                f"[{meta['dmin']}, {meta['dmax']}] or physical range "
-                f"[{meta['pmin']}, {meta['pmax']}] is empty"
-            )
+        problem = _unusable_reason(layout, index, meta)
+        if problem:
+            messages.append(f"{file.name}: channel {label!r} skipped as unusable: {problem}")
             continue
         if layout.fmt == "BDF":
             read_digital = BdfSignalReader(file, layout, index).read_digital
@@ -546,6 +543,57 @@ def _start_of(
     return dt.datetime.combine(date, clock) + dt.timedelta(seconds=subsecond_s), None
 
 
+#: The digital values a sample can hold: 16-bit (EDF) and 24-bit (BDF) two's complement.
+_DIGITAL_LIMITS: Mapping[str, tuple[int, int]] = {
+    "EDF": (-(2**15), 2**15 - 1),
+    "BDF": (-(2**23), 2**23 - 1),
+}
+
+
+def _unusable_reason(layout: _Layout, index: int, meta: Mapping[str, Any]) -> str | None:
+    """Why a signal's header makes its samples meaningless, or None when it is usable.
+
+    A digital range the sample width cannot hold (e.g. 40000..50000 in a 16-bit EDF) would
+    be used as the calibration and rescale every value; 0 samples per data record leaves a
+    channel without samples and without a sampling rate.
+    """
+    if layout.samples_per_record[index] == 0:
+        return ("0 samples per data record (sampling rate 0 Hz): the channel holds no "
+                "samples; a usable channel has at least 1 sample per record")
+    lowest, highest = _DIGITAL_LIMITS[layout.fmt]
+    dmin, dmax = meta["dmin"], meta["dmax"]
+    if not lowest <= dmin < dmax <= highest:
+        width = "16-bit EDF" if layout.fmt == "EDF" else "24-bit BDF"
+        return (f"its digital range [{dmin}, {dmax}] is not possible in a {width} file; "
+                f"allowed is digital min < digital max within [{lowest}, {highest}]")
+    if meta["pmax"] == meta["pmin"]:
+        return f"its physical range [{meta['pmin']}, {meta['pmax']}] is empty"
+    return None
+
+
+def unusable_channels(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The channels of an EDF/BDF file that :func:`read_recording` skips, with the reason.
+
+    Only the header is read. Used by ``somnomotor channels`` to list such channels.
+
+    Returns
+    -------
+    dict of str to str
+        Channel label -> why it cannot be used (empty when every channel is usable).
+    """
+    file = Path(path).expanduser()
+    layout = _read_layout(file)
+    edf = _open_with_edfio(file, layout)
+    positions = [i for i, label in enumerate(layout.labels) if label not in _ANNOTATION_LABELS]
+    found: dict[str, str] = {}
+    for index, signal in zip(positions, list(edf.signals)):
+        meta = _signal_header(file, layout, index, signal)
+        problem = _unusable_reason(layout, index, meta)
+        if problem:
+            found[meta["label"]] = problem
+    return found
+
+
 def _signal_header(file: Path, layout: _Layout, index: int, signal: Any) -> dict[str, Any]:
     """The header fields of one signal; edfio parses them lazily, so errors surface here."""
     try:
@@ -602,4 +650,4 @@ def _open_with_edfio(file: Path, layout: _Layout) -> Any:
     return edf
 
 
-__all__ = ["BdfSignalReader", "assemble_recording", "read_recording"]
+__all__ = ["BdfSignalReader", "assemble_recording", "read_recording", "unusable_channels"]

@@ -315,7 +315,18 @@ class QuestionnaireAnswers:
         p = Path(path)
         if not p.is_file():
             raise InputFileNotFoundError(f"answers file {str(p)!r} does not exist")
-        text = p.read_text(encoding="utf-8")
+        try:
+            text = p.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputFileError(
+                f"answers file {str(p)!r} is not a UTF-8 text file (binary?); expected the "
+                f"JSON or YAML that 'somnomotor questionnaire --out FILE' writes"
+            ) from None
+        if "\x00" in text:
+            raise InputFileError(
+                f"answers file {str(p)!r} holds NUL bytes (a binary file); expected the JSON "
+                f"or YAML that 'somnomotor questionnaire --out FILE' writes"
+            )
         try:
             if p.suffix.lower() == ".json":
                 data = json.loads(text)

@@ -1,5 +1,6 @@
-"""Scored annotations: hypnograms and events from EDF+, NSRR XML, SOMNOmedics, RemLogic,
-CSV/TSV and stage text, normalised and lined up with the recording.
+"""Scored annotations: hypnograms and events from EDF+, NSRR / Profusion / Embla XML,
+SOMNOmedics, RemLogic, Stanford SEV .SCO/.STA, CSV/TSV and stage text, normalised and
+lined up with the recording.
 
 >>> ann = read_annotations("night-Hypnogram.edf", recording_start=rec.start,
 ...                        recording_duration_s=rec.duration_s)     # doctest: +SKIP
@@ -14,13 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Sequence
+import warnings as _warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from somnomotor._errors import AnnotationError, ParameterError
+from somnomotor._errors import AnnotationError, ParameterError, SomnomotorWarning
 from somnomotor.events import EventTable
 from somnomotor.hypnogram import Hypnogram
 from somnomotor.io.annotations._common import (
@@ -32,9 +34,10 @@ from somnomotor.io.annotations._common import (
 from somnomotor.io.annotations.align import clock_offset_s, fit_to_recording
 from somnomotor.io.annotations.edfplus import looks_like_edf, read_edfplus
 from somnomotor.io.annotations.labels import normalise_stage
-from somnomotor.io.annotations.normalise import from_labelled_events
+from somnomotor.io.annotations.normalise import check_limb_labels, from_labelled_events
 from somnomotor.io.annotations.nsrr_xml import looks_like_xml, read_nsrr_xml
 from somnomotor.io.annotations.remlogic import looks_like_remlogic, read_remlogic
+from somnomotor.io.annotations.sev import looks_like_sco, looks_like_sta, read_sco, read_sta
 from somnomotor.io.annotations.somnomedics import looks_like_somnomedics, read_somnomedics
 from somnomotor.io.annotations.text import (
     looks_like_stage_text,
@@ -46,7 +49,8 @@ from somnomotor.io.annotations.text import (
 logger = logging.getLogger(__name__)
 
 #: Format names accepted by ``read_annotations(format=...)``.
-FORMATS: tuple[str, ...] = ("edf", "nsrr_xml", "somnomedics", "remlogic", "table", "stages")
+FORMATS: tuple[str, ...] = ("edf", "nsrr_xml", "somnomedics", "remlogic", "sev_sco", "sev_sta",
+                            "table", "stages")
 
 PathLike = str | os.PathLike[str]
 
@@ -106,6 +110,10 @@ def detect_format(path: Path) -> str:
         return "somnomedics"
     if looks_like_remlogic(lines):
         return "remlogic"
+    if looks_like_sco(lines):
+        return "sev_sco"
+    if looks_like_sta(lines):
+        return "sev_sta"
     if looks_like_table(lines):
         return "table"
     if looks_like_stage_text(lines):
@@ -128,6 +136,10 @@ def _parse(path: Path, fmt: str) -> RawAnnotations:
     lines = read_text_lines(path)
     if fmt == "remlogic":
         return read_remlogic(path, lines)
+    if fmt == "sev_sco":
+        return read_sco(path, lines)
+    if fmt == "sev_sta":
+        return read_sta(path, lines)
     if fmt == "table":
         return read_table(path, lines)
     return read_stage_text(path, lines)
@@ -139,6 +151,7 @@ def read_annotations(
     recording_start: dt.datetime | None = None,
     recording_duration_s: float | None = None,
     format: str | None = None,
+    stage_map: Mapping[str, str] | None = None,
 ) -> Annotations:
     """Read scored annotations and line them up with the recording.
 
@@ -158,6 +171,10 @@ def read_annotations(
     format : str, optional
         Force a format (one of :data:`FORMATS`); detected from content and extension
         when ``None``.
+    stage_map : mapping of str to str, optional
+        Stage labels the label table does not know, mapped to a stage
+        (``{"Stage Q": "N2"}``, as ``--stage-map "Stage Q=N2"``); unknown stage labels
+        that are not mapped count as unscored and are named in a warning.
 
     Returns
     -------
@@ -169,7 +186,8 @@ def read_annotations(
         A file does not exist.
     AnnotationError
         A file cannot be parsed (the message names file and line), its format is unknown,
-        or the annotations do not fit the recording.
+        the annotations do not fit the recording, or events look like leg movements
+        ("LM", "limb", "leg" in their labels) but none is recognised as one.
     """
     paths = [check_exists(p) for p in ([path] if isinstance(path, (str, os.PathLike)) else path)]
     if not paths:
@@ -218,7 +236,9 @@ def read_annotations(
         channels=[c for raw in parsed for c in raw.channels],
         source=source,
         epoch_s=epoch_s,
+        stage_map=stage_map,
     )
+    check_limb_labels(events, source)
     warnings += more
     stage_files = [f.name for f, raw in zip(paths, parsed, strict=True)
                    if any(normalise_stage(lab) for lab in raw.labels)]
@@ -232,6 +252,9 @@ def read_annotations(
         warnings += more
     for message in warnings:
         logger.info("%s", message)
+        if "is not a sleep stage somnomotor knows" in message:
+            # changes total sleep time and every index: say it on stderr, not only in the log
+            _warnings.warn(message, SomnomotorWarning, stacklevel=2)
     return Annotations(hypnogram=hypnogram, events=events, warnings=tuple(warnings),
                        source=source, start=reference)
 

@@ -11,6 +11,9 @@ from somnomotor._errors import AnnotationError, InputFileNotFoundError
 
 #: Encodings tried in order; vendor exports from German-language systems are often cp1252.
 TEXT_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp1252", "latin-1")
+#: Largest onset or duration accepted, in s (one week). No sleep recording is longer; a
+#: value such as 1e308 would overflow the epoch arithmetic further on.
+MAX_TIME_S = 7 * 24 * 3600.0
 #: Byte-order marks of UTF-16 little- and big-endian text.
 UTF16_BOMS: tuple[bytes, ...] = (b"\xff\xfe", b"\xfe\xff")
 
@@ -94,5 +97,5 @@ def parse_error(path: Path, line_no: int, line: str, expected: str) -> Annotatio
     )
 
 
-__all__ = ["TEXT_ENCODINGS", "UTF16_BOMS", "RawAnnotations", "check_exists", "parse_error",
+__all__ = ["MAX_TIME_S", "TEXT_ENCODINGS", "UTF16_BOMS", "RawAnnotations", "check_exists", "parse_error",
            "read_text_lines"]

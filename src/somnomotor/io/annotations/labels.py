@@ -74,9 +74,15 @@ EVENT_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"arousal|\bweckreaktion", "arousal"),
     (r"hypopn", "hypopnea"),
     (r"apno?ea|apnoe", "apnea"),
-    (r"^p?lms?\b|limb[\s_-]*movement|leg[\s_-]*movement|beinbewegung",
+    # "LM"/"PLM" alone or after a side ("left-LM", "right-LM": MATPLM tables); "LMA" is
+    # the Stanford SCO leg movement with arousal (scored on LAT/RAT beside "LM").
+    (r"(?:^|[\s_./-])p?lm[sa]?\b|limb[\s_-]*movement|leg[\s_-]*movement|beinbewegung",
      "limb_movement"),
 )
+
+#: Labels that look like leg movements: a file with such labels and no recognised limb
+#: movement is refused rather than scored as a night without movements.
+LIMB_LIKE = r"(?<![a-z])p?lm|limb|\bleg\b|\blegs\b|bein"
 
 #: Ordered (pattern, side) pairs for the leg of a limb movement, searched first in the
 #: label and then in the channel (RemLogic puts the leg only in its Location column, e.g.
@@ -144,6 +150,7 @@ def side_of(label: str, channel: str | None = None) -> str:
 
 __all__ = [
     "EVENT_PATTERNS",
+    "LIMB_LIKE",
     "NUMERIC_STAGE_CODES",
     "SIDE_PATTERNS",
     "STAGE_LABELS",

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from somnomotor._errors import AnnotationError, ParameterError
 from somnomotor.events import NOT_APPLICABLE, EventTable
 from somnomotor.hypnogram import Hypnogram
+from somnomotor.io.annotations._common import MAX_TIME_S
 from somnomotor.io.annotations.align import stages_to_hypnogram
-from somnomotor.io.annotations.labels import classify_event, normalise_stage, side_of
+from somnomotor.hypnogram import STAGES
+from somnomotor.io.annotations.labels import (
+    LIMB_LIKE,
+    classify_event,
+    label_key,
+    normalise_stage,
+    side_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +32,61 @@ MIN_LIMB_MOVEMENT_S = 0.5
 
 EVENT_COLUMNS: tuple[str, ...] = ("label", "side")
 
+#: Labels that name a sleep stage by their form ("Stage Q", "Sleep stage X", "SLEEP-S9")
+#: although the stage is not one we know. Read as an event they would leave their epochs
+#: unscored without a word; they are kept as unscored stages and named in a warning.
+STAGE_LIKE = re.compile(r"^(?:sleep[\s_-]*)?stage\b|^sleep-\w+$")
+_LIMB_LIKE = re.compile(LIMB_LIKE)
+
+
+def normalise_stage_map(stage_map: Mapping[str, str] | None) -> dict[str, str]:
+    """A user's label -> stage map keyed like the labels are looked up.
+
+    Raises
+    ------
+    ParameterError
+        A target that is not a stage (``W N1 N2 N3 R MT UNS`` or a name of one).
+    """
+    out: dict[str, str] = {}
+    for label, target in (stage_map or {}).items():
+        stage = target.strip().upper() if target.strip().upper() in STAGES else (
+            normalise_stage(target))
+        if stage is None:
+            raise ParameterError(
+                f"--stage-map {label}={target}: {target!r} is not a sleep stage; allowed are "
+                f"{list(STAGES)} (or a name of one, e.g. REM, Wake)"
+            )
+        out[label_key(label)] = stage
+    return out
+
+
+def check_limb_labels(events: EventTable, source: str) -> None:
+    """Refuse events that look like leg movements when none of them was recognised.
+
+    Scoring such a file would report a night without a single leg movement.
+
+    Raises
+    ------
+    AnnotationError
+        Naming the labels seen.
+    """
+    if not len(events) or "label" not in events.frame.columns:
+        return
+    labels = [str(x) for x in events.frame["label"]]
+    if any(classify_event(lab) == "limb_movement" for lab in labels):
+        return
+    # only labels read as nothing at all: "PLM Arousal" is an arousal, rightly
+    others = [str(lab) for lab, kind in zip(events.frame["label"], events.frame["trial_type"],
+                                             strict=True) if kind == "other"]
+    looking = sorted({lab for lab in others if _LIMB_LIKE.search(lab.lower())})
+    if looking:
+        raise AnnotationError(
+            f"{source}: events look like leg movements ({', '.join(map(repr, looking[:8]))}) "
+            f"but none is a label somnomotor reads as a limb movement, so every leg index "
+            f"would be 0; rename them (e.g. 'Limb movement (left)', 'LM', 'PLM') or see "
+            f"docs/annotation-formats.md for the labels read"
+        )
+
 
 def from_labelled_events(
     onset_s: Sequence[float] | np.ndarray,
@@ -32,6 +96,7 @@ def from_labelled_events(
     source: str,
     channels: Sequence[str] | None = None,
     epoch_s: float = 30.0,
+    stage_map: Mapping[str, str] | None = None,
 ) -> tuple[Hypnogram | None, EventTable, list[str]]:
     """Sort labelled events into a hypnogram and a table of normalised events.
 
@@ -54,6 +119,10 @@ def from_labelled_events(
         for the leg when the label names none.
     epoch_s : float, default 30.0
         Epoch length in s (AASM: 30 s).
+    stage_map : mapping of str to str, optional
+        Label -> stage (``{"Stage Q": "N2"}``) for stage labels the table does not know;
+        matched case-insensitively. A stage-like label that is neither known nor mapped
+        (:data:`STAGE_LIKE`) counts as unscored and is named in a warning with its epochs.
 
     Returns
     -------
@@ -91,6 +160,16 @@ def from_labelled_events(
             f"annotation {bad + 1} of {source} ({texts[bad]!r}) has no finite onset; "
             f"received {onsets[bad]!r}"
         )
+    with np.errstate(invalid="ignore"):
+        beyond = (np.abs(onsets) > MAX_TIME_S) | (np.nan_to_num(durations) > MAX_TIME_S)
+    if beyond.any():
+        # every reader gets here; the table reader already names the line
+        bad = int(np.flatnonzero(beyond)[0])
+        raise AnnotationError(
+            f"annotation {bad + 1} of {source} ({texts[bad]!r}) has onset {onsets[bad]!r} s "
+            f"and duration {durations[bad]!r} s; allowed are values within "
+            f"+-{MAX_TIME_S:g} s (one week)"
+        )
     durations = np.where(np.isfinite(durations) & (durations > 0), durations, 0.0)
     warnings: list[str] = []
 
@@ -98,13 +177,22 @@ def from_labelled_events(
     stages: list[str] = []
     ev_on, ev_dur, ev_kind, ev_chan, ev_label, ev_side = [], [], [], [], [], []
     too_short = 0
+    mapping = normalise_stage_map(stage_map)
+    used: set[str] = set()
+    unknown: dict[str, int] = {}
     for i, raw_text in enumerate(texts):
         # MNE writes the channel into EDF+ texts as "label@@channel".
         text, sep, suffix = raw_text.partition("@@")
         text = text.strip()
         if sep and suffix.strip() and chans[i] == NOT_APPLICABLE:
             chans[i] = suffix.strip()
-        stage = normalise_stage(text)
+        key = label_key(text)
+        stage = mapping.get(key) or normalise_stage(text)
+        if key in mapping:
+            used.add(key)
+        if stage is None and STAGE_LIKE.search(key):
+            stage = "UNS"
+            unknown[text] = unknown.get(text, 0) + max(1, round(durations[i] / epoch_s))
         if stage is not None:
             stage_rows.append(i)
             stages.append(stage)
@@ -123,6 +211,15 @@ def from_labelled_events(
         ev_chan.append(chans[i])
         ev_label.append(text)
         ev_side.append(side)
+    for label, n_epochs in unknown.items():
+        warnings.append(
+            f"{source}: stage label {label!r} is not a sleep stage somnomotor knows; its "
+            f"{n_epochs} epoch(s) count as unscored, which shortens total sleep time and "
+            f"changes every per-hour index; map it with --stage-map '{label}=N2' (any of "
+            f"{', '.join(STAGES)})"
+        )
+    for key in mapping.keys() - used:
+        warnings.append(f"{source}: --stage-map {key!r} matches no label in the file")
     if too_short:
         warnings.append(
             f"{source}: {too_short} limb-movement annotation(s) last less than "
@@ -162,4 +259,5 @@ def from_labelled_events(
     return hypnogram, events, warnings
 
 
-__all__ = ["EVENT_COLUMNS", "MIN_LIMB_MOVEMENT_S", "from_labelled_events"]
+__all__ = ["EVENT_COLUMNS", "MIN_LIMB_MOVEMENT_S", "STAGE_LIKE", "check_limb_labels",
+           "from_labelled_events", "normalise_stage_map"]

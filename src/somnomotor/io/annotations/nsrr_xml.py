@@ -8,11 +8,15 @@ Each ``ScoredEvent`` has ``EventType`` (``Stages|Stages``, ``Respiratory|Respira
 label; the signal location is the channel. The file carries no clock time of its own
 (see the NSRR annotation documentation, https://sleepdata.org), so onsets are already
 relative to the recording start.
+
+Embla ``<EventExport>`` files are read by :mod:`somnomotor.io.annotations.embla_xml`.
+A file with a document type declaration is refused (:func:`parse_xml_without_dtd`).
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from xml.parsers import expat
 from pathlib import Path
 
 from somnomotor._errors import AnnotationError
@@ -30,6 +34,49 @@ def _text(element: ET.Element, tag: str) -> str:
     return (found.text or "").strip() if found is not None and found.text else ""
 
 
+def _refuse_doctype(name: str, *_: object) -> None:
+    raise _DoctypeFound(name)
+
+
+class _DoctypeFound(Exception):
+    """Raised from the expat handler to stop at a document type declaration."""
+
+
+def parse_xml_without_dtd(path: Path) -> ET.Element:
+    """The root element of an XML file that has no document type declaration.
+
+    A DTD can declare entities whose expansion changes the text the reader sees (an
+    internal entity can become a stage label) or multiplies it ("billion laughs"). No
+    annotation export we read (NSRR, Profusion, Embla) carries a DTD, so a file with one
+    is refused before any entity is expanded: expat stops at the ``<!DOCTYPE`` itself.
+
+    Raises
+    ------
+    AnnotationError
+        The file holds a DOCTYPE, or is not well-formed XML.
+    """
+    scanner = expat.ParserCreate()
+    scanner.StartDoctypeDeclHandler = _refuse_doctype
+    scanner.EntityDeclHandler = _refuse_doctype
+    try:
+        with open(path, "rb") as handle:
+            scanner.ParseFile(handle)
+        return ET.parse(path).getroot()
+    except _DoctypeFound as exc:
+        raise AnnotationError(
+            f"annotation file {str(path)!r} declares a DOCTYPE ({exc}) at line "
+            f"{scanner.CurrentLineNumber}; refused, as its entities could change the events "
+            f"read. Annotation exports (NSRR, Profusion, Embla XML) carry no DOCTYPE"
+        ) from None
+    except (expat.ExpatError, ET.ParseError) as exc:
+        line = getattr(exc, "lineno", None) or (
+            exc.position[0] if hasattr(exc, "position") else "?")
+        raise AnnotationError(
+            f"cannot parse annotation file {str(path)!r}, line {line}: not well-formed XML "
+            f"({exc}); expected NSRR XML <PSGAnnotation><ScoredEvents>..."
+        ) from None
+
+
 def read_nsrr_xml(path: Path) -> RawAnnotations:
     """Parse an NSRR XML annotation file.
 
@@ -38,18 +85,13 @@ def read_nsrr_xml(path: Path) -> RawAnnotations:
     RawAnnotations
         Onsets in s from the recording start (``start`` is None).
     """
-    try:
-        # Only stdlib parsing: entity expansion attacks are out of scope for local files
-        # that a lab exported; external entities are not resolved by ElementTree.
-        root = ET.parse(path).getroot()
-    except ET.ParseError as exc:
-        line = exc.position[0] if hasattr(exc, "position") else "?"
-        raise AnnotationError(
-            f"cannot parse annotation file {str(path)!r}, line {line}: not well-formed XML "
-            f"({exc}); expected NSRR XML <PSGAnnotation><ScoredEvents>..."
-        ) from exc
+    root = parse_xml_without_dtd(path)
     if root.tag == "CMPStudyConfig":
         return _read_profusion(root, path)
+    if root.tag == "EventExport":
+        from somnomotor.io.annotations.embla_xml import read_embla_root
+
+        return read_embla_root(root, path)
     scored = root.find(".//ScoredEvents")
     if scored is None:
         raise AnnotationError(
@@ -126,4 +168,4 @@ def _read_profusion(root: ET.Element, path: Path) -> RawAnnotations:
     return raw
 
 
-__all__ = ["looks_like_xml", "read_nsrr_xml"]
+__all__ = ["looks_like_xml", "parse_xml_without_dtd", "read_nsrr_xml"]

@@ -5,8 +5,11 @@ CSV/TSV
     header). Column names are matched case-insensitively, ignoring a unit in brackets
     (``onset (s)``): onset from :data:`ONSET_NAMES`, duration from :data:`DURATION_NAMES`
     (optional, 0 when absent or ``n/a``), label from :data:`LABEL_NAMES`, channel from
-    :data:`CHANNEL_NAMES` (optional). Onsets and durations are numbers in s from the
-    recording start (BIDS ``events.tsv`` files qualify).
+    :data:`CHANNEL_NAMES` (optional). Onsets are numbers in s from the recording start
+    (BIDS ``events.tsv`` files qualify) or, in every row alike, ISO date-times
+    (``2015-07-09T21:50:22.000``, as MATPLM writes them), which are aligned to the
+    recording by clock time. Durations are numbers in s (``n/a`` or empty when unknown).
+    A value that is not finite, or beyond :data:`MAX_TIME_S`, is refused naming the line.
 
 Stage text
     One stage per line, 30-s epochs from the recording start: any stage name of
@@ -18,10 +21,13 @@ Stage text
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import math
 import re
 from pathlib import Path
 
-from somnomotor.io.annotations._common import RawAnnotations, parse_error
+from somnomotor._errors import AnnotationError
+from somnomotor.io.annotations._common import MAX_TIME_S, RawAnnotations, parse_error
 from somnomotor.io.annotations.labels import NUMERIC_STAGE_CODES, normalise_stage
 
 ONSET_NAMES: tuple[str, ...] = ("onset", "onset_s", "start", "start_s", "time", "time_s",
@@ -31,7 +37,10 @@ LABEL_NAMES: tuple[str, ...] = ("label", "description", "event", "trial_type", "
                                 "stage", "event_type", "type", "name")
 CHANNEL_NAMES: tuple[str, ...] = ("channel", "location", "signal", "signal_location")
 _UNIT = re.compile(r"[\[(].*?[\])]")
-_MISSING = {"", "n/a", "na", "nan"}
+#: Cells that mean "no value". NaN is not among them: a NaN duration is a broken export,
+#: and read as "unknown" it would silently make a stage last one epoch.
+_MISSING = {"", "n/a", "na"}
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}")
 
 
 def _name(cell: str) -> str:
@@ -82,6 +91,8 @@ def read_table(path: Path, lines: list[str]) -> RawAnnotations:
                           f"label column (one of {list(LABEL_NAMES)})")
     raw = RawAnnotations()
     needed = max(c for c in (col_onset, col_label, col_duration, col_channel) if c is not None)
+    rows_read: list[tuple[float | dt.datetime, float, str, str]] = []
+    line_numbers: list[int] = []
     for offset, cells in enumerate(rows[1:], start=1):
         line_no = first + offset + 1
         if not any(c.strip() for c in cells):
@@ -89,19 +100,60 @@ def read_table(path: Path, lines: list[str]) -> RawAnnotations:
         if len(cells) <= needed:
             raise parse_error(path, line_no, delimiter.join(cells),
                               f"{len(names)} columns {names} separated by {delimiter!r}")
-        try:
-            onset = float(cells[col_onset].strip().replace(",", ".")
-                          if delimiter != "," else cells[col_onset].strip())
-            dur_text = cells[col_duration].strip() if col_duration is not None else ""
-            duration = 0.0 if dur_text.lower() in _MISSING else float(
-                dur_text.replace(",", ".") if delimiter != "," else dur_text)
-        except ValueError:
-            raise parse_error(path, line_no, delimiter.join(cells),
-                              "onset and duration as numbers in s") from None
+        onset = _onset(path, line_no, cells[col_onset].strip(), delimiter)
+        dur_text = cells[col_duration].strip() if col_duration is not None else ""
+        duration = 0.0 if dur_text.lower() in _MISSING else _seconds(
+            path, line_no, dur_text, delimiter, "duration")
+        if duration < 0:
+            raise _value_error(path, line_no, "duration", dur_text, "a duration >= 0 s")
         channel = cells[col_channel].strip() if col_channel is not None else ""
-        raw.add(onset, duration, cells[col_label].strip(),
-                channel if channel.lower() not in _MISSING else "n/a")
+        rows_read.append((onset, duration, cells[col_label].strip(),
+                          channel if channel.lower() not in _MISSING else "n/a"))
+        line_numbers.append(line_no)
+    clock = [isinstance(row[0], dt.datetime) for row in rows_read]
+    if any(clock) and not all(clock):
+        line_no = line_numbers[clock.index(not clock[0])]
+        raise AnnotationError(
+            f"cannot parse annotation file {str(path)!r}, line {line_no}: onsets mix "
+            f"date-times and seconds; expected one kind in every row"
+        )
+    if any(clock):
+        raw.start = min(row[0] for row in rows_read)  # type: ignore[type-var]
+    for onset, duration, label, channel in rows_read:
+        seconds = ((onset - raw.start).total_seconds()  # type: ignore[operator]
+                   if isinstance(onset, dt.datetime) else onset)
+        raw.add(seconds, duration, label, channel)
     return raw
+
+
+def _value_error(path: Path, line_no: int, what: str, text: str,
+                 expected: str) -> AnnotationError:
+    return AnnotationError(
+        f"cannot parse annotation file {str(path)!r}, line {line_no}: {what} {text!r} "
+        f"refused; expected {expected}"
+    )
+
+
+def _seconds(path: Path, line_no: int, text: str, delimiter: str, what: str) -> float:
+    """A finite number of s within +-:data:`MAX_TIME_S` (decimal comma unless CSV)."""
+    try:
+        value = float(text.replace(",", ".") if delimiter != "," else text)
+    except ValueError:
+        raise _value_error(path, line_no, what, text, f"{what} as a number in s") from None
+    if not math.isfinite(value) or abs(value) > MAX_TIME_S:
+        raise _value_error(path, line_no, what, text,
+                           f"a finite {what} within +-{MAX_TIME_S:g} s (one week)")
+    return value
+
+
+def _onset(path: Path, line_no: int, text: str, delimiter: str) -> float | dt.datetime:
+    if _DATETIME.match(text):
+        try:
+            return dt.datetime.fromisoformat(text.replace(" ", "T", 1))
+        except ValueError:
+            raise _value_error(path, line_no, "onset", text,
+                               "an ISO date-time such as 2015-07-09T21:50:22.000") from None
+    return _seconds(path, line_no, text, delimiter, "onset")
 
 
 def read_stage_text(path: Path, lines: list[str], *, epoch_s: float = 30.0) -> RawAnnotations:
