@@ -118,7 +118,7 @@ INDEX_LABELS: Mapping[str, IndexLabel] = {
     "lm_count": IndexLabel("Number of leg movements, all stages"),
     "clm_count": IndexLabel("Number of candidate leg movements, all stages"),
     "plm_count_all": IndexLabel("Number of PLM, all stages"),
-    "clmr_count": IndexLabel("Number of resp.-related leg movements, all stages"),
+    "clmr_count": IndexLabel("Number of resp.-related leg movements, all"),
     "ln_imi_mean": IndexLabel("Mean ln(interval) of leg movements, 10-90 s"),
     "ln_imi_sd": IndexLabel("SD of ln(interval) of leg movements, 10-90 s"),
     # -- REM sleep without atonia --------------------------------------------------------
@@ -141,7 +141,7 @@ INDEX_LABELS: Mapping[str, IndexLabel] = {
                                               "mini-epochs with right leg twitches"),
     "aasm_phasic_epoch_pct": IndexLabel("AASM: REM epochs with chin twitches (phasic)",
                                         "epochs with chin twitches"),
-    "aasm_tonic_epoch_pct": IndexLabel("AASM: REM epochs with lasting chin tone (tonic)",
+    "aasm_tonic_epoch_pct": IndexLabel("AASM: REM epochs with chin tone (tonic)",
                                        "epochs with chin tone"),
     "montreal_tonic_pct": IndexLabel("Montreal: REM epochs with lasting chin tone",
                                      "epochs with chin tone", ">= 30 % (Montreal)"),
