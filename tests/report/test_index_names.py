@@ -115,3 +115,10 @@ def test_terminal_shows_plain_name_count_and_a_header_over_the_cutoff_column() -
     # the cut-off "18 %" sits under the header that names it, not under "value"
     assert lines[sinbar].index("> 18 %") == header.index("published cut-off")
     assert header.index("value") == lines[sinbar].index("7.5 %")
+
+
+def test_docs_list_every_plain_name() -> None:
+    doc = (SRC.parents[1] / "docs" / "indices.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## Plain names"):]
+    for name, label in INDEX_LABELS.items():
+        assert f"| `{name}` | {label.plain} |" in section, name

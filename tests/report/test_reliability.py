@@ -142,3 +142,23 @@ def test_html_report_of_a_ten_minute_night_says_it_is_too_short(tmp_path: Path) 
     assert "Read these results with care" in page
     assert "Only 8 min of sleep" in page and "Only 1 min of REM sleep" in page
     assert "less certain (short night)" in page and "less certain (little REM sleep)" in page
+
+
+def test_guidance_for_the_person_says_the_night_was_short(tmp_path: Path) -> None:
+    from somnomotor.report.guidance import guidance_for_outputs
+    from somnomotor.report.plots import load_night
+
+    night = load_night(_ten_minute_night(tmp_path / "short"))
+    guidance = guidance_for_outputs(night.summary, night.events)
+    assert "found_short_recording" in guidance.ids
+    text = guidance.as_text()
+    assert "Please read these results with care: only 8 min of sleep" in text
+    assert "only 1 min of REM sleep" in text
+
+
+def test_guidance_names_a_measure_without_lay_wording_by_its_plain_name() -> None:
+    from somnomotor.report.guidance import load_library
+    from somnomotor.report.index_names import plain_name
+
+    assert load_library().plain("montreal_rem_lm_per_h") == plain_name("montreal_rem_lm_per_h")
+    assert "_" not in load_library().plain("montreal_rem_lm_per_h")
