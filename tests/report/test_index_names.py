@@ -88,6 +88,10 @@ def test_counts_behind_a_rate_a_share_and_a_ratio() -> None:
            "denominator_value": 0.0, "denominator_unit": "h"}
     assert counts_text(rem) == "0 h of REM sleep"
     assert counts_text({"name": "plms_count", "value": 62.0, "unit": "count"}) == ""
+    one = {"name": "fm_index_sleep", "value": 1 / 2.0, "unit": "/h",
+           "denominator": "hours of sleep (TST)", "denominator_value": 2.0,
+           "denominator_unit": "h"}
+    assert counts_text(one) == "1 FM potential in 2.0 h of sleep"
 
 
 def _summary(indices: list[dict[str, object]]) -> dict[str, object]:

@@ -227,6 +227,22 @@ def _fmt_count(n: float) -> str:
     return f"{n:,.0f}"
 
 
+_PLURALS = frozenset({"potentials", "movements", "trains", "episodes", "bursts", "mini-epochs",
+                      "epochs"})
+
+
+def _noun(counted: str, n: float) -> str:
+    """``counted`` in the singular for a count of one ("1 FM potential")."""
+    if round(n) != 1:
+        return counted
+    words = counted.split()
+    for i, word in enumerate(words):
+        if word in _PLURALS:
+            words[i] = word[:-1]
+            break
+    return " ".join(words)
+
+
 def counts_text(index: Mapping[str, Any]) -> str:
     """The count behind a rate, share or ratio, in words; ``""`` when there is none.
 
@@ -243,9 +259,9 @@ def counts_text(index: Mapping[str, Any]) -> str:
         return ""
     if unit == "/h" and str(index.get("denominator_unit") or "") == "h":
         hours = f"{den:.2g}" if den < 1 else f"{den:.1f}"
-        what = label.counted or "events"
         if value is None:
             return f"0 {_hours_phrase(den_text)}"
+        what = _noun(label.counted or "events", value * den)
         return f"{_fmt_count(value * den)} {what} in {hours} {_hours_phrase(den_text)}"
     den_unit = str(index.get("denominator_unit") or "") or den_text
     if unit == "%":
