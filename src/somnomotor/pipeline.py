@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,7 +17,6 @@ from typing import Any
 from somnomotor._errors import (
     ChannelNotFoundError,
     ParameterError,
-    SomnomotorWarning,
 )
 from somnomotor.events import RESPIRATORY_TYPES, EventTable
 from somnomotor.recording import Channel, Recording
@@ -315,8 +313,9 @@ def analyze_recording(
         raise ChannelNotFoundError(
             f"no analysis could run on this recording ({reasons}); channels are {recording.labels}"
         )
-    for name, reason in skipped.items():
-        warnings.warn(f"{name} not analysed: {reason}", SomnomotorWarning, stacklevel=2)
+    # Analyses skipped for a missing channel are listed in NightAnalysis.skipped (and
+    # summary.json "skipped_analyses"), not warned about: most montages lack some channel
+    # (a masseter for bruxism), and an analysis the caller asked for raised above instead.
     # the result refers to the lazy recording, not to the samples read for this run
     return NightAnalysis(recording=staged_recording, results=tuple(results), skipped=skipped,
                          rule_set=rule_set, staging=dict(staged.summary),

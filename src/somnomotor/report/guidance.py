@@ -117,8 +117,10 @@ class GuidanceLibrary:
     plain_names: Mapping[str, str] = field(default_factory=dict)
 
     def plain(self, measure: str) -> str:
-        """The plain name of a measure, or its technical name with spaces."""
-        return self.plain_names.get(measure, measure.replace("_", " "))
+        """The lay wording of a measure, else its plain name from the index registry."""
+        from somnomotor.report.index_names import plain_name
+
+        return self.plain_names.get(measure) or plain_name(measure)
 
     def get(self, statement_id: str) -> Statement:
         """The statement with this id."""
@@ -185,6 +187,9 @@ class Findings:
     fm_excessive : bool
     unscorable_s : float
         Unscorable time summed over leg and chin channels (s).
+    caveats : tuple of str
+        Why the night's numbers are less certain (too short, little REM sleep, more than one
+        night), from :mod:`somnomotor.report.reliability`.
     """
 
     plms_index: float | None = None
@@ -196,6 +201,7 @@ class Findings:
     n_fragmentary_myoclonus: int = 0
     fm_excessive: bool = False
     unscorable_s: float = 0.0
+    caveats: tuple[str, ...] = ()
 
     @property
     def any_flag(self) -> bool:
@@ -285,7 +291,11 @@ def findings_from_outputs(summary: Mapping[str, Any], events: pd.DataFrame) -> F
     fm_flag = any(str(ix.get("flag") or "").strip() for n, ix in indices.items()
                   if n.startswith(("fm_", "efm")))
     unscorable = events[kinds == "unscorable"] if len(events) else events
+    from somnomotor.report.reliability import ensure_reliability
+
+    block = ensure_reliability(summary).get("reliability") or {}
     return Findings(
+        caveats=tuple(str(c["text"]) for c in block.get("caveats") or []),
         plms_index=_num(indices.get("plms_index", {}).get("value")),
         plmw_index=_num(indices.get("plmw_index", {}).get("value")),
         rswa_flagged=flagged,
@@ -414,6 +424,8 @@ def select_statement_ids(findings: Findings, answers: QuestionnaireAnswers | Non
         ids.append("found_healthy")
     if findings.unscorable_s >= 60.0:
         ids.append("found_quality")
+    if findings.caveats:
+        ids.append("found_short_recording")
     # -- answers
     if answers.rls_criteria_met:
         ids.append("answers_rls_match_plms" if plms_high else "answers_rls_match")
@@ -470,6 +482,7 @@ def build_guidance(findings: Findings, answers: QuestionnaireAnswers | None = No
         rls_yes=answers.rls_criteria_yes,
         irls_total=answers.irls_total if answers.irls_total is not None else "n/a",
         irls_band=answers.irls_band or "n/a",
+        caveats="; ".join(findings.caveats) or "n/a",
     )
     items = []
     used: set[str] = set()

@@ -29,6 +29,8 @@ from somnomotor.io.atomic import atomic_write_text, ensure_writable_dir
 from somnomotor.recording import Recording
 from somnomotor.report import plots
 from somnomotor.report.guidance import Guidance, guidance_for_outputs
+from somnomotor.report.index_names import counts_text, plain_name
+from somnomotor.report.reliability import ensure_reliability
 from somnomotor.report.questionnaire import QuestionnaireAnswers
 
 logger = logging.getLogger(__name__)
@@ -82,14 +84,37 @@ def depends_on_staging(index: Mapping[str, Any]) -> bool:
     return any(word in text for word in _STAGING_WORDS)
 
 
+def _caveat_tags(summary: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Index name -> short words of the caveats that concern it (short night, ...)."""
+    from somnomotor.report.text import CAVEAT_TAGS
+
+    tags: dict[str, list[str]] = {}
+    for c in (summary.get("reliability") or {}).get("caveats") or []:
+        for name in c.get("indices") or []:
+            tags.setdefault(str(name), []).append(CAVEAT_TAGS.get(c["code"], c["code"]))
+    return tags
+
+
+def night_caveats(night: plots.NightData) -> list[str]:
+    """The texts of the caveats of this night (too short, little REM, more than one night)."""
+    block = ensure_reliability(night.summary).get("reliability") or {}
+    return [str(c["text"]) for c in block.get("caveats") or []]
+
+
 def index_rows(night: plots.NightData) -> list[dict[str, str]]:
-    """The indices of summary.json as table rows with cut-off, standard and staging note."""
+    """The indices of summary.json as table rows: plain name, value, the count behind it,
+    cut-off, finding, caveat, standard and staging note."""
     rows = []
-    for ix in night.summary.get("indices") or []:
+    summary = ensure_reliability(night.summary)
+    tags = _caveat_tags(summary)
+    for ix in summary.get("indices") or []:
         name = str(ix.get("name", ""))
         known = KNOWN_INDICES.get(name, ("", ""))
         value = ix.get("value")
-        if value is None:
+        unit = str(ix.get("unit") or "")
+        if unit == "yes/no" and value is not None:
+            shown, unit = ("yes" if value else "no"), ""
+        elif value is None:
             shown = "n/a"
         elif isinstance(value, (int, float)):
             shown = f"{value:.3g}" if abs(value) < 1 else f"{value:.1f}"
@@ -101,8 +126,11 @@ def index_rows(night: plots.NightData) -> list[dict[str, str]]:
             denom += f" ({dval:.3g} {ix.get('denominator_unit') or ''})".rstrip()
         rows.append({
             "name": name,
+            "plain": plain_name(name),
+            "counts": counts_text(ix),
+            "caveat": ", ".join(tags.get(name, [])),
             "value": shown,
-            "unit": str(ix.get("unit") or ""),
+            "unit": "" if unit in ("count", "yes/no") else unit,
             "denominator": denom,
             "cutoff": str(ix.get("cutoff") or known[0] or "no agreed cut-off"),
             "standard": str(ix.get("standard") or known[1] or ""),
@@ -140,6 +168,10 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 td.flag { color: var(--red); font-weight: 600; }
 table.indices { table-layout: fixed; font-size: .8rem; }
 table.indices td { overflow-wrap: anywhere; }
+td.ixname { color: var(--grey); font-size: .75rem; }
+td.ixname .plain { color: var(--ink); font-size: .8rem; font-weight: 600; }
+.caveat { color: var(--grey); font-weight: normal; font-style: italic; }
+.caution ul { margin: .3rem 0 0; }
 figure { margin: .6rem 0 1rem; break-inside: avoid; page-break-inside: avoid; }
 figure svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: .82rem; color: var(--grey); margin-top: .2rem; }
@@ -244,23 +276,38 @@ def _quality(night: plots.NightData) -> str:
     return table + warn_html
 
 
+def _caveat_box(night: plots.NightData) -> str:
+    texts = night_caveats(night)
+    if not texts:
+        return ""
+    items = "".join(f"<li>{_e(t[0].upper() + t[1:])}.</li>" for t in texts)
+    return (f'<div class="notice caution" id="caveats"><b>Read these results with care.</b>'
+            f"<ul>{items}</ul></div>")
+
+
 def _indices(rows: Sequence[Mapping[str, str]]) -> str:
     if not rows:
         return "<p>summary.json holds no indices.</p>"
     body = []
     for r in rows:
-        flag_cell = f'<td class="flag">{_e(r["flag"])}</td>' if r["flag"] else "<td></td>"
+        finding = _e(r["flag"])
+        if r.get("caveat"):
+            finding += f'<div class="caveat">less certain ({_e(r["caveat"])})</div>'
+        flag_cell = f'<td class="flag">{finding}</td>' if r["flag"] else f"<td>{finding}</td>"
+        value = f"{r['value']} {r['unit']}".strip() if r["unit"] not in ("", "ratio") else (
+            r["value"])
         body.append(
-            f'<tr><td title="{_e(r["description"])}">{_e(r["name"])}</td>'
-            f'<td class="num">{_e(r["value"])}</td><td>{_e(r["unit"])}</td>'
+            f'<tr><td class="ixname" title="{_e(r["description"])}"><span class="plain">'
+            f'{_e(r["plain"])}</span><br>{_e(r["name"])}</td>'
+            f'<td class="num">{_e(value)}</td><td>{_e(r["counts"])}</td>'
             f'<td>{_e(r["denominator"])}</td><td>{_e(r["cutoff"])}</td>{flag_cell}'
             f'<td>{_e(r["standard"])}</td><td>{_e(r["staging"])}</td></tr>'
         )
-    head = "".join(f"<th>{h}</th>" for h in ("Index", "Value", "Unit", "Denominator",
-                                             "Normal range / cut-off", "Finding",
+    head = "".join(f"<th>{h}</th>" for h in ("Index", "Value", "Counted", "Denominator",
+                                             "Published normal range / cut-off", "Finding",
                                              "Standard", "Needs staging"))
     cols = "".join(f'<col style="width:{w}">' for w in
-                   ("13%", "6%", "5%", "17%", "23%", "12%", "18%", "6%"))
+                   ("17%", "7%", "12%", "13%", "19%", "12%", "14%", "6%"))
     return (f'<table class="indices"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table>")
 
@@ -341,13 +388,15 @@ def build_html(night: plots.NightData, *, guidance: Guidance,
 <p class="notice" id="disclaimer"><b>Not medical advice.</b> {_e(DISCLAIMER)}</p>
 </header>
 {doctor}
+{_caveat_box(night)}
 <section id="overview"><h2>1. Recording and channels</h2>{_overview(night)}
 {_staging_note(night, rows)}</section>
 <section id="quality"><h2>2. Data quality</h2>{_quality(night)}{rendered['fig-quality']}</section>
 <section id="night"><h2>3. The night at a glance</h2>{rendered['fig-hypnogram']}</section>
 <section id="indices"><h2>4. Indices</h2>
 <p>Each index with its denominator, the published normal range or cut-off and the standard it
-comes from. A finding beyond a cut-off is not a diagnosis.</p>{_indices(rows)}</section>
+comes from, and how many events or stretches the value counts. A finding beyond a cut-off is
+not a diagnosis.</p>{_indices(rows)}</section>
 <section id="legs"><h2>5. Leg movements</h2>
 <div class="pair">{rendered['fig-plms-hour']}{rendered['fig-stage-leg']}</div>
 {rendered['fig-imi']}</section>
@@ -428,5 +477,6 @@ __all__ = [
     "build_html",
     "depends_on_staging",
     "index_rows",
+    "night_caveats",
     "render_report",
 ]

@@ -225,7 +225,11 @@ def build_summary(
     }
     if extra:
         doc.update(extra)
-    return _clean_floats(json.loads(json.dumps(doc, default=_json_default)))
+    doc = _clean_floats(json.loads(json.dumps(doc, default=_json_default)))
+    # too short a night, too little REM, more than one night: data beside every index
+    from somnomotor.report.reliability import add_reliability
+
+    return add_reliability(doc)
 
 
 def write_outputs(

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from somnomotor.report.index_names import counts_text, plain_name, short_cutoff
+from somnomotor.report.reliability import ensure_reliability
+
 #: Per analysis family: its heading and the indices shown on the terminal, in order.
 #: Everything else is in summary.json (documented in docs/indices.md).
 TERMINAL_INDICES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -56,16 +59,47 @@ def _fmt_hours(seconds: float | None) -> str:
     return f"{h} h {rem // 60:02d} min"
 
 
+#: Short words per caveat code, for the line under an index (the full text is printed once).
+CAVEAT_TAGS: dict[str, str] = {
+    "long_recording": "more than one night",
+    "short_sleep": "short night",
+    "short_recording": "short recording",
+    "little_rem": "little REM sleep",
+}
+#: Column widths of the index table (characters).
+NAME_W, VALUE_W, COUNTS_W = 46, 10, 38
+
+
+def _index_lines(ix: Mapping[str, Any], caveat_tags: Mapping[str, list[str]]) -> list[str]:
+    name = str(ix.get("name", ""))
+    value = _fmt_value(ix.get("value"), str(ix.get("unit", "")))
+    first = (f"    {plain_name(name):<{NAME_W}} {value:<{VALUE_W}} {counts_text(ix):<{COUNTS_W}} "
+             f"{short_cutoff(ix, width=34)}").rstrip()
+    second = [name]
+    if ix.get("flag"):
+        second.append(f"finding: {ix['flag']}")
+    tags = caveat_tags.get(name, [])
+    if tags:
+        second.append(f"less certain ({', '.join(tags)})")
+    return [first, "      " + " · ".join(second)]
+
+
 def format_summary(summary: Mapping[str, Any], *, max_indices: int = 30) -> str:
     """A plain-text account of one analysed night.
+
+    Each index shows its plain name (:mod:`somnomotor.report.index_names`), its value, the
+    count behind it and the published cut-off under a column header, then its machine name,
+    any finding and whether it is less certain (short night, little REM sleep, more than one
+    night: :mod:`somnomotor.report.reliability`).
 
     Parameters
     ----------
     summary : mapping
         The summary.json document (see docs/architecture.md).
     max_indices : int
-        How many index lines to show at most (headline indices first).
+        How many indices to show at most per analysis without a terminal list.
     """
+    summary = ensure_reliability(summary)
     lines: list[str] = []
     inp = summary.get("input", {}) or {}
     lines.append(f"somnomotor {summary.get('somnomotor_version', '')}: {inp.get('file') or 'recording'}")
@@ -83,6 +117,14 @@ def format_summary(summary: Mapping[str, Any], *, max_indices: int = 30) -> str:
         lines.append("  channels           "
                      + ", ".join(f"{r}={'/'.join(v)}" for r, v in emg_roles.items()))
     lines.append(f"  rule set           {summary.get('rule_set')}")
+    caveats = (summary.get("reliability") or {}).get("caveats") or []
+    caveat_tags: dict[str, list[str]] = {}
+    if caveats:
+        lines.append("")
+        for c in caveats:
+            lines.append(f"  caution: {c['text']}")
+            for name in c.get("indices") or []:
+                caveat_tags.setdefault(name, []).append(CAVEAT_TAGS.get(c["code"], c["code"]))
     lines.append("")
 
     indices: Sequence[Mapping[str, Any]] = summary.get("indices", []) or []
@@ -99,18 +141,19 @@ def format_summary(summary: Mapping[str, Any], *, max_indices: int = 30) -> str:
         if not wanted:
             shown = family_indices[:max_indices]
         hidden += len(family_indices) - len(shown)
-        lines.append(f"  {heading}")
+        # the column titles say that the last column is the published cut-off, not a result
+        lines.append(f"  {heading:<{NAME_W + 2}} {'value':<{VALUE_W}} "
+                     f"{'counted':<{COUNTS_W}} published cut-off")
         for ix in shown:
-            note = ix.get("flag") or ix.get("cutoff") or ""
-            lines.append(
-                f"    {ix['name']:<32} {_fmt_value(ix.get('value'), ix.get('unit', '')):<12} {note}"
-            )
+            lines.extend(_index_lines(ix, caveat_tags))
         lines.append("")
     if hidden:
         lines.append(f"  {hidden} further indices are in summary.json (see docs/indices.md)")
     skipped = summary.get("skipped_analyses") or {}
-    for family, reason in skipped.items():
-        lines.append(f"  not analysed: {family} ({reason})")
+    if skipped:
+        # said once and quietly: most montages lack some channel (a masseter for bruxism)
+        lines.append("  not run for lack of a channel: " + ", ".join(
+            f"{family} ({reason})" for family, reason in skipped.items()))
     for family, info in (summary.get("analyses") or {}).items():
         unscorable = info.get("unscorable_s") or {}
         for channel, seconds in unscorable.items():
@@ -128,4 +171,4 @@ def format_summary(summary: Mapping[str, Any], *, max_indices: int = 30) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["DISCLAIMER", "TERMINAL_INDICES", "format_summary"]
+__all__ = ["CAVEAT_TAGS", "DISCLAIMER", "TERMINAL_INDICES", "format_summary"]
