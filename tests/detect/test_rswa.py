@@ -253,15 +253,16 @@ def test_result_keeps_no_signal_and_runs_all_standards_once() -> None:
 # -- REM atonia index (Ferri 2010) against a plain reference ----------------------------------
 
 def _reference_atonia_index(x: np.ndarray, fs: float, rem: tuple[float, float]) -> float:
-    """Ferri 2010 / SOMAS written out: 10-100 Hz band-pass, 2x|EMG| averaged in 1-s bins,
-    minus the minimum of the bins j-30..j+30, then AI = %<=1 µV / (100 - %(1,2] µV)."""
+    """Ferri 2010 written out: 10-100 Hz band-pass, |EMG| averaged in 1-s bins (the published
+    scale: mean rectified amplitude, not SOMAS' 2x|EMG|), minus the minimum of the bins
+    j-30..j+30, then AI = %<=1 µV / (100 - %(1,2] µV)."""
     b, a = sps.butter(2, [10.0, 100.0], btype="bandpass", fs=fs)
     y = sps.filtfilt(b, a, x)
     n_bins = int(len(y) // fs)
     means = []
     for j in range(n_bins):
         seg = y[int(j * fs): int((j + 1) * fs)]
-        means.append(sum(2 * abs(v) for v in seg) / len(seg))
+        means.append(sum(abs(v) for v in seg) / len(seg))
     corrected = []
     for j in range(n_bins):
         window = means[max(0, j - 30): min(n_bins, j + 31)]

@@ -441,7 +441,7 @@ def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float,
     if p.exclude_respiratory:
         hit = overlaps(starts, g.mini_epoch_s, exclusions["respiratory"])
         reason[hit & (reason == "")] = "respiratory"
-    # background: quietest 30-s stretch of clean 1-s bins of this REM period
+    # background: RMS of the quiet clean 1-s bins of this REM period (rswa_background)
     lo, hi = int(edges[0]), int(edges[-1])
     n_sec = int(np.floor((hi - lo) / fs))
     sec_edges = np.clip(lo + np.rint(np.arange(n_sec + 1) * fs).astype(np.int64), 0, n_samp)
@@ -450,8 +450,9 @@ def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float,
     for kb in np.flatnonzero(reason != "").tolist():
         bad_mask[edges[kb]:edges[kb + 1]] = True
     power[binned_max(bad_mask, sec_edges) > 0] = np.nan
-    bg_pow = background_power(power, window_s=p.background_window_s,
-                              fallback_window_s=p.background_fallback_window_s)
+    bg_pow = background_power(power, percentile=p.background_percentile,
+                              quiet_ratio=p.background_quiet_ratio,
+                              min_quiet_s=p.background_min_s)
     bg = float(np.sqrt(bg_pow)) if np.isfinite(bg_pow) and bg_pow > 0 else float("nan")
     la.backgrounds[label].append(bg)
     if not np.isfinite(bg):
@@ -463,16 +464,20 @@ def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float,
     sustained_s = np.zeros(n_samp, bool)
     phasic_s[r_lo:r_hi], sustained_s[r_lo:r_hi] = _activity(
         sg, r_lo, r_hi, bg, p.phasic_factor, p.phasic_inclusive, p)
+    aasm_s = np.zeros(n_samp, bool)
+    if role == "chin" and np.isfinite(bg):
+        # AASM phasic epoch: bursts >= 4x background in >= 5 of the 10 3-s mini-epochs
+        aasm_s[r_lo:r_hi] = _activity(sg, r_lo, r_hi, bg, p.aasm_phasic_factor, True, p)[0]
+    if p.phasic_on_tonic:
+        _phasic_on_sustained(sg, sustained_s, phasic_s, aasm_s if role == "chin" else None, p)
     any_s = phasic_s | sustained_s
     flags = la.mini[role]
     n_mini = g.n_mini_per_epoch
+    need = max(1, int(round(p.mini_epoch_min_activity_s * fs)))
     ep_idx = np.unique(g.mini_epoch_of[idx])
     if role == "chin" and np.isfinite(bg):
         tonic_ref = bg if p.tonic_reference == "background" else (nrem_min or np.nan)
         tonic_s = np.zeros(n_samp, bool)
-        # AASM phasic epoch: bursts >= 4x background in >= 5 of the 10 3-s mini-epochs
-        aasm_s = np.zeros(n_samp, bool)
-        aasm_s[r_lo:r_hi] = _activity(sg, r_lo, r_hi, bg, p.aasm_phasic_factor, True, p)[0]
         if np.isfinite(tonic_ref):
             act = _activity(sg, r_lo, r_hi, tonic_ref, p.tonic_factor, p.tonic_inclusive, p)
             cover = np.zeros(n_samp, bool)
@@ -491,43 +496,64 @@ def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float,
                     continue
                 la.epoch["tonic"][ei] = True
                 tonic_s[e_lo:e_hi] = cover[e_lo:e_hi]
-                if p.phasic_on_tonic:
-                    # bursts riding on tonic tone: search again against the tonic level
-                    t_rms = float(np.sqrt(np.mean(np.square(
-                        sg.env[e_lo:e_hi][cover[e_lo:e_hi]], dtype=np.float64))))
-                    again = _activity(sg, e_lo, e_hi, t_rms, p.phasic_factor,
-                                      p.phasic_inclusive, p)[0]
-                    phasic_s[e_lo:e_hi] |= again
-                    again = _activity(sg, e_lo, e_hi, t_rms, p.aasm_phasic_factor, True, p)[0]
-                    aasm_s[e_lo:e_hi] |= again
-        tonic_mini = binned_max(tonic_s, edges) > 0
+        tonic_mini = _binned_count(tonic_s, edges) >= need
         flags["tonic"][idx] = tonic_mini & valid
-        any_s = any_s | tonic_s | phasic_s
+        any_s = any_s | tonic_s
         n3 = max(1, int(np.floor(p.epoch_s / 3.0 + 1e-9)))
-        need = int(np.ceil(p.aasm_positive_fraction * n3 - 1e-9))
+        need_pos = int(np.ceil(p.aasm_positive_fraction * n3 - 1e-9))
         ep_lo = edges[np.arange(ep_idx.size) * n_mini]
         sub_lo = (ep_lo[:, None] + np.rint(np.arange(n3) * 3.0 * fs)[None, :]).astype(np.int64)
         sub_hi = np.minimum(sub_lo + int(round(3.0 * fs)), n_samp).ravel()
         sub_lo = np.minimum(sub_lo.ravel(), sub_hi - 1)
-        pos = window_max(aasm_s, sub_lo, sub_hi).reshape(-1, n3)
+        cs = np.concatenate([[0], np.cumsum(aasm_s, dtype=np.int64)])
+        pos = ((cs[sub_hi] - cs[sub_lo]) >= need).reshape(-1, n3)
         sub_ok = ~window_max(bad_mask, sub_lo, sub_hi).reshape(-1, n3)
         enough = sub_ok.sum(axis=1) * 2 >= n3
-        la.epoch["phasic_aasm"][ep_idx] = enough & ((pos & sub_ok).sum(axis=1) >= need)
+        la.epoch["phasic_aasm"][ep_idx] = enough & ((pos & sub_ok).sum(axis=1) >= need_pos)
         la.epoch["background"][ep_idx] = bg
-    flags["phasic"][idx] = (binned_max(phasic_s, edges) > 0) & valid
-    flags["any"][idx] = (binned_max(any_s, edges) > 0) & valid
+    flags["phasic"][idx] = (_binned_count(phasic_s, edges) >= need) & valid
+    flags["any"][idx] = (_binned_count(any_s, edges) >= need) & valid
     flags["reason"][idx] = reason
+
+
+def _binned_count(mask: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Number of True samples of ``mask`` between consecutive sample ``edges``."""
+    cs = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+    return cs[edges[1:]] - cs[edges[:-1]]
+
+
+def _phasic_on_sustained(sg: _Segment, sustained: np.ndarray, phasic: np.ndarray,
+                         aasm: np.ndarray | None, p: RSWAParams) -> None:
+    """Bursts riding on sustained (tonic) activity, found against that activity's level.
+
+    For each run of sustained activity the level is the square root of the median power of
+    the RMS envelope over the run (the median keeps the bursts themselves from raising it);
+    bursts above ``phasic_factor`` (and the AASM factor) x that level are added in place.
+    """
+    if not sustained.any():
+        return
+    d = np.diff(sustained.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    for a, b in zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(),
+                    strict=True):
+        level = float(np.sqrt(np.median(np.square(sg.env[a:b], dtype=np.float64))))
+        if not level > 0:
+            continue
+        phasic[a:b] |= _activity(sg, a, b, level, p.phasic_factor, p.phasic_inclusive, p)[0]
+        if aasm is not None:
+            aasm[a:b] |= _activity(sg, a, b, level, p.aasm_phasic_factor, True, p)[0]
 
 
 def _activity(sg: _Segment, lo: int, hi: int, ref: float, factor: float, inclusive: bool,
               p: RSWAParams) -> tuple[np.ndarray, np.ndarray]:
     """Sample masks of phasic bursts and of longer sustained activity above ``factor x ref``.
 
-    Runs of the RMS envelope above the threshold (inside samples ``lo:hi``) are bridged across gaps
-    shorter than ``bridge_gap_s``; each run's duration is corrected for the smearing of the
-    moving RMS (a rectangular burst of power A² on background b² stays above T² for
-    d + w(1 - 2g) with g = (T² - b²)/(A² - b²)), so the 0.1-s and 5-s limits apply to the
-    burst itself.
+    Runs of the RMS envelope above the threshold (inside samples ``lo:hi``) are bridged across
+    gaps shorter than ``bridge_gap_s``. The moving RMS smears each run: a rectangular burst of
+    power A² on background b² stays above T² for d + w(1 - 2g) with
+    g = (T² - b²)/(A² - b²). The duration is corrected by that amount, so the 0.1-s and 5-s
+    limits apply to the burst itself, and the run is shrunk by half of it at each end (not at
+    an end cut by ``lo``/``hi``), so the masks cover the burst, not the window's overhang
+    into the next mini-epoch.
     """
     fs, w = sg.fs, sg.w
     thr = factor * ref
@@ -540,12 +566,17 @@ def _activity(sg: _Segment, lo: int, hi: int, ref: float, factor: float, inclusi
     peak = np.square(peak)
     bg2 = ref * ref
     g = np.clip((thr * thr - bg2) / np.maximum(peak - bg2, 1e-12), 0.0, 0.5)
-    dur = (e - s) / fs - (w / fs) * (1.0 - 2.0 * g)
+    smear = w * (1.0 - 2.0 * g)  # samples
+    dur = ((e - s) - smear) / fs
+    half = np.rint(smear / 2.0).astype(np.int64)
+    s_in = np.where(s > 0, s + half, s)
+    e_in = np.where(e < hi - lo, e - half, e)
+    e_in = np.maximum(e_in, s_in)
     is_ph = (dur >= p.phasic_min_s - 1e-9) & (dur <= p.phasic_max_s + 1e-9)
     is_sus = dur > p.phasic_max_s + 1e-9
-    for a, b in zip(s[is_ph], e[is_ph], strict=True):
+    for a, b in zip(s_in[is_ph], e_in[is_ph], strict=True):
         phasic[a:b] = True
-    for a, b in zip(s[is_sus], e[is_sus], strict=True):
+    for a, b in zip(s_in[is_sus], e_in[is_sus], strict=True):
         sustained[a:b] = True
     return phasic, sustained
 
