@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from somnomotor.detect.rswa import AtoniaIndex, detect_rswa, detect_rswa_standards
+from somnomotor.detect.rswa import AtoniaIndex, RSWAParams, detect_rswa, detect_rswa_standards
 from somnomotor.events import EventTable
 from somnomotor.hypnogram import Hypnogram
 from somnomotor.recording import Channel, Recording
@@ -132,3 +132,33 @@ def test_shared_band_pass_gives_the_same_rswa_result_as_filtering_alone(monkeypa
     np.testing.assert_allclose(fs_["background_uv"].to_numpy(float),
                                fa["background_uv"].to_numpy(float), rtol=1e-12)
     assert [(i.name, i.value) for i in shared.indices] == [(i.name, i.value) for i in alone.indices]
+
+
+def test_sinbar_tonic_counts_30s_epochs_not_mini_epochs() -> None:
+    # tonic (3x background) over 18 s (60 %) of 2 of the 10 REM epochs: 20 % of epochs,
+    # while only 12 of 100 mini-epochs hold it
+    rec = _recording([])
+    chin = rec.channel("Chin").data().copy()
+    for ep in (2, 6):
+        t0 = REM_T0 + 30 * ep + 3.0
+        chin[int(t0 * FS): int((t0 + 18.0) * FS)] *= 3.0
+    rec = Recording(channels=(Channel.from_array("Chin", chin, fs_hz=FS),),
+                    roles={"chin": ("Chin",)}, hypnogram=rec.hypnogram)
+    res = detect_rswa(rec)
+    result = score_rswa(res)
+    ix = result.index("sinbar_chin_tonic_pct")
+    assert ix.value == pytest.approx(20.0)
+    assert ix.denominator_value == N_REM and ix.denominator_unit == "epochs"
+    chin_minis = res.mini_epochs.frame[res.mini_epochs.frame["role"] == "chin"]
+    assert int(chin_minis["tonic"].sum()) == 12
+    assert result.index("sinbar_chin_any_pct").value == pytest.approx(12.0)
+
+
+def test_atonia_index_on_the_somas_scale_carries_no_cut_off_flag() -> None:
+    res = detect_rswa(_recording([]), replace(RSWAParams.sinbar(), atonia_amplitude_scale=2.0))
+    res = replace(res, atonia=AtoniaIndex(0.5, 100, 0, 0))
+    ix = score_rswa(res).index("rem_atonia_index")
+    assert ix.flag == ""
+    assert "do not apply" in ix.description
+    published = replace(res, params=RSWAParams.sinbar())
+    assert score_rswa(published).index("rem_atonia_index").flag.startswith(FLAG)

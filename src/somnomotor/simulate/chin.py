@@ -214,7 +214,8 @@ class RemWithoutAtonia:
                 rise = 0.5
             if end - start < 6.0:
                 continue
-            bg = float(chin.rest_at(start)[0])
+            # the REM resting level over the run (not the fading NREM tone at a REM onset)
+            bg = float(np.median(chin.rest_at(np.linspace(lo, hi, 32))))
             ratios = (self.tonic_ratio_high if rng.random() < self.high_tonic_probability
                       else self.tonic_ratio)
             r = float(rng.uniform(*ratios))
