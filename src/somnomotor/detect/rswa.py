@@ -39,6 +39,7 @@ from somnomotor.detect.rswa_background import (
     artefact_reasons,
     background_power,
     build_grid,
+    count_in_bins,
     overlaps,
     stage_periods,
 )
@@ -496,7 +497,7 @@ def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float,
                     continue
                 la.epoch["tonic"][ei] = True
                 tonic_s[e_lo:e_hi] = cover[e_lo:e_hi]
-        tonic_mini = _binned_count(tonic_s, edges) >= need
+        tonic_mini = count_in_bins(tonic_s, edges) >= need
         flags["tonic"][idx] = tonic_mini & valid
         any_s = any_s | tonic_s
         n3 = max(1, int(np.floor(p.epoch_s / 3.0 + 1e-9)))
@@ -505,21 +506,14 @@ def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float,
         sub_lo = (ep_lo[:, None] + np.rint(np.arange(n3) * 3.0 * fs)[None, :]).astype(np.int64)
         sub_hi = np.minimum(sub_lo + int(round(3.0 * fs)), n_samp).ravel()
         sub_lo = np.minimum(sub_lo.ravel(), sub_hi - 1)
-        cs = np.concatenate([[0], np.cumsum(aasm_s, dtype=np.int64)])
-        pos = ((cs[sub_hi] - cs[sub_lo]) >= need).reshape(-1, n3)
+        pos = (count_in_bins(aasm_s, sub_lo, sub_hi) >= need).reshape(-1, n3)
         sub_ok = ~window_max(bad_mask, sub_lo, sub_hi).reshape(-1, n3)
         enough = sub_ok.sum(axis=1) * 2 >= n3
         la.epoch["phasic_aasm"][ep_idx] = enough & ((pos & sub_ok).sum(axis=1) >= need_pos)
         la.epoch["background"][ep_idx] = bg
-    flags["phasic"][idx] = (_binned_count(phasic_s, edges) >= need) & valid
-    flags["any"][idx] = (_binned_count(any_s, edges) >= need) & valid
+    flags["phasic"][idx] = (count_in_bins(phasic_s, edges) >= need) & valid
+    flags["any"][idx] = (count_in_bins(any_s, edges) >= need) & valid
     flags["reason"][idx] = reason
-
-
-def _binned_count(mask: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Number of True samples of ``mask`` between consecutive sample ``edges``."""
-    cs = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
-    return cs[edges[1:]] - cs[edges[:-1]]
 
 
 def _phasic_on_sustained(sg: _Segment, sustained: np.ndarray, phasic: np.ndarray,

@@ -167,6 +167,16 @@ def artefact_reasons(
     return reasons
 
 
+def count_in_bins(mask: np.ndarray, lo: np.ndarray,
+                  hi: np.ndarray | None = None) -> np.ndarray:
+    """Number of True samples of ``mask`` in ``[lo[i], hi[i])``; with ``hi`` omitted, between
+    consecutive sample edges ``lo``."""
+    cs = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+    if hi is None:
+        return cs[lo[1:]] - cs[lo[:-1]]
+    return cs[hi] - cs[lo]
+
+
 def background_power(
     power_1s: np.ndarray, *, percentile: float, quiet_ratio: float, min_quiet_s: float
 ) -> float:
@@ -211,6 +221,7 @@ __all__ = [
     "artefact_reasons",
     "background_power",
     "build_grid",
+    "count_in_bins",
     "overlaps",
     "saturation_mask",
     "stage_periods",
