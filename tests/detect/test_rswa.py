@@ -370,3 +370,25 @@ def test_background_power_takes_quiet_seconds_only() -> None:
                             min_quiet_s=15) == pytest.approx(1.0)
     assert np.isnan(background_power(power[:14], percentile=10, quiet_ratio=1.5,
                                      min_quiet_s=15))
+
+
+def test_mains_hum_on_the_chin_is_notched() -> None:
+    # 5 µV of 50-Hz hum buries the 1.4-µV REM background in the 10-100 Hz band
+    amp = _amplitude_track()
+    t0 = REM_T0 + 30 * 3 + 1.0
+    _set(amp, t0, 1.0, 4.0)
+    clean = _recording(amp)
+    t = np.arange(amp.size) / FS
+    hum = clean.channels[0].data() + 5.0 * np.sin(2 * np.pi * 50.0 * t + 0.3)
+    rec = Recording(channels=(Channel.from_array("Chin1-Chin2", hum, fs_hz=FS),),
+                    roles=clean.roles, hypnogram=clean.hypnogram)
+    res = detect_rswa(rec)
+    assert res.extra["notch_hz"] == {"Chin1-Chin2": 50.0}
+    assert detect_rswa(clean).extra["notch_hz"] == {"Chin1-Chin2": None}
+    assert res.backgrounds_uv["Chin1-Chin2"][0] == pytest.approx(BG_AMP / np.sqrt(2), rel=0.05)
+    assert bool(_mini_at(res, t0 + 0.5)["phasic"])
+    assert int(_mini(res)["any"].sum()) == 1
+    off = detect_rswa(rec, replace(RSWAParams.sinbar(), auto_notch=False))
+    # without the notch the hum sets the background
+    assert off.extra["notch_hz"] == {"Chin1-Chin2": None}
+    assert off.backgrounds_uv["Chin1-Chin2"][0] > 2.5 * BG_AMP / np.sqrt(2)

@@ -206,3 +206,19 @@ def test_rem_atonia_index_matches_independent_ferri_reference(
     assert res.atonia.value is not None
     assert abs(res.atonia.value - reference) <= AI_TOLERANCE, (
         f"ours {res.atonia.value:.3f}, Ferri reference {reference:.3f}")
+
+
+def test_sinbar_chin_within_3_points_of_truth_with_mains_hum() -> None:
+    # 3-15 µV of 50-Hz hum on every EMG channel: found and notched (auto_notch)
+    night = simulate_night("rbd", seed=0, duration_h=1.0, conditions=("mains",))
+    res = detect_rswa(night.recording)
+    assert res.extra["notch_hz"][res.channels["chin"]] == 50.0
+    truth = rswa_truth_arrays(night.truth.parameters)
+    det = _detected_chin(res)
+    kept = ~det["excluded"]
+    for kind in ("phasic", "any"):
+        assert abs(100.0 * det[kind][kept].mean() - 100.0 * truth[kind][kept].mean()) <= 3.0
+    ep = res.epochs.frame.sort_values("onset_s")
+    ek = ~ep["excluded"].to_numpy(bool)
+    assert abs(100.0 * ep["chin_tonic"].to_numpy(bool)[ek].mean()
+               - 100.0 * truth["epoch_tonic"][ek].mean()) <= 3.0

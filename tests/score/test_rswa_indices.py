@@ -33,7 +33,8 @@ def _recording(burst_minis: list[int], *, arm_minis: list[int] = ()) -> Recordin
         return amp
 
     chin = track(burst_minis, 2.0) * np.sin(2 * np.pi * 40 * t)
-    arm = track(list(arm_minis), 2.0) * np.sin(2 * np.pi * 50 * t)
+    # 55 Hz: a pure 50-Hz sine is what mains hum looks like, and would be notched
+    arm = track(list(arm_minis), 2.0) * np.sin(2 * np.pi * 55 * t)
     return Recording(
         channels=(Channel.from_array("Chin", chin, fs_hz=FS),
                   Channel.from_array("FDS-L", arm, fs_hz=FS)),

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import signal as sps
 
 from somnomotor._errors import AnnotationError, ParameterError
 from somnomotor.detect._bursts import EnvelopeCache
@@ -47,6 +48,7 @@ from somnomotor.detect.rswa_rules import STANDARDS, RSWAParams
 from somnomotor.events import RESPIRATORY_TYPES, EventTable
 from somnomotor.hypnogram import NREM_STAGES
 from somnomotor.recording import Channel, Recording
+from somnomotor.signal.filters import design_notch, mains_ratios
 from somnomotor.signal.rms import (
     bin_edges,
     binned_abs,
@@ -249,7 +251,7 @@ def detect_rswa_standards(
     warn: list[str] = []
     p0 = plist[0]
     if nrem_needed:
-        nrem_min = _nrem_minimum(chin, hyp, p0)
+        nrem_min = _nrem_minimum(chin, hyp, p0, notch_hz=_notch_for(chin.data(), chin.fs_hz, p0))
         if nrem_min is None:
             warn.append("no clean NREM chin EMG: the AASM tonic rule (NREM minimum) was not "
                         "applied")
@@ -276,7 +278,8 @@ def detect_rswa_standards(
 
 def _check_signal_params(plist: list[RSWAParams]) -> None:
     """Rule sets run together must share the signal processing (filter and envelope)."""
-    keys = ("band_low_hz", "band_high_hz", "rms_window_s", "atonia_bin_s",
+    keys = ("band_low_hz", "band_high_hz", "notch_hz", "auto_notch", "auto_notch_ratio",
+            "rms_window_s", "atonia_bin_s",
             "atonia_noise_half_window", "atonia_amplitude_scale", "flat_rms_uv",
             "artefact_max_uv", "saturation_min_s")
     for p in plist[1:]:
@@ -310,6 +313,7 @@ class _ChannelWork:
     periods: list[tuple[float, float]]
     atonia: AtoniaIndex = AtoniaIndex(None, 0, 0, 0)
     labels: dict[str, str] = field(default_factory=dict)
+    notch: dict[str, float | None] = field(default_factory=dict)
 
     @classmethod
     def create(cls, plist: list[RSWAParams], periods: list[tuple[float, float]]) -> _ChannelWork:
@@ -320,7 +324,9 @@ class _ChannelWork:
     def result(self, p: RSWAParams, channels: dict[str, Channel], nrem_min: float | None,
                warn: tuple[str, ...]) -> RSWAResult:
         layer = next(la for la in self.layers if la.params is p)
-        return _build_result(layer, channels, self.atonia, nrem_min, warn)
+        res = _build_result(layer, channels, self.atonia, nrem_min, warn)
+        res.extra["notch_hz"] = dict(self.notch)
+        return res
 
 
 def _score_channel(work: _ChannelWork, role: str, ch: Channel,
@@ -333,6 +339,8 @@ def _score_channel(work: _ChannelWork, role: str, ch: Channel,
     pad = _FILTER_PAD_S + (p0.atonia_noise_half_window * p0.atonia_bin_s if role == "chin"
                            else 0.0)
     w = max(1, int(round(p0.rms_window_s * fs)))
+    notch = _notch_for(raw_all, fs, p0)
+    work.notch[ch.label] = notch
     for la in work.layers:
         n = la.grid.mini_start.size
         la.mini[role] = {
@@ -349,7 +357,7 @@ def _score_channel(work: _ChannelWork, role: str, ch: Channel,
         s0 = max(0, int(np.floor((a - pad) * fs)))
         s1 = min(raw_all.size, int(np.ceil((b + pad) * fs)))
         seg = _Segment.create(raw_all[s0:s1], s0, fs, w, p0,
-                              filt=None if filtered is None else filtered[s0:s1])
+                              filt=None if filtered is None else filtered[s0:s1], notch_hz=notch)
         for la in work.layers:
             _score_period(la, role, ch.label, pi, (a, b), seg, exclusions, nrem_min)
         if role == "chin":
@@ -386,10 +394,14 @@ class _Segment:
 
     @classmethod
     def create(cls, raw: np.ndarray, s0: int, fs: float, w: int, p: RSWAParams,
-               filt: np.ndarray | None = None) -> _Segment:
+               filt: np.ndarray | None = None, notch_hz: float | None = None) -> _Segment:
         raw = np.asarray(raw)
         if filt is None or filt.size != raw.size:
             filt = emg_bandpass32(raw, fs, low_hz=p.band_low_hz, high_hz=p.band_high_hz)
+        if notch_hz is not None:
+            sos = design_notch(fs, notch_hz)
+            if sos.size:
+                filt = sps.sosfiltfilt(sos, filt).astype(np.float32)
         env, power_cs = moving_rms_cs(filt, w)
         stuck = stuck_runs(raw, int(round(p.saturation_min_s * fs)))
         return cls(n=raw.size, s0=s0, fs=fs, w=w, filt=filt, power_cs=power_cs, env=env,
@@ -418,6 +430,18 @@ class _Segment:
             hit = runs_above(self.env, lo, hi, thr, inclusive=inclusive, max_gap=max_gap)
             self.memo[key] = hit
         return hit
+
+
+def _notch_for(raw: np.ndarray, fs: float, p: RSWAParams) -> float | None:
+    """Mains frequency (Hz) to notch on this channel, or ``None``."""
+    if p.notch_hz is not None:
+        return p.notch_hz
+    if not p.auto_notch:
+        return None
+    lines = (50.0, 60.0)
+    ratios = mains_ratios(np.asarray(raw), fs, lines)
+    best = int(np.argmax(ratios))
+    return lines[best] if ratios[best] > p.auto_notch_ratio else None
 
 
 def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float, float],
@@ -610,8 +634,8 @@ def _atonia_counts(la: _Layer, sg: _Segment, span: tuple[float, float]) -> tuple
     return int(c.size), int(np.sum(c <= 1.0)), int(np.sum((c > 1.0) & (c <= 2.0)))
 
 
-def _nrem_minimum(chin: Channel, hyp: Any, p: RSWAParams, *, n_candidates: int = 24
-                  ) -> float | None:
+def _nrem_minimum(chin: Channel, hyp: Any, p: RSWAParams, *, n_candidates: int = 24,
+                  notch_hz: float | None = None) -> float | None:
     """Minimum chin amplitude of NREM sleep (µV): band-passed RMS of the quietest NREM epoch.
 
     Filtering a whole night of NREM would cost more than the rest of the analysis, so the
@@ -641,7 +665,7 @@ def _nrem_minimum(chin: Channel, hyp: Any, p: RSWAParams, *, n_candidates: int =
     for i in order:
         s0 = max(0, int(lo[i]) - pad)
         s1 = min(raw_all.size, int(lo[i]) + n_ep + pad)
-        sg = _Segment.create(raw_all[s0:s1], s0, fs, 1, p)
+        sg = _Segment.create(raw_all[s0:s1], s0, fs, 1, p, notch_hz=notch_hz)
         edges = np.array([lo[i] - s0, lo[i] - s0 + n_ep])
         if sg.reasons(edges, p)[0] != "":
             continue

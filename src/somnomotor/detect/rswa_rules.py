@@ -36,6 +36,15 @@ class RSWAParams:
     band_low_hz, band_high_hz : float
         EMG band-pass in Hz: 10-100 Hz (AASM technical recommendation [R]; SOMAS default
         [C-impl]).
+    notch_hz : float or None
+        Mains notch (Hz) applied after the band-pass on every channel (IIR, Q = 30 as SOMAS
+        [C-impl]); ``None``: only where :attr:`auto_notch` finds hum.
+    auto_notch : bool
+        Look for 50- and 60-Hz hum per channel and notch it when the line stands out of the
+        EMG band by more than ``auto_notch_ratio`` (as the leg-movement detector does). Hum of
+        a few µV buries the REM chin (~1 µV) inside the 10-100 Hz band.
+    auto_notch_ratio : float
+        Line-to-neighbourhood power ratio above which hum is notched: 10.
     rms_window_s : float
         Length (s) of the centred moving RMS that gives the EMG amplitude: 0.05 s [design].
         RBDtector uses 0.03-s RMS chunks [C-impl] (Röthenbacher et al., Sci Rep 2022,
@@ -122,6 +131,9 @@ class RSWAParams:
     standard: str = "sinbar"
     band_low_hz: float = 10.0
     band_high_hz: float = 100.0
+    notch_hz: float | None = None
+    auto_notch: bool = True
+    auto_notch_ratio: float = 10.0
     rms_window_s: float = 0.05
     epoch_s: float = 30.0
     mini_epoch_s: float = 3.0
@@ -170,6 +182,9 @@ class RSWAParams:
         for name in ("phasic_min_s", "bridge_gap_s", "flat_rms_uv",
                      "mini_epoch_min_activity_s"):
             check_non_negative(name, getattr(self, name))
+        if self.notch_hz is not None:
+            check_positive("notch_hz", self.notch_hz)
+        check_positive("auto_notch_ratio", self.auto_notch_ratio)
         if self.phasic_min_s >= self.phasic_max_s:
             raise ParameterError(
                 f"phasic_min_s ({self.phasic_min_s!r} s) must be below phasic_max_s "
