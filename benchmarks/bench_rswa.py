@@ -24,7 +24,11 @@ without a quiet 30 s), under signal conditions (none, ``pops``, ``mains``), and 
     scored arousals), the same as in tests/detect/test_rswa_accuracy.py;
   - Luna (lunapi) ``RAI`` **at its default thresholds** (th = 1, th2 = 2 µV): ``SIGNALS
     keep=<chin>``, ``EPOCH len=1``, ``MASK ifnot=R``, ``RE``, ``FILTER bandpass=10,100``
-    (FIR), ``RAI``. Luna averages the rectified signal per second, subtracts the minimum
+    (FIR), ``RAI``.
+
+  Where our detector notched mains hum (``mains`` condition), the reference drops the FFT
+  bins within 1 Hz of the line and Luna adds ``FILTER bandstop=48,52``, so all three see
+  the same signal. Luna averages the rectified signal per second, subtracts the minimum
     over 61 s of the concatenated REM seconds and returns
     ``REM_AI = n(x < th) / (n(x < th) + n(x > th2))``.
 
@@ -93,11 +97,14 @@ def speed(repeats: int) -> None:
 
 
 def ferri_reference(x: np.ndarray, fs: float, rem: list[tuple[float, float]],
-                    excluded: list[tuple[float, float]]) -> float:
-    """Ferri's REM atonia index in plain numpy (independent of somnomotor's code)."""
+                    excluded: list[tuple[float, float]], notch_hz: float | None = None) -> float:
+    """Ferri's REM atonia index in plain numpy (independent of somnomotor's code); with
+    ``notch_hz`` the FFT bins within 1 Hz of it are removed too."""
     spec = np.fft.rfft(x - x.mean())
     freq = np.fft.rfftfreq(x.size, 1.0 / fs)
     spec[(freq < 10.0) | (freq > 100.0)] = 0.0
+    if notch_hz is not None:
+        spec[np.abs(freq - notch_hz) <= 1.0] = 0.0
     y = np.fft.irfft(spec, n=x.size)
     per = int(round(fs))
     n = y.size // per
@@ -161,13 +168,14 @@ def accuracy_and_luna(seeds: list[int], hours: float, conditions: list[str],
                 ours_s = time.perf_counter() - w1
                 ph, to, an = _sinbar_errors(night, res)
                 ann = rec.annotations.select("arousal")
+                notch = res.extra["notch_hz"].get(chin.label)
                 ref = ferri_reference(np.asarray(chin.data(), dtype=float), chin.fs_hz,
                                       list(res.rem_periods),
-                                      list(zip(ann.onset_s, ann.offset_s, strict=True)))
+                                      list(zip(ann.onset_s, ann.offset_s, strict=True)), notch)
                 luna, luna_s = None, float("nan")
                 if proj is not None:
                     try:
-                        luna, luna_s = _luna_rai(proj, path, chin.label)
+                        luna, luna_s = _luna_rai(proj, path, chin.label, notch)
                     except Exception as exc:  # noqa: BLE001 - Luna's own errors, as they are
                         print(f"  Luna RAI failed: {exc!r}")
                 ours = res.atonia.value
@@ -178,14 +186,21 @@ def accuracy_and_luna(seeds: list[int], hours: float, conditions: list[str],
                       f"{d_luna:>+10.3f}{ours_s:>8.2f}{luna_s:>8.2f}", flush=True)
 
 
-def _luna_rai(proj: object, path: Path, label: str) -> tuple[float | None, float]:
-    """Luna's REM_AI at its default thresholds (th=1, th2=2 µV), and the time (s)."""
+def _luna_rai(proj: object, path: Path, label: str,
+              notch_hz: float | None = None) -> tuple[float | None, float]:
+    """Luna's REM_AI at its default thresholds (th=1, th2=2 µV), and the time (s); with
+    ``notch_hz`` a band-stop of +-2 Hz around it is added (FIR)."""
     sig = label.replace("-", "_").replace(" ", "_")  # Luna sanitises channel labels
     t0 = time.perf_counter()
     inst = proj.inst(path.stem)  # type: ignore[attr-defined]
     inst.attach_edf(str(path))
-    for cmd in (f"SIGNALS keep={sig}", "EPOCH len=1", "MASK ifnot=R", "RE",
-                f"FILTER sig={sig} bandpass=10,100 tw=4 ripple=0.02", f"RAI sig={sig}"):
+    cmds = [f"SIGNALS keep={sig}", "EPOCH len=1", "MASK ifnot=R", "RE",
+            f"FILTER sig={sig} bandpass=10,100 tw=4 ripple=0.02"]
+    if notch_hz is not None:
+        cmds.append(f"FILTER sig={sig} bandstop={notch_hz - 2:g},{notch_hz + 2:g} tw=1 "
+                    "ripple=0.02")
+    cmds.append(f"RAI sig={sig}")
+    for cmd in cmds:
         inst.eval(cmd)
     table = inst.table("RAI", "CH")
     seconds = time.perf_counter() - t0
