@@ -30,14 +30,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import signal as sps
 
 from somnomotor._errors import AnnotationError, ParameterError
 from somnomotor.detect._bursts import EnvelopeCache
+from somnomotor.detect.rswa_activity import Segment, activity, notch_for, phasic_on_sustained
 from somnomotor.detect.rswa_background import (
     EXCLUSION_REASONS,
     Grid,
-    artefact_reasons,
     background_power,
     build_grid,
     count_in_bins,
@@ -48,19 +47,13 @@ from somnomotor.detect.rswa_rules import STANDARDS, RSWAParams
 from somnomotor.events import RESPIRATORY_TYPES, EventTable
 from somnomotor.hypnogram import NREM_STAGES
 from somnomotor.recording import Channel, Recording
-from somnomotor.signal.filters import design_notch, mains_ratios
 from somnomotor.signal.rms import (
     bin_edges,
     binned_abs,
     binned_max,
     binned_mean_cs,
     diff_power,
-    emg_bandpass32,
-    intervals_hit,
-    moving_rms_cs,
     rolling_min,
-    runs_above,
-    stuck_runs,
     window_max,
 )
 
@@ -251,7 +244,7 @@ def detect_rswa_standards(
     warn: list[str] = []
     p0 = plist[0]
     if nrem_needed:
-        nrem_min = _nrem_minimum(chin, hyp, p0, notch_hz=_notch_for(chin.data(), chin.fs_hz, p0))
+        nrem_min = _nrem_minimum(chin, hyp, p0, notch_hz=notch_for(chin.data(), chin.fs_hz, p0))
         if nrem_min is None:
             warn.append("no clean NREM chin EMG: the AASM tonic rule (NREM minimum) was not "
                         "applied")
@@ -339,7 +332,7 @@ def _score_channel(work: _ChannelWork, role: str, ch: Channel,
     pad = _FILTER_PAD_S + (p0.atonia_noise_half_window * p0.atonia_bin_s if role == "chin"
                            else 0.0)
     w = max(1, int(round(p0.rms_window_s * fs)))
-    notch = _notch_for(raw_all, fs, p0)
+    notch = notch_for(raw_all, fs, p0)
     work.notch[ch.label] = notch
     for la in work.layers:
         n = la.grid.mini_start.size
@@ -356,7 +349,7 @@ def _score_channel(work: _ChannelWork, role: str, ch: Channel,
     for pi, (a, b) in enumerate(work.periods):
         s0 = max(0, int(np.floor((a - pad) * fs)))
         s1 = min(raw_all.size, int(np.ceil((b + pad) * fs)))
-        seg = _Segment.create(raw_all[s0:s1], s0, fs, w, p0,
+        seg = Segment.create(raw_all[s0:s1], s0, fs, w, p0,
                               filt=None if filtered is None else filtered[s0:s1], notch_hz=notch)
         for la in work.layers:
             _score_period(la, role, ch.label, pi, (a, b), seg, exclusions, nrem_min)
@@ -372,80 +365,8 @@ def _score_channel(work: _ChannelWork, role: str, ch: Channel,
         work.atonia = AtoniaIndex(value, ai_n, ai_le1, ai_12)
 
 
-@dataclass(frozen=True)
-class _Segment:
-    """One filtered stretch around a REM period (dropped after the period is scored).
-
-    ``filt`` and ``env`` are float32 (µV); ``power_cs`` is the float64 running sum of
-    ``filt**2`` (µV²) for binned RMS values; ``stuck`` holds the sample intervals of
-    saturation in the raw signal.
-    """
-
-    n: int
-    s0: int
-    fs: float
-    w: int
-    filt: np.ndarray
-    power_cs: np.ndarray
-    env: np.ndarray
-    stuck: tuple[np.ndarray, np.ndarray]
-    #: results shared between rule sets run together (same bins or same threshold)
-    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False)
-
-    @classmethod
-    def create(cls, raw: np.ndarray, s0: int, fs: float, w: int, p: RSWAParams,
-               filt: np.ndarray | None = None, notch_hz: float | None = None) -> _Segment:
-        raw = np.asarray(raw)
-        if filt is None or filt.size != raw.size:
-            filt = emg_bandpass32(raw, fs, low_hz=p.band_low_hz, high_hz=p.band_high_hz)
-        if notch_hz is not None:
-            sos = design_notch(fs, notch_hz)
-            if sos.size:
-                filt = sps.sosfiltfilt(sos, filt).astype(np.float32)
-        env, power_cs = moving_rms_cs(filt, w)
-        stuck = stuck_runs(raw, int(round(p.saturation_min_s * fs)))
-        return cls(n=raw.size, s0=s0, fs=fs, w=w, filt=filt, power_cs=power_cs, env=env,
-                   stuck=stuck)
-
-    def reasons(self, edges: np.ndarray, p: RSWAParams,
-                peak_abs: np.ndarray | None = None) -> np.ndarray:
-        key = ("reasons", edges.size, int(edges[0]), int(edges[-1]), hash(edges.tobytes()))
-        hit = self.memo.get(key)
-        if hit is not None and np.array_equal(hit[0], edges):
-            return hit[1].copy()
-        if peak_abs is None:
-            peak_abs = binned_abs(self.filt, edges)[0]
-        out = artefact_reasons(self.power_cs, peak_abs, intervals_hit(*self.stuck, edges),
-                               edges, flat_rms_uv=p.flat_rms_uv,
-                               artefact_max_uv=p.artefact_max_uv)
-        self.memo[key] = (edges.copy(), out.copy())
-        return out
-
-    def runs(self, lo: int, hi: int, thr: float, inclusive: bool,
-             max_gap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:func:`runs_above` on the envelope, remembered for the other rule sets."""
-        key = ("runs", lo, hi, thr, inclusive, max_gap)
-        hit = self.memo.get(key)
-        if hit is None:
-            hit = runs_above(self.env, lo, hi, thr, inclusive=inclusive, max_gap=max_gap)
-            self.memo[key] = hit
-        return hit
-
-
-def _notch_for(raw: np.ndarray, fs: float, p: RSWAParams) -> float | None:
-    """Mains frequency (Hz) to notch on this channel, or ``None``."""
-    if p.notch_hz is not None:
-        return p.notch_hz
-    if not p.auto_notch:
-        return None
-    lines = (50.0, 60.0)
-    ratios = mains_ratios(np.asarray(raw), fs, lines)
-    best = int(np.argmax(ratios))
-    return lines[best] if ratios[best] > p.auto_notch_ratio else None
-
-
 def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float, float],
-                  sg: _Segment, exclusions: dict[str, EventTable],
+                  sg: Segment, exclusions: dict[str, EventTable],
                   nrem_min: float | None) -> None:
     p = la.params
     s0, fs = sg.s0, sg.fs
@@ -487,14 +408,14 @@ def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float,
     r_hi = min(n_samp, int(round(b * fs)) - s0)
     phasic_s = np.zeros(n_samp, bool)
     sustained_s = np.zeros(n_samp, bool)
-    phasic_s[r_lo:r_hi], sustained_s[r_lo:r_hi] = _activity(
+    phasic_s[r_lo:r_hi], sustained_s[r_lo:r_hi] = activity(
         sg, r_lo, r_hi, bg, p.phasic_factor, p.phasic_inclusive, p)
     aasm_s = np.zeros(n_samp, bool)
     if role == "chin" and np.isfinite(bg):
         # AASM phasic epoch: bursts >= 4x background in >= 5 of the 10 3-s mini-epochs
-        aasm_s[r_lo:r_hi] = _activity(sg, r_lo, r_hi, bg, p.aasm_phasic_factor, True, p)[0]
+        aasm_s[r_lo:r_hi] = activity(sg, r_lo, r_hi, bg, p.aasm_phasic_factor, True, p)[0]
     if p.phasic_on_tonic:
-        _phasic_on_sustained(sg, sustained_s, phasic_s, aasm_s if role == "chin" else None, p)
+        phasic_on_sustained(sg, sustained_s, phasic_s, aasm_s if role == "chin" else None, p)
     any_s = phasic_s | sustained_s
     flags = la.mini[role]
     n_mini = g.n_mini_per_epoch
@@ -504,7 +425,7 @@ def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float,
         tonic_ref = bg if p.tonic_reference == "background" else (nrem_min or np.nan)
         tonic_s = np.zeros(n_samp, bool)
         if np.isfinite(tonic_ref):
-            act = _activity(sg, r_lo, r_hi, tonic_ref, p.tonic_factor, p.tonic_inclusive, p)
+            act = activity(sg, r_lo, r_hi, tonic_ref, p.tonic_factor, p.tonic_inclusive, p)
             cover = np.zeros(n_samp, bool)
             cover[r_lo:r_hi] = act[0] | act[1]
             for k, ei in enumerate(ep_idx.tolist()):
@@ -540,66 +461,7 @@ def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float,
     flags["reason"][idx] = reason
 
 
-def _phasic_on_sustained(sg: _Segment, sustained: np.ndarray, phasic: np.ndarray,
-                         aasm: np.ndarray | None, p: RSWAParams) -> None:
-    """Bursts riding on sustained (tonic) activity, found against that activity's level.
-
-    For each run of sustained activity the level is the square root of the median power of
-    the RMS envelope over the run (the median keeps the bursts themselves from raising it);
-    bursts above ``phasic_factor`` (and the AASM factor) x that level are added in place.
-    """
-    if not sustained.any():
-        return
-    d = np.diff(sustained.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
-    for a, b in zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(),
-                    strict=True):
-        level = float(np.sqrt(np.median(np.square(sg.env[a:b], dtype=np.float64))))
-        if not level > 0:
-            continue
-        phasic[a:b] |= _activity(sg, a, b, level, p.phasic_factor, p.phasic_inclusive, p)[0]
-        if aasm is not None:
-            aasm[a:b] |= _activity(sg, a, b, level, p.aasm_phasic_factor, True, p)[0]
-
-
-def _activity(sg: _Segment, lo: int, hi: int, ref: float, factor: float, inclusive: bool,
-              p: RSWAParams) -> tuple[np.ndarray, np.ndarray]:
-    """Sample masks of phasic bursts and of longer sustained activity above ``factor x ref``.
-
-    Runs of the RMS envelope above the threshold (inside samples ``lo:hi``) are bridged across
-    gaps shorter than ``bridge_gap_s``. The moving RMS smears each run: a rectangular burst of
-    power A² on background b² stays above T² for d + w(1 - 2g) with
-    g = (T² - b²)/(A² - b²). The duration is corrected by that amount, so the 0.1-s and 5-s
-    limits apply to the burst itself, and the run is shrunk by half of it at each end (not at
-    an end cut by ``lo``/``hi``), so the masks cover the burst, not the window's overhang
-    into the next mini-epoch.
-    """
-    fs, w = sg.fs, sg.w
-    thr = factor * ref
-    phasic = np.zeros(hi - lo, bool)
-    sustained = np.zeros(hi - lo, bool)
-    s, e, peak = sg.runs(lo, hi, thr, inclusive, int(round(p.bridge_gap_s * fs)))
-    if not s.size:
-        return phasic, sustained
-    s, e = s - lo, e - lo
-    peak = np.square(peak)
-    bg2 = ref * ref
-    g = np.clip((thr * thr - bg2) / np.maximum(peak - bg2, 1e-12), 0.0, 0.5)
-    smear = w * (1.0 - 2.0 * g)  # samples
-    dur = ((e - s) - smear) / fs
-    half = np.rint(smear / 2.0).astype(np.int64)
-    s_in = np.where(s > 0, s + half, s)
-    e_in = np.where(e < hi - lo, e - half, e)
-    e_in = np.maximum(e_in, s_in)
-    is_ph = (dur >= p.phasic_min_s - 1e-9) & (dur <= p.phasic_max_s + 1e-9)
-    is_sus = dur > p.phasic_max_s + 1e-9
-    for a, b in zip(s_in[is_ph], e_in[is_ph], strict=True):
-        phasic[a:b] = True
-    for a, b in zip(s_in[is_sus], e_in[is_sus], strict=True):
-        sustained[a:b] = True
-    return phasic, sustained
-
-
-def _atonia_counts(la: _Layer, sg: _Segment, span: tuple[float, float]) -> tuple[int, int, int]:
+def _atonia_counts(la: _Layer, sg: Segment, span: tuple[float, float]) -> tuple[int, int, int]:
     """Ferri's 1-s bins for one REM period: (usable bins, bins <= 1 µV, bins in (1, 2] µV)."""
     p = la.params
     a, b = span
@@ -665,7 +527,7 @@ def _nrem_minimum(chin: Channel, hyp: Any, p: RSWAParams, *, n_candidates: int =
     for i in order:
         s0 = max(0, int(lo[i]) - pad)
         s1 = min(raw_all.size, int(lo[i]) + n_ep + pad)
-        sg = _Segment.create(raw_all[s0:s1], s0, fs, 1, p, notch_hz=notch_hz)
+        sg = Segment.create(raw_all[s0:s1], s0, fs, 1, p, notch_hz=notch_hz)
         edges = np.array([lo[i] - s0, lo[i] - s0 + n_ep])
         if sg.reasons(edges, p)[0] != "":
             continue
