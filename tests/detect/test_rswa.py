@@ -253,15 +253,16 @@ def test_result_keeps_no_signal_and_runs_all_standards_once() -> None:
 # -- REM atonia index (Ferri 2010) against a plain reference ----------------------------------
 
 def _reference_atonia_index(x: np.ndarray, fs: float, rem: tuple[float, float]) -> float:
-    """Ferri 2010 / SOMAS written out: 10-100 Hz band-pass, 2x|EMG| averaged in 1-s bins,
-    minus the minimum of the bins j-30..j+30, then AI = %<=1 µV / (100 - %(1,2] µV)."""
+    """Ferri 2010 written out: 10-100 Hz band-pass, |EMG| averaged in 1-s bins (the published
+    scale: mean rectified amplitude, not SOMAS' 2x|EMG|), minus the minimum of the bins
+    j-30..j+30, then AI = %<=1 µV / (100 - %(1,2] µV)."""
     b, a = sps.butter(2, [10.0, 100.0], btype="bandpass", fs=fs)
     y = sps.filtfilt(b, a, x)
     n_bins = int(len(y) // fs)
     means = []
     for j in range(n_bins):
         seg = y[int(j * fs): int((j + 1) * fs)]
-        means.append(sum(2 * abs(v) for v in seg) / len(seg))
+        means.append(sum(abs(v) for v in seg) / len(seg))
     corrected = []
     for j in range(n_bins):
         window = means[max(0, j - 30): min(n_bins, j + 31)]
@@ -296,3 +297,98 @@ def test_rem_atonia_index_matches_ferri_2010_reference(active_share: float) -> N
     expected = _reference_atonia_index(x, FS, (60.0, 60.0 + n_rem * 30))
     assert res.atonia.value is not None
     assert res.atonia.value == pytest.approx(expected, abs=0.03)
+
+
+# -- minimum activity per mini-epoch: 0.05 s, after the RMS smear correction ----------------
+
+@pytest.mark.parametrize(("overhang_s", "expected"), [(0.04, False), (0.06, True)])
+def test_tonic_end_marks_next_mini_epoch_only_with_at_least_0_05_s(
+        overhang_s: float, expected: bool) -> None:
+    amp = _amplitude_track()
+    boundary = REM_T0 + 30 * 2 + 15.0  # a 3-s mini-epoch boundary
+    _set(amp, boundary - 10.0, 10.0 + overhang_s, 3.0)  # sustained (> 5 s) activity at 3x
+    res = detect_rswa(_recording(amp))
+    assert bool(_mini_at(res, boundary - 0.5)["any"])
+    assert bool(_mini_at(res, boundary + 0.5)["any"]) is expected
+    assert not bool(_mini_at(res, boundary + 3.5)["any"])
+
+
+@pytest.mark.parametrize(("inside_s", "expected"), [(0.04, False), (0.06, True)])
+def test_phasic_burst_straddling_a_boundary_needs_0_05_s_in_the_mini_epoch(
+        inside_s: float, expected: bool) -> None:
+    amp = _amplitude_track()
+    boundary = REM_T0 + 30 * 3 + 9.0
+    _set(amp, boundary - 0.3 + inside_s, 0.3, 6.0)  # a 0.3-s burst, inside_s after the boundary
+    res = detect_rswa(_recording(amp))
+    assert bool(_mini_at(res, boundary - 0.1)["phasic"])
+    assert bool(_mini_at(res, boundary + 0.1)["phasic"]) is expected
+    assert bool(_mini_at(res, boundary + 0.1)["any"]) is expected
+
+
+# -- tonic epoch: more than 50 % of 30 s, i.e. more than 15 s ----------------------------------
+
+@pytest.mark.parametrize(("seconds", "expected"), [(14.9, False), (15.1, True)])
+def test_sinbar_tonic_epoch_at_14_9_vs_15_1_s(seconds: float, expected: bool) -> None:
+    amp = _amplitude_track()
+    e0 = REM_T0 + 30 * 2
+    _set(amp, e0 + 7.0, seconds, 3.0)
+    res = detect_rswa(_recording(amp))
+    row = res.epochs.frame.set_index("onset_s").loc[e0]
+    assert bool(row["chin_tonic"]) is expected
+    assert row["chin_tonic_pct"] == pytest.approx(100 * seconds / 30, abs=0.1)
+
+
+# -- background on a REM period that never falls quiet for 30 s ---------------------------------
+
+def test_background_of_a_rem_period_without_a_quiet_30_s() -> None:
+    # a 1-s burst at 8x every 20 s: every 30-s stretch holds one, so the quietest 30 s has
+    # the power of (29 + 64) / 30 = 3.1 backgrounds (RMS 1.76x); the quiet seconds do not.
+    amp = _amplitude_track()
+    e3 = REM_T0 + 30 * 3
+    # the tonic stretch replaces the burst it would hold (and is not quiet either)
+    bursts = [t for t in (REM_T0 + 5.0 + 20.0 * k for k in range(N_REM * 30 // 20))
+              if not e3 + 3.0 < t < e3 + 24.0]
+    for t0 in bursts:
+        _set(amp, t0, 1.0, 8.0)
+    _set(amp, e3 + 4.0, 20.0, 2.6)  # tonic at 2.6x background, 66.7 % of the epoch
+    res = detect_rswa(_recording(amp))
+    assert res.backgrounds_uv["Chin1-Chin2"][0] == pytest.approx(BG_AMP / np.sqrt(2), rel=0.03)
+    ep = res.epochs.frame.set_index("onset_s")
+    assert bool(ep.loc[e3, "chin_tonic"])
+    assert int(ep["chin_tonic"].sum()) == 1
+    f = _mini(res)
+    assert int(f["phasic"].sum()) == len(bursts)
+
+
+def test_background_power_takes_quiet_seconds_only() -> None:
+    from somnomotor.detect.rswa_background import background_power
+
+    power = np.ones(60)
+    power[::5] = 30.0  # a burst second every 5 s: no quiet 30 s anywhere
+    power[7] = np.nan  # excluded second
+    assert background_power(power, percentile=10, quiet_ratio=1.5,
+                            min_quiet_s=15) == pytest.approx(1.0)
+    assert np.isnan(background_power(power[:14], percentile=10, quiet_ratio=1.5,
+                                     min_quiet_s=15))
+
+
+def test_mains_hum_on_the_chin_is_notched() -> None:
+    # 5 µV of 50-Hz hum buries the 1.4-µV REM background in the 10-100 Hz band
+    amp = _amplitude_track()
+    t0 = REM_T0 + 30 * 3 + 1.0
+    _set(amp, t0, 1.0, 4.0)
+    clean = _recording(amp)
+    t = np.arange(amp.size) / FS
+    hum = clean.channels[0].data() + 5.0 * np.sin(2 * np.pi * 50.0 * t + 0.3)
+    rec = Recording(channels=(Channel.from_array("Chin1-Chin2", hum, fs_hz=FS),),
+                    roles=clean.roles, hypnogram=clean.hypnogram)
+    res = detect_rswa(rec)
+    assert res.extra["notch_hz"] == {"Chin1-Chin2": 50.0}
+    assert detect_rswa(clean).extra["notch_hz"] == {"Chin1-Chin2": None}
+    assert res.backgrounds_uv["Chin1-Chin2"][0] == pytest.approx(BG_AMP / np.sqrt(2), rel=0.05)
+    assert bool(_mini_at(res, t0 + 0.5)["phasic"])
+    assert int(_mini(res)["any"].sum()) == 1
+    off = detect_rswa(rec, replace(RSWAParams.sinbar(), auto_notch=False))
+    # without the notch the hum sets the background
+    assert off.extra["notch_hz"] == {"Chin1-Chin2": None}
+    assert off.backgrounds_uv["Chin1-Chin2"][0] > 2.5 * BG_AMP / np.sqrt(2)

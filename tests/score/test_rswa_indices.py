@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from somnomotor.detect.rswa import AtoniaIndex, detect_rswa, detect_rswa_standards
+from somnomotor.detect.rswa import AtoniaIndex, RSWAParams, detect_rswa, detect_rswa_standards
 from somnomotor.events import EventTable
 from somnomotor.hypnogram import Hypnogram
 from somnomotor.recording import Channel, Recording
@@ -33,7 +33,8 @@ def _recording(burst_minis: list[int], *, arm_minis: list[int] = ()) -> Recordin
         return amp
 
     chin = track(burst_minis, 2.0) * np.sin(2 * np.pi * 40 * t)
-    arm = track(list(arm_minis), 2.0) * np.sin(2 * np.pi * 50 * t)
+    # 55 Hz: a pure 50-Hz sine is what mains hum looks like, and would be notched
+    arm = track(list(arm_minis), 2.0) * np.sin(2 * np.pi * 55 * t)
     return Recording(
         channels=(Channel.from_array("Chin", chin, fs_hz=FS),
                   Channel.from_array("FDS-L", arm, fs_hz=FS)),
@@ -106,7 +107,7 @@ def test_result_family_events_and_counts() -> None:
 
 def test_shared_band_pass_gives_the_same_rswa_result_as_filtering_alone(monkeypatch) -> None:
     """The pipeline's one filter per channel must not change any RSWA event or index."""
-    import somnomotor.detect.rswa as rswa_mod
+    import somnomotor.detect.rswa_activity as rswa_mod
     from somnomotor.score.motor_events import shared_envelopes
     from somnomotor.score.rswa import analyze_rswa
 
@@ -125,6 +126,40 @@ def test_shared_band_pass_gives_the_same_rswa_result_as_filtering_alone(monkeypa
     shared = analyze_rswa(rec, envelopes=cache)
     n_rem_samples = int(N_REM * 30 * FS)
     # REM periods were sliced from the shared signal (only short NREM epochs filtered anew)
-    assert all(n < n_rem_samples for n in calls)
-    assert shared.events.frame.equals(alone.events.frame)
+    assert calls and all(n < n_rem_samples for n in calls)
+    # every flag and count identical; the background (µV) may differ by float rounding only
+    fa, fs_ = alone.events.frame, shared.events.frame
+    assert fs_.drop(columns="background_uv").equals(fa.drop(columns="background_uv"))
+    np.testing.assert_allclose(fs_["background_uv"].to_numpy(float),
+                               fa["background_uv"].to_numpy(float), rtol=1e-12)
     assert [(i.name, i.value) for i in shared.indices] == [(i.name, i.value) for i in alone.indices]
+
+
+def test_sinbar_tonic_counts_30s_epochs_not_mini_epochs() -> None:
+    # tonic (3x background) over 18 s (60 %) of 2 of the 10 REM epochs: 20 % of epochs,
+    # while only 12 of 100 mini-epochs hold it
+    rec = _recording([])
+    chin = rec.channel("Chin").data().copy()
+    for ep in (2, 6):
+        t0 = REM_T0 + 30 * ep + 3.0
+        chin[int(t0 * FS): int((t0 + 18.0) * FS)] *= 3.0
+    rec = Recording(channels=(Channel.from_array("Chin", chin, fs_hz=FS),),
+                    roles={"chin": ("Chin",)}, hypnogram=rec.hypnogram)
+    res = detect_rswa(rec)
+    result = score_rswa(res)
+    ix = result.index("sinbar_chin_tonic_pct")
+    assert ix.value == pytest.approx(20.0)
+    assert ix.denominator_value == N_REM and ix.denominator_unit == "epochs"
+    chin_minis = res.mini_epochs.frame[res.mini_epochs.frame["role"] == "chin"]
+    assert int(chin_minis["tonic"].sum()) == 12
+    assert result.index("sinbar_chin_any_pct").value == pytest.approx(12.0)
+
+
+def test_atonia_index_on_the_somas_scale_carries_no_cut_off_flag() -> None:
+    res = detect_rswa(_recording([]), replace(RSWAParams.sinbar(), atonia_amplitude_scale=2.0))
+    res = replace(res, atonia=AtoniaIndex(0.5, 100, 0, 0))
+    ix = score_rswa(res).index("rem_atonia_index")
+    assert ix.flag == ""
+    assert "do not apply" in ix.description
+    published = replace(res, params=RSWAParams.sinbar())
+    assert score_rswa(published).index("rem_atonia_index").flag.startswith(FLAG)

@@ -33,12 +33,13 @@ import pandas as pd
 
 from somnomotor._errors import AnnotationError, ParameterError
 from somnomotor.detect._bursts import EnvelopeCache
+from somnomotor.detect.rswa_activity import Segment, activity, notch_for, phasic_on_sustained
 from somnomotor.detect.rswa_background import (
     EXCLUSION_REASONS,
     Grid,
-    artefact_reasons,
     background_power,
     build_grid,
+    count_in_bins,
     overlaps,
     stage_periods,
 )
@@ -52,12 +53,7 @@ from somnomotor.signal.rms import (
     binned_max,
     binned_mean_cs,
     diff_power,
-    emg_bandpass32,
-    intervals_hit,
-    moving_rms_cs,
     rolling_min,
-    runs_above,
-    stuck_runs,
     window_max,
 )
 
@@ -248,7 +244,7 @@ def detect_rswa_standards(
     warn: list[str] = []
     p0 = plist[0]
     if nrem_needed:
-        nrem_min = _nrem_minimum(chin, hyp, p0)
+        nrem_min = _nrem_minimum(chin, hyp, p0, notch_hz=notch_for(chin.data(), chin.fs_hz, p0))
         if nrem_min is None:
             warn.append("no clean NREM chin EMG: the AASM tonic rule (NREM minimum) was not "
                         "applied")
@@ -275,7 +271,8 @@ def detect_rswa_standards(
 
 def _check_signal_params(plist: list[RSWAParams]) -> None:
     """Rule sets run together must share the signal processing (filter and envelope)."""
-    keys = ("band_low_hz", "band_high_hz", "rms_window_s", "atonia_bin_s",
+    keys = ("band_low_hz", "band_high_hz", "notch_hz", "auto_notch", "auto_notch_ratio",
+            "rms_window_s", "atonia_bin_s",
             "atonia_noise_half_window", "atonia_amplitude_scale", "flat_rms_uv",
             "artefact_max_uv", "saturation_min_s")
     for p in plist[1:]:
@@ -309,6 +306,7 @@ class _ChannelWork:
     periods: list[tuple[float, float]]
     atonia: AtoniaIndex = AtoniaIndex(None, 0, 0, 0)
     labels: dict[str, str] = field(default_factory=dict)
+    notch: dict[str, float | None] = field(default_factory=dict)
 
     @classmethod
     def create(cls, plist: list[RSWAParams], periods: list[tuple[float, float]]) -> _ChannelWork:
@@ -319,7 +317,9 @@ class _ChannelWork:
     def result(self, p: RSWAParams, channels: dict[str, Channel], nrem_min: float | None,
                warn: tuple[str, ...]) -> RSWAResult:
         layer = next(la for la in self.layers if la.params is p)
-        return _build_result(layer, channels, self.atonia, nrem_min, warn)
+        res = _build_result(layer, channels, self.atonia, nrem_min, warn)
+        res.extra["notch_hz"] = dict(self.notch)
+        return res
 
 
 def _score_channel(work: _ChannelWork, role: str, ch: Channel,
@@ -332,6 +332,8 @@ def _score_channel(work: _ChannelWork, role: str, ch: Channel,
     pad = _FILTER_PAD_S + (p0.atonia_noise_half_window * p0.atonia_bin_s if role == "chin"
                            else 0.0)
     w = max(1, int(round(p0.rms_window_s * fs)))
+    notch = notch_for(raw_all, fs, p0)
+    work.notch[ch.label] = notch
     for la in work.layers:
         n = la.grid.mini_start.size
         la.mini[role] = {
@@ -347,8 +349,8 @@ def _score_channel(work: _ChannelWork, role: str, ch: Channel,
     for pi, (a, b) in enumerate(work.periods):
         s0 = max(0, int(np.floor((a - pad) * fs)))
         s1 = min(raw_all.size, int(np.ceil((b + pad) * fs)))
-        seg = _Segment.create(raw_all[s0:s1], s0, fs, w, p0,
-                              filt=None if filtered is None else filtered[s0:s1])
+        seg = Segment.create(raw_all[s0:s1], s0, fs, w, p0,
+                              filt=None if filtered is None else filtered[s0:s1], notch_hz=notch)
         for la in work.layers:
             _score_period(la, role, ch.label, pi, (a, b), seg, exclusions, nrem_min)
         if role == "chin":
@@ -363,64 +365,8 @@ def _score_channel(work: _ChannelWork, role: str, ch: Channel,
         work.atonia = AtoniaIndex(value, ai_n, ai_le1, ai_12)
 
 
-@dataclass(frozen=True)
-class _Segment:
-    """One filtered stretch around a REM period (dropped after the period is scored).
-
-    ``filt`` and ``env`` are float32 (µV); ``power_cs`` is the float64 running sum of
-    ``filt**2`` (µV²) for binned RMS values; ``stuck`` holds the sample intervals of
-    saturation in the raw signal.
-    """
-
-    n: int
-    s0: int
-    fs: float
-    w: int
-    filt: np.ndarray
-    power_cs: np.ndarray
-    env: np.ndarray
-    stuck: tuple[np.ndarray, np.ndarray]
-    #: results shared between rule sets run together (same bins or same threshold)
-    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False)
-
-    @classmethod
-    def create(cls, raw: np.ndarray, s0: int, fs: float, w: int, p: RSWAParams,
-               filt: np.ndarray | None = None) -> _Segment:
-        raw = np.asarray(raw)
-        if filt is None or filt.size != raw.size:
-            filt = emg_bandpass32(raw, fs, low_hz=p.band_low_hz, high_hz=p.band_high_hz)
-        env, power_cs = moving_rms_cs(filt, w)
-        stuck = stuck_runs(raw, int(round(p.saturation_min_s * fs)))
-        return cls(n=raw.size, s0=s0, fs=fs, w=w, filt=filt, power_cs=power_cs, env=env,
-                   stuck=stuck)
-
-    def reasons(self, edges: np.ndarray, p: RSWAParams,
-                peak_abs: np.ndarray | None = None) -> np.ndarray:
-        key = ("reasons", edges.size, int(edges[0]), int(edges[-1]), hash(edges.tobytes()))
-        hit = self.memo.get(key)
-        if hit is not None and np.array_equal(hit[0], edges):
-            return hit[1].copy()
-        if peak_abs is None:
-            peak_abs = binned_abs(self.filt, edges)[0]
-        out = artefact_reasons(self.power_cs, peak_abs, intervals_hit(*self.stuck, edges),
-                               edges, flat_rms_uv=p.flat_rms_uv,
-                               artefact_max_uv=p.artefact_max_uv)
-        self.memo[key] = (edges.copy(), out.copy())
-        return out
-
-    def runs(self, lo: int, hi: int, thr: float, inclusive: bool,
-             max_gap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:func:`runs_above` on the envelope, remembered for the other rule sets."""
-        key = ("runs", lo, hi, thr, inclusive, max_gap)
-        hit = self.memo.get(key)
-        if hit is None:
-            hit = runs_above(self.env, lo, hi, thr, inclusive=inclusive, max_gap=max_gap)
-            self.memo[key] = hit
-        return hit
-
-
 def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float, float],
-                  sg: _Segment, exclusions: dict[str, EventTable],
+                  sg: Segment, exclusions: dict[str, EventTable],
                   nrem_min: float | None) -> None:
     p = la.params
     s0, fs = sg.s0, sg.fs
@@ -441,7 +387,7 @@ def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float,
     if p.exclude_respiratory:
         hit = overlaps(starts, g.mini_epoch_s, exclusions["respiratory"])
         reason[hit & (reason == "")] = "respiratory"
-    # background: quietest 30-s stretch of clean 1-s bins of this REM period
+    # background: RMS of the quiet clean 1-s bins of this REM period (rswa_background)
     lo, hi = int(edges[0]), int(edges[-1])
     n_sec = int(np.floor((hi - lo) / fs))
     sec_edges = np.clip(lo + np.rint(np.arange(n_sec + 1) * fs).astype(np.int64), 0, n_samp)
@@ -450,8 +396,9 @@ def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float,
     for kb in np.flatnonzero(reason != "").tolist():
         bad_mask[edges[kb]:edges[kb + 1]] = True
     power[binned_max(bad_mask, sec_edges) > 0] = np.nan
-    bg_pow = background_power(power, window_s=p.background_window_s,
-                              fallback_window_s=p.background_fallback_window_s)
+    bg_pow = background_power(power, percentile=p.background_percentile,
+                              quiet_ratio=p.background_quiet_ratio,
+                              min_quiet_s=p.background_min_s)
     bg = float(np.sqrt(bg_pow)) if np.isfinite(bg_pow) and bg_pow > 0 else float("nan")
     la.backgrounds[label].append(bg)
     if not np.isfinite(bg):
@@ -461,20 +408,24 @@ def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float,
     r_hi = min(n_samp, int(round(b * fs)) - s0)
     phasic_s = np.zeros(n_samp, bool)
     sustained_s = np.zeros(n_samp, bool)
-    phasic_s[r_lo:r_hi], sustained_s[r_lo:r_hi] = _activity(
+    phasic_s[r_lo:r_hi], sustained_s[r_lo:r_hi] = activity(
         sg, r_lo, r_hi, bg, p.phasic_factor, p.phasic_inclusive, p)
+    aasm_s = np.zeros(n_samp, bool)
+    if role == "chin" and np.isfinite(bg):
+        # AASM phasic epoch: bursts >= 4x background in >= 5 of the 10 3-s mini-epochs
+        aasm_s[r_lo:r_hi] = activity(sg, r_lo, r_hi, bg, p.aasm_phasic_factor, True, p)[0]
+    if p.phasic_on_tonic:
+        phasic_on_sustained(sg, sustained_s, phasic_s, aasm_s if role == "chin" else None, p)
     any_s = phasic_s | sustained_s
     flags = la.mini[role]
     n_mini = g.n_mini_per_epoch
+    need = max(1, int(round(p.mini_epoch_min_activity_s * fs)))
     ep_idx = np.unique(g.mini_epoch_of[idx])
     if role == "chin" and np.isfinite(bg):
         tonic_ref = bg if p.tonic_reference == "background" else (nrem_min or np.nan)
         tonic_s = np.zeros(n_samp, bool)
-        # AASM phasic epoch: bursts >= 4x background in >= 5 of the 10 3-s mini-epochs
-        aasm_s = np.zeros(n_samp, bool)
-        aasm_s[r_lo:r_hi] = _activity(sg, r_lo, r_hi, bg, p.aasm_phasic_factor, True, p)[0]
         if np.isfinite(tonic_ref):
-            act = _activity(sg, r_lo, r_hi, tonic_ref, p.tonic_factor, p.tonic_inclusive, p)
+            act = activity(sg, r_lo, r_hi, tonic_ref, p.tonic_factor, p.tonic_inclusive, p)
             cover = np.zeros(n_samp, bool)
             cover[r_lo:r_hi] = act[0] | act[1]
             for k, ei in enumerate(ep_idx.tolist()):
@@ -491,66 +442,26 @@ def _score_period(la: _Layer, role: str, label: str, pi: int, span: tuple[float,
                     continue
                 la.epoch["tonic"][ei] = True
                 tonic_s[e_lo:e_hi] = cover[e_lo:e_hi]
-                if p.phasic_on_tonic:
-                    # bursts riding on tonic tone: search again against the tonic level
-                    t_rms = float(np.sqrt(np.mean(np.square(
-                        sg.env[e_lo:e_hi][cover[e_lo:e_hi]], dtype=np.float64))))
-                    again = _activity(sg, e_lo, e_hi, t_rms, p.phasic_factor,
-                                      p.phasic_inclusive, p)[0]
-                    phasic_s[e_lo:e_hi] |= again
-                    again = _activity(sg, e_lo, e_hi, t_rms, p.aasm_phasic_factor, True, p)[0]
-                    aasm_s[e_lo:e_hi] |= again
-        tonic_mini = binned_max(tonic_s, edges) > 0
+        tonic_mini = count_in_bins(tonic_s, edges) >= need
         flags["tonic"][idx] = tonic_mini & valid
-        any_s = any_s | tonic_s | phasic_s
+        any_s = any_s | tonic_s
         n3 = max(1, int(np.floor(p.epoch_s / 3.0 + 1e-9)))
-        need = int(np.ceil(p.aasm_positive_fraction * n3 - 1e-9))
+        need_pos = int(np.ceil(p.aasm_positive_fraction * n3 - 1e-9))
         ep_lo = edges[np.arange(ep_idx.size) * n_mini]
         sub_lo = (ep_lo[:, None] + np.rint(np.arange(n3) * 3.0 * fs)[None, :]).astype(np.int64)
         sub_hi = np.minimum(sub_lo + int(round(3.0 * fs)), n_samp).ravel()
         sub_lo = np.minimum(sub_lo.ravel(), sub_hi - 1)
-        pos = window_max(aasm_s, sub_lo, sub_hi).reshape(-1, n3)
+        pos = (count_in_bins(aasm_s, sub_lo, sub_hi) >= need).reshape(-1, n3)
         sub_ok = ~window_max(bad_mask, sub_lo, sub_hi).reshape(-1, n3)
         enough = sub_ok.sum(axis=1) * 2 >= n3
-        la.epoch["phasic_aasm"][ep_idx] = enough & ((pos & sub_ok).sum(axis=1) >= need)
+        la.epoch["phasic_aasm"][ep_idx] = enough & ((pos & sub_ok).sum(axis=1) >= need_pos)
         la.epoch["background"][ep_idx] = bg
-    flags["phasic"][idx] = (binned_max(phasic_s, edges) > 0) & valid
-    flags["any"][idx] = (binned_max(any_s, edges) > 0) & valid
+    flags["phasic"][idx] = (count_in_bins(phasic_s, edges) >= need) & valid
+    flags["any"][idx] = (count_in_bins(any_s, edges) >= need) & valid
     flags["reason"][idx] = reason
 
 
-def _activity(sg: _Segment, lo: int, hi: int, ref: float, factor: float, inclusive: bool,
-              p: RSWAParams) -> tuple[np.ndarray, np.ndarray]:
-    """Sample masks of phasic bursts and of longer sustained activity above ``factor x ref``.
-
-    Runs of the RMS envelope above the threshold (inside samples ``lo:hi``) are bridged across gaps
-    shorter than ``bridge_gap_s``; each run's duration is corrected for the smearing of the
-    moving RMS (a rectangular burst of power A² on background b² stays above T² for
-    d + w(1 - 2g) with g = (T² - b²)/(A² - b²)), so the 0.1-s and 5-s limits apply to the
-    burst itself.
-    """
-    fs, w = sg.fs, sg.w
-    thr = factor * ref
-    phasic = np.zeros(hi - lo, bool)
-    sustained = np.zeros(hi - lo, bool)
-    s, e, peak = sg.runs(lo, hi, thr, inclusive, int(round(p.bridge_gap_s * fs)))
-    if not s.size:
-        return phasic, sustained
-    s, e = s - lo, e - lo
-    peak = np.square(peak)
-    bg2 = ref * ref
-    g = np.clip((thr * thr - bg2) / np.maximum(peak - bg2, 1e-12), 0.0, 0.5)
-    dur = (e - s) / fs - (w / fs) * (1.0 - 2.0 * g)
-    is_ph = (dur >= p.phasic_min_s - 1e-9) & (dur <= p.phasic_max_s + 1e-9)
-    is_sus = dur > p.phasic_max_s + 1e-9
-    for a, b in zip(s[is_ph], e[is_ph], strict=True):
-        phasic[a:b] = True
-    for a, b in zip(s[is_sus], e[is_sus], strict=True):
-        sustained[a:b] = True
-    return phasic, sustained
-
-
-def _atonia_counts(la: _Layer, sg: _Segment, span: tuple[float, float]) -> tuple[int, int, int]:
+def _atonia_counts(la: _Layer, sg: Segment, span: tuple[float, float]) -> tuple[int, int, int]:
     """Ferri's 1-s bins for one REM period: (usable bins, bins <= 1 µV, bins in (1, 2] µV)."""
     p = la.params
     a, b = span
@@ -585,8 +496,8 @@ def _atonia_counts(la: _Layer, sg: _Segment, span: tuple[float, float]) -> tuple
     return int(c.size), int(np.sum(c <= 1.0)), int(np.sum((c > 1.0) & (c <= 2.0)))
 
 
-def _nrem_minimum(chin: Channel, hyp: Any, p: RSWAParams, *, n_candidates: int = 24
-                  ) -> float | None:
+def _nrem_minimum(chin: Channel, hyp: Any, p: RSWAParams, *, n_candidates: int = 24,
+                  notch_hz: float | None = None) -> float | None:
     """Minimum chin amplitude of NREM sleep (µV): band-passed RMS of the quietest NREM epoch.
 
     Filtering a whole night of NREM would cost more than the rest of the analysis, so the
@@ -616,7 +527,7 @@ def _nrem_minimum(chin: Channel, hyp: Any, p: RSWAParams, *, n_candidates: int =
     for i in order:
         s0 = max(0, int(lo[i]) - pad)
         s1 = min(raw_all.size, int(lo[i]) + n_ep + pad)
-        sg = _Segment.create(raw_all[s0:s1], s0, fs, 1, p)
+        sg = Segment.create(raw_all[s0:s1], s0, fs, 1, p, notch_hz=notch_hz)
         edges = np.array([lo[i] - s0, lo[i] - s0 + n_ep])
         if sg.reasons(edges, p)[0] != "":
             continue

@@ -36,6 +36,15 @@ class RSWAParams:
     band_low_hz, band_high_hz : float
         EMG band-pass in Hz: 10-100 Hz (AASM technical recommendation [R]; SOMAS default
         [C-impl]).
+    notch_hz : float or None
+        Mains notch (Hz) applied after the band-pass on every channel (IIR, Q = 30 as SOMAS
+        [C-impl]); ``None``: only where :attr:`auto_notch` finds hum.
+    auto_notch : bool
+        Look for 50- and 60-Hz hum per channel and notch it when the line stands out of the
+        EMG band by more than ``auto_notch_ratio`` (as the leg-movement detector does). Hum of
+        a few µV buries the REM chin (~1 µV) inside the 10-100 Hz band.
+    auto_notch_ratio : float
+        Line-to-neighbourhood power ratio above which hum is notched: 10.
     rms_window_s : float
         Length (s) of the centred moving RMS that gives the EMG amplitude: 0.05 s [design].
         RBDtector uses 0.03-s RMS chunks [C-impl] (Röthenbacher et al., Sci Rep 2022,
@@ -70,12 +79,23 @@ class RSWAParams:
         [W]/[R]).
     bridge_gap_s : float
         Gaps shorter than this (s) inside activity are bridged: 0.25 s [C-impl RBDtector].
-    background_window_s, background_fallback_window_s : float
-        The background of each REM period is the RMS of its quietest stretch of this many
-        seconds of clean REM: 30 s, 15 s when no 30-s stretch exists [C-impl RBDtector].
+    background_percentile, background_quiet_ratio, background_min_s : float
+        Background of each REM period and channel: the RMS of its quiet clean 1-s bins, those
+        whose RMS is at most ``background_quiet_ratio`` (1.5) x the ``background_percentile``
+        (10th) percentile of all its clean 1-s RMS values; no background with fewer than
+        ``background_min_s`` (15 s) clean seconds [design, see docs/rswa.md: robust to REM
+        periods that never fall quiet for 30 s, where RBDtector's quietest 30 s [C-impl]
+        overstates it].
+    mini_epoch_min_activity_s : float
+        A mini-epoch holds an activity type when at least this much (s) of that activity,
+        after the RMS smear correction, lies inside it: 0.05 s [design], half the shortest
+        phasic burst, so every burst of >= 0.1 s marks at least one mini-epoch, while the
+        few ms an envelope run can still overhang a mini-epoch boundary mark none.
+        RBDtector counts one sample [C-impl].
     phasic_on_tonic : bool
-        In tonic epochs, search phasic bursts again against the RMS of the tonic activity, so
-        bursts riding on tonic tone are found (RBDtector [C-impl]).
+        Inside sustained activity (longer than ``phasic_max_s``), search phasic bursts again
+        against the RMS (median power) of that activity, so bursts riding on tonic tone are
+        found (as RBDtector does in tonic epochs [C-impl]).
     aasm_phasic_factor : float
         Factor (>=) of the AASM phasic criterion reported per epoch for every rule set: 4
         [C].
@@ -87,8 +107,10 @@ class RSWAParams:
     atonia_noise_half_window : int
         Noise correction subtracts the minimum over this many bins either side: 30 [C].
     atonia_amplitude_scale : float
-        The rectified EMG is multiplied by this before averaging: 2, as SOMAS does [C-impl]
-        (the lab's own implementation; the 1 µV / 2 µV classes were set on that scale).
+        The rectified EMG is multiplied by this before averaging: 1, the published scale
+        (Ferri 2008, 2010: mean amplitude of the rectified EMG [C]; Luna ``RAI`` [C-impl]),
+        on which the 0.8 / 0.9 cut-offs were set. 2 reproduces SOMAS ``get_atonia_index.m``
+        (``2*abs(EMG)`` [C-impl]); the index is then reported without the cut-off flags.
     flat_rms_uv : float
         A mini-epoch whose band-passed RMS is below this (µV) is "flat" (disconnected): 0.05
         µV [project choice, below any amplifier noise floor].
@@ -109,6 +131,9 @@ class RSWAParams:
     standard: str = "sinbar"
     band_low_hz: float = 10.0
     band_high_hz: float = 100.0
+    notch_hz: float | None = None
+    auto_notch: bool = True
+    auto_notch_ratio: float = 10.0
     rms_window_s: float = 0.05
     epoch_s: float = 30.0
     mini_epoch_s: float = 3.0
@@ -122,14 +147,16 @@ class RSWAParams:
     tonic_fraction: float = 0.5
     tonic_fraction_inclusive: bool = False
     bridge_gap_s: float = 0.25
-    background_window_s: float = 30.0
-    background_fallback_window_s: float = 15.0
+    background_percentile: float = 10.0
+    background_quiet_ratio: float = 1.5
+    background_min_s: float = 15.0
+    mini_epoch_min_activity_s: float = 0.05
     phasic_on_tonic: bool = True
     aasm_phasic_factor: float = 4.0
     aasm_positive_fraction: float = 0.5
     atonia_bin_s: float = 1.0
     atonia_noise_half_window: int = 30
-    atonia_amplitude_scale: float = 2.0
+    atonia_amplitude_scale: float = 1.0
     flat_rms_uv: float = 0.05
     artefact_max_uv: float = 1000.0
     saturation_min_s: float = 0.02
@@ -147,13 +174,17 @@ class RSWAParams:
                 f"{self.tonic_reference!r}"
             )
         positive = ("rms_window_s", "epoch_s", "mini_epoch_s", "phasic_max_s", "phasic_factor",
-                    "tonic_factor", "background_window_s", "background_fallback_window_s",
+                    "tonic_factor", "background_quiet_ratio", "background_min_s",
                     "aasm_phasic_factor", "atonia_bin_s", "atonia_amplitude_scale",
                     "artefact_max_uv", "saturation_min_s")
         for name in positive:
             check_positive(name, getattr(self, name))
-        for name in ("phasic_min_s", "bridge_gap_s", "flat_rms_uv"):
+        for name in ("phasic_min_s", "bridge_gap_s", "flat_rms_uv",
+                     "mini_epoch_min_activity_s"):
             check_non_negative(name, getattr(self, name))
+        if self.notch_hz is not None:
+            check_positive("notch_hz", self.notch_hz)
+        check_positive("auto_notch_ratio", self.auto_notch_ratio)
         if self.phasic_min_s >= self.phasic_max_s:
             raise ParameterError(
                 f"phasic_min_s ({self.phasic_min_s!r} s) must be below phasic_max_s "
@@ -174,6 +205,11 @@ class RSWAParams:
             value = getattr(self, name)
             if not 0 < value <= 1:
                 raise ParameterError(f"{name} must be in (0, 1], received {value!r}")
+        if not 0 <= self.background_percentile <= 100:
+            raise ParameterError(
+                f"background_percentile must be in [0, 100], received "
+                f"{self.background_percentile!r}"
+            )
         if self.atonia_noise_half_window < 0:
             raise ParameterError(
                 f"atonia_noise_half_window must be >= 0 bins, received "

@@ -96,7 +96,7 @@ def _sinbar_indices(res: RSWAResult) -> list[Index]:
     n = int(ok.sum())
     den = "clean REM 3-s mini-epochs (chin)"
     out: list[Index] = []
-    for kind, what in (("phasic", "phasic"), ("tonic", "tonic"), ("any", "any (tonic or phasic)")):
+    for kind, what in (("phasic", "phasic"), ("any", "any (tonic or phasic)")):
         value = _pct(int(chin[kind].to_numpy(bool)[ok].sum()), n)
         cut = f"{SINBAR_ANY_CHIN_CUTOFF_PCT:g} % (100 % specificity for RBD)" if kind == "any" \
             else "no separate SINBAR cut-off"
@@ -108,6 +108,16 @@ def _sinbar_indices(res: RSWAResult) -> list[Index]:
             standard=SINBAR_REF, cutoff=cut,
             flag=_flag_at_or_above(value, SINBAR_ANY_CHIN_CUTOFF_PCT) if kind == "any" else "",
         ))
+    # SINBAR counts tonic activity per 30-s epoch (> 50 % of the epoch), not per mini-epoch
+    value, n_ep = _epoch_pct(res, "chin_tonic")
+    out.insert(1, Index(
+        name="sinbar_chin_tonic_pct", value=value, unit="%",
+        denominator=f"clean {res.params.epoch_s:g}-s REM epochs (chin)",
+        denominator_value=float(n_ep), denominator_unit="epochs",
+        description="Chin (mentalis) tonic EMG activity: share of clean REM 30-s epochs with "
+                    "activity >= 2x background during more than 50 % of the epoch (SINBAR)",
+        standard=SINBAR_REF, cutoff="no separate SINBAR cut-off", flag="",
+    ))
     arms = [r for r in ("arm_left", "arm_right") if r in res.channels]
     if arms:
         any_chin = chin["any"].to_numpy(bool)
@@ -213,24 +223,30 @@ def _montreal_indices(res: RSWAResult, leg_movements: EventTable | None) -> list
 
 def _atonia_index(res: RSWAResult) -> Index:
     ai = res.atonia
+    scale = res.params.atonia_amplitude_scale
+    published = scale == 1.0
     flag = ""
-    if ai.value is not None:
+    if ai.value is not None and published:
         if ai.value < AI_REDUCED_BELOW:
             flag = f"{FLAG} (atonia index below {AI_REDUCED_BELOW:g})"
         elif ai.value <= AI_NORMAL_ABOVE:
             flag = f"borderline ({AI_REDUCED_BELOW:g}-{AI_NORMAL_ABOVE:g})"
+    if published:
+        scale_note = "mean rectified EMG, the published scale (Ferri 2008, 2010)"
+        cutoff = (f"> {AI_NORMAL_ABOVE:g} normal; {AI_REDUCED_BELOW:g}-{AI_NORMAL_ABOVE:g} "
+                  f"borderline; < {AI_REDUCED_BELOW:g} reduced atonia")
+    else:
+        scale_note = (f"{scale:g}x the mean rectified EMG (SOMAS uses 2x); the published "
+                      "cut-offs do not apply on this scale")
+        cutoff = "none on this amplitude scale (Ferri's cut-offs need atonia_amplitude_scale=1)"
     return Index(
         name="rem_atonia_index", value=ai.value, unit="ratio",
         denominator="clean 1-s REM mini-epochs (chin)", denominator_value=float(ai.n_bins),
         denominator_unit="mini-epochs",
         description="REM atonia index of the chin EMG (0-1; 1 = complete atonia): % of 1-s "
                     "bins <= 1 µV / (100 - % of bins in (1, 2] µV), after noise correction; "
-                    f"amplitude scale {res.params.atonia_amplitude_scale:g}x rectified EMG as "
-                    "in SOMAS",
-        standard=AI_REF,
-        cutoff=f"> {AI_NORMAL_ABOVE:g} normal; {AI_REDUCED_BELOW:g}-{AI_NORMAL_ABOVE:g} "
-               f"borderline; < {AI_REDUCED_BELOW:g} reduced atonia",
-        flag=flag,
+                    f"amplitude: {scale_note}",
+        standard=AI_REF, cutoff=cutoff, flag=flag,
     )
 
 
