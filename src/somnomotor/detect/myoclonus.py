@@ -77,13 +77,37 @@ class MyoclonusParams:
     edge_fraction : float
         Fraction of a potential's plateau power at which its edges are placed: 0.45
         [design], calibrated on simulated potentials (see :func:`_bursts.find_potentials`).
-    isolation_s : float
-        Flank length in s on each side of a potential that must be quiet: 0.1 s [design].
-        FM potentials are brief, isolated events; a fragment of a longer burst (a leg
-        movement, an arousal) is not one.
-    isolation_ratio : float
-        The flanks' sine-equivalent amplitude must stay below this fraction of the
-        potential's amplitude: 0.5 [design].
+    alone_margin_s : float
+        A potential counts only when it stands alone on its channel: no activity longer than
+        the FM maximum (``duration_s[1]``) inside it or within this many seconds of its edges
+        on the same channel: 0.5 s. The AASM and WASM 2016 give no FM-specific margin; 0.5 s
+        is the AASM/WASM leg-movement rule [C] applied to FM [design]: a movement only ends
+        after 0.5 s at resting level, and bursts less than 0.5 s apart are one movement (the
+        bilateral and arousal-association rules use the same 0.5 s), so a potential closer
+        than that to a longer burst belongs to that movement. Frauscher et al. 2014 counted
+        FM potentials outside movements [R: method recalled, no margin stated].
+    activity_k_background : float
+        EMG activity is a sine-equivalent amplitude at least this many times the channel's
+        resting amplitude: 2 [W] (the ">= 2 x background" activity level of the AASM
+        bruxism and SINBAR "any" activity rules) ...
+    activity_min_uv : float
+        ... and at least this many µV: 10 µV [design] (about the AASM 8-µV leg-movement
+        onset above a 3-µV rest, in sine-equivalent terms).
+    activity_near_ratio : float
+        Within ``near_zone_s`` of a potential, activity must also reach this fraction of the
+        potential's own amplitude: 0.1 [design]. Below that, what surrounds a large
+        potential cannot be told from the band-pass filter's ringing of the potential itself.
+    near_zone_s : float
+        Extent in s of that zone on each side of a potential: 0.1 s [design].
+    attached_max_s : float
+        Activity joined to the potential (no gap at the activity level) may extend its
+        extent by at most this many seconds in all before the potential counts as part of a
+        longer burst: 0.05 s [design] (the 20-ms power window and the filter's smear of the
+        edges of a 50-500 µV potential).
+    exclude_sleep_starts : bool
+        Potentials within ``alone_margin_s`` of a sleep start found by
+        :func:`somnomotor.detect.sleep_starts.detect_sleep_starts` in one of its muscles are
+        bursts of that jerk, not FM (True) [design]. Needs a hypnogram.
     roles : tuple of str
         EMG roles analysed: legs, chin, arms, axial ("any EMG channel" [C]).
     mini_epoch_s : float
@@ -117,8 +141,13 @@ class MyoclonusParams:
     band_hz: tuple[float, float] = (10.0, 100.0)
     window_s: float = 0.02
     edge_fraction: float = 0.45
-    isolation_s: float = 0.1
-    isolation_ratio: float = 0.5
+    alone_margin_s: float = 0.5
+    activity_k_background: float = 2.0
+    activity_min_uv: float = 10.0
+    activity_near_ratio: float = 0.1
+    near_zone_s: float = 0.1
+    attached_max_s: float = 0.1
+    exclude_sleep_starts: bool = True
     roles: tuple[str, ...] = ("leg_left", "leg_right", "leg", "chin", "arm_left", "arm_right",
                               "axial")
     mini_epoch_s: float = 3.0
@@ -144,8 +173,15 @@ class MyoclonusParams:
                 f"window_s ({self.window_s} s) must be shorter than the shortest potential "
                 f"({self.duration_s[0]} s)"
             )
-        B.check_non_negative("isolation_s", self.isolation_s)
-        B.check_positive("isolation_ratio", self.isolation_ratio)
+        B.check_non_negative("alone_margin_s", self.alone_margin_s)
+        B.check_positive("activity_k_background", self.activity_k_background)
+        B.check_non_negative("activity_min_uv", self.activity_min_uv)
+        if not 0.0 <= self.activity_near_ratio < 1.0:
+            raise ParameterError(
+                "activity_near_ratio must be in [0, 1), received "
+                f"{self.activity_near_ratio!r}")
+        B.check_non_negative("near_zone_s", self.near_zone_s)
+        B.check_non_negative("attached_max_s", self.attached_max_s)
         B.check_roles("roles", self.roles)
         B.check_positive("mini_epoch_s", self.mini_epoch_s)
         B.check_positive("efm_bin_s", self.efm_bin_s)
@@ -172,7 +208,10 @@ class MyoclonusParams:
         """Confidence tag of each rule ([C], [W], [R], [design])."""
         return {
             "amplitude_uv": "C", "duration_s": "C", "band_hz": "R", "window_s": "design",
-            "edge_fraction": "design", "isolation_s": "design", "isolation_ratio": "design",
+            "edge_fraction": "design", "alone_margin_s": "C rule, design for FM",
+            "activity_k_background": "W", "activity_min_uv": "design",
+            "activity_near_ratio": "design", "near_zone_s": "design",
+            "attached_max_s": "design", "exclude_sleep_starts": "design",
             "mini_epoch_s": "R", "efm_bin_s": "C",
             "efm_potentials_per_bin": "C", "efm_minutes": "C",
             "max_coincident_channels": "design", "ecg_rejection": "design",
@@ -252,6 +291,7 @@ def detect_fragmentary_myoclonus(
     # A potential must reach the amplitude on its plateau; candidates are taken from a lower
     # level because the smoothed power of a 75-ms potential may not quite reach its plateau.
     candidate_power = 0.7 * params.amplitude_uv**2 / 2.0
+    not_alone: dict[str, int] = {}
     for label, role in channels:
         env = cache.get(recording, label, role)
         pot = B.find_potentials(env.power, env.power_fs_hz, peak_power=candidate_power,
@@ -271,9 +311,14 @@ def detect_fragmentary_myoclonus(
         amp = pot.peak_uv()
         keep = ((amp > params.amplitude_uv) & (dur >= params.duration_s[0] - 1e-9)
                 & (dur <= params.duration_s[1] + 1e-9))
-        if params.isolation_s > 0 and keep.any():
-            flank = _flank_amplitude(env.filtered, env.fs_hz, pot, params.isolation_s)
-            keep &= flank < params.isolation_ratio * amp
+        if keep.any():
+            alone = np.ones(keep.size, dtype=bool)
+            idx = np.flatnonzero(keep)
+            alone[idx] = stands_alone(env, pot.select(idx), amp[idx], params)
+            not_alone[label] = int((keep & ~alone).sum())
+            keep &= alone
+        else:
+            not_alone[label] = 0
         n = int(keep.sum())
         onsets.append(pot.start[keep] / env.fs_hz)
         durs.append(dur[keep])
@@ -289,6 +334,14 @@ def detect_fragmentary_myoclonus(
     excluded, counts, more = _look_alikes(recording, params, onset, dur_all, peak_all, label_arr,
                                           [lab for lab, _ in channels])
     warn.extend(more)
+    counts["not_alone"] = not_alone
+    in_jerk = np.zeros(onset.size, dtype=bool)
+    if params.exclude_sleep_starts and recording.hypnogram is not None and onset.size:
+        in_jerk = _in_sleep_starts(recording, cache, onset, dur_all, label_arr,
+                                   params.alone_margin_s) & ~excluded
+        excluded |= in_jerk
+    counts["sleep_start"] = {lab: int((in_jerk & (label_arr == lab)).sum())
+                             for lab, _ in channels}
     keep = ~excluded
     events = EventTable.from_arrays(
         onset[keep],
@@ -303,7 +356,9 @@ def detect_fragmentary_myoclonus(
     indices, extra, more = _indices(events, recording, params)
     indices.extend(_look_alike_indices(counts))
     extra.update({"fm_synchronous_excluded": counts["synchronous"],
-                  "fm_cardiac_rejected": counts["cardiac"]})
+                  "fm_cardiac_rejected": counts["cardiac"],
+                  "fm_not_alone_excluded": counts["not_alone"],
+                  "fm_sleep_start_excluded": counts["sleep_start"]})
     warn.extend(more)
     out_params = params_to_dict(params)
     out_params["confidence"] = params.confidence
@@ -356,27 +411,172 @@ def _look_alike_indices(counts: dict[str, dict[str, int]]) -> list[Index]:
               description=("FM-like potentials not counted because they are time-locked to "
                            "the ECG's R peaks in stretches with cardiac bleed"),
               standard="[design] R-peak locking test, see docs/motor-events.md"),
+        Index("fm_not_alone_excluded", float(sum(counts["not_alone"].values())), "count",
+              description=("FM-like potentials not counted because they lie inside, or within "
+                           "the margin of, longer activity on their channel (a fragment of a "
+                           "movement, not FM)"),
+              standard=STANDARD_FM + " [margin: AASM/WASM 0.5-s movement rule]"),
+        Index("fm_sleep_start_excluded", float(sum(counts["sleep_start"].values())), "count",
+              description="FM-like potentials not counted because they are bursts of a sleep start",
+              standard=STANDARD_FM + " [design]"),
     ]
 
 
-def _flank_amplitude(y: np.ndarray, fs_hz: float, pot: B.Bursts, flank_s: float) -> np.ndarray:
-    """Sine-equivalent amplitude (µV) of the louder of the two flanks of each potential.
+def stands_alone(env: B.EmgEnvelope, pot: B.Bursts, amplitude_uv: np.ndarray,
+                 params: MyoclonusParams) -> np.ndarray:
+    """Whether each potential stands alone on its channel (see :class:`MyoclonusParams`).
 
-    A guard of 15 ms next to each edge is skipped (the filter's smearing of the edge).
+    Parameters
+    ----------
+    env : EmgEnvelope
+        The channel's filtered EMG and 20-ms power.
+    pot : Bursts
+        The potentials, sample indices at the channel rate (end exclusive).
+    amplitude_uv : numpy.ndarray
+        Their sine-equivalent amplitudes in µV.
+    params : MyoclonusParams
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        False where the potential lies inside longer activity (it extends the potential by
+        more than ``attached_max_s``) or where activity longer than ``duration_s[1]`` starts
+        or ends less than ``alone_margin_s`` from the potential's edges.
+
+    Notes
+    -----
+    Activity is the 20-ms power at or above max((``activity_k_background`` x resting
+    amplitude)², ``activity_min_uv``²) / 2, with dips shorter than 0.06 s bridged (the power
+    of a noise-like burst dips briefly); within ``near_zone_s`` of the potential it must also
+    reach (``activity_near_ratio`` x the potential's amplitude)² / 2. The duration of a
+    separate stretch of activity is measured like a potential's
+    (:func:`somnomotor.detect._bursts.refine_potentials`), so a neighbouring FM potential is
+    never taken for longer activity.
     """
-    n = y.size
-    guard = round(0.015 * fs_hz)
-    width = max(1, round(flank_s * fs_hz))
-    out = np.zeros(len(pot))
-    for i, (a, b) in enumerate(zip(pot.start, pot.end, strict=True)):
-        vals = []
-        for lo, hi in ((int(a) - guard - width, int(a) - guard), (int(b) + guard,
-                                                                  int(b) + guard + width)):
-            lo, hi = max(0, lo), min(n, hi)
-            if hi > lo:
-                seg = y[lo:hi].astype(np.float64)
-                vals.append(float(np.mean(seg * seg)))
-        out[i] = np.sqrt(2.0 * max(vals)) if vals else 0.0
+    out = np.ones(len(pot), dtype=bool)
+    if not len(pot):
+        return out
+    p = env.power
+    fs = env.power_fs_hz
+    step = env.step
+    base, block = activity_level(env, k_background=params.activity_k_background,
+                                 min_amplitude_uv=params.activity_min_uv)
+    n = p.size
+    margin = params.alone_margin_s * fs
+    zone = round(params.near_zone_s * fs)
+    reach = round(params.alone_margin_s * fs) + round(2.0 * fs)
+    bridge = round(0.06 * fs)
+    longest = params.duration_s[1] + 1e-9
+    for i in range(len(pot)):
+        a = int(pot.start[i]) // step
+        b = max(a + 1, -(-int(pot.end[i]) // step))
+        lo, hi = max(0, a - reach), min(n, b + reach)
+        k = np.arange(lo, hi)
+        level = base[np.minimum(k // block, base.size - 1)]
+        near = (k >= a - zone) & (k < b + zone)
+        level = np.where(near, np.maximum(level, np.float32(
+            (params.activity_near_ratio * amplitude_uv[i]) ** 2 / 2.0)), level)
+        act = p[lo:hi] >= level
+        act[a - lo:b - lo] = True
+        starts, ends = _runs(act, bridge)
+        starts += lo
+        ends += lo
+        mine = np.flatnonzero((starts <= a) & (ends >= b))
+        if mine.size and (ends[mine[0]] - starts[mine[0]] - (b - a)) / fs \
+                > params.attached_max_s + 1e-9:
+            out[i] = False
+            continue
+        gap = np.maximum(starts - b, a - ends)
+        near_runs = np.flatnonzero((gap >= 0) & (gap < margin)
+                                   & ((ends - starts) / fs > longest))
+        if not near_runs.size:
+            continue
+        # measure each candidate neighbour like a potential (its L-level run is widened by
+        # the filter's smear, a neighbouring FM potential is not)
+        cand = B.Bursts(starts[near_runs] * step,
+                        np.minimum(ends[near_runs] * step, env.n_samples),
+                        np.zeros(near_runs.size, dtype=np.float32))
+        refined = B.refine_potentials(env.filtered, env.fs_hz, cand)
+        if (refined.duration_s(env.fs_hz) > longest).any():
+            out[i] = False
+    return out
+
+
+def _runs(mask: np.ndarray, bridge: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive) of the True runs of ``mask``, gaps < ``bridge`` bridged."""
+    d = np.diff(np.concatenate(([0], mask.view(np.int8), [0])))
+    s = np.flatnonzero(d == 1)
+    e = np.flatnonzero(d == -1)
+    if s.size > 1 and bridge > 0:
+        keep = np.concatenate(([True], s[1:] - e[:-1] >= bridge))
+        s = s[keep]
+        e = e[np.concatenate((keep[1:], [True]))]
+    return s.astype(np.int64), e.astype(np.int64)
+
+
+def activity_level(env: B.EmgEnvelope, *, k_background: float,
+                   min_amplitude_uv: float) -> tuple[np.ndarray, int]:
+    """Power (µV²) per block at or above which a channel shows EMG activity, block length.
+
+    max((``k_background`` x resting amplitude)², ``min_amplitude_uv``²) / 2, the resting
+    level being the 20th percentile of the 20-ms power per 30-s block with a running median
+    over only 3 blocks: the level follows the raised tone of a brief awakening (a longer
+    median would leave it at the sleep level and call the whole awakening activity), while
+    a movement of up to about 25 s stays above it.
+    """
+    bg, block = B.background_power(env.power, env.power_fs_hz, smooth_blocks=3)
+    return B.thresholds(bg, k_background=k_background, min_amplitude_uv=min_amplitude_uv), block
+
+
+def activity_extent(env: B.EmgEnvelope, start: np.ndarray, end: np.ndarray,
+                    peak_uv: np.ndarray, *, k_background: float = 2.0,
+                    min_amplitude_uv: float = 10.0, peak_ratio: float = 0.1,
+                    bridge_s: float = 0.06, reach_s: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+    """The stretch of EMG activity each burst lies in (indices at ``env.power_fs_hz``).
+
+    Activity is the 20-ms power at or above :func:`activity_level` and at or above
+    (``peak_ratio`` x the burst's amplitude)² / 2, dips shorter than ``bridge_s`` bridged;
+    the stretch is searched up to ``reach_s`` beyond the burst on each side (a stretch
+    reaching that far is cut there). A burst found with a high threshold inside a long
+    movement is a fragment of it: its activity extent shows the movement.
+    """
+    p = env.power
+    level_all, block = activity_level(env, k_background=k_background,
+                                      min_amplitude_uv=min_amplitude_uv)
+    fs = env.power_fs_hz
+    reach = round(reach_s * fs)
+    bridge = round(bridge_s * fs)
+    n = p.size
+    out_s = np.asarray(start, dtype=np.int64).copy()
+    out_e = np.asarray(end, dtype=np.int64).copy()
+    for i in range(out_s.size):
+        a, b = int(out_s[i]), int(out_e[i])
+        lo, hi = max(0, a - reach), min(n, b + reach)
+        k = np.arange(lo, hi)
+        level = np.maximum(level_all[np.minimum(k // block, level_all.size - 1)],
+                           np.float32((peak_ratio * float(peak_uv[i])) ** 2 / 2.0))
+        act = p[lo:hi] >= level
+        act[a - lo:b - lo] = True
+        s, e = _runs(act, bridge)
+        m = np.flatnonzero((s + lo <= a) & (e + lo >= b))
+        if m.size:
+            out_s[i] = s[m[0]] + lo
+            out_e[i] = e[m[0]] + lo
+    return out_s, out_e
+
+
+def _in_sleep_starts(recording: Recording, cache: B.EnvelopeCache, onset: np.ndarray,
+                     dur: np.ndarray, label: np.ndarray, margin_s: float) -> np.ndarray:
+    """Potentials in a sleep start's muscles within ``margin_s`` of the jerk."""
+    from somnomotor.detect.sleep_starts import detect_sleep_starts
+
+    jerks = detect_sleep_starts(recording, envelopes=cache).events.frame
+    out = np.zeros(onset.size, dtype=bool)
+    for _, j in jerks.iterrows():
+        a = float(j["onset_s"]) - margin_s
+        b = float(j["onset_s"]) + float(j["duration_s"]) + margin_s
+        muscles = np.isin(label, str(j["muscles"]).split(","))
+        out |= muscles & (onset < b) & (onset + dur > a)
     return out
 
 
@@ -483,4 +683,5 @@ def efm_minutes(
     return int((nrem_counts >= params.efm_potentials_per_bin).sum()), nrem_counts
 
 
-__all__ = ["MyoclonusParams", "detect_fragmentary_myoclonus", "efm_minutes"]
+__all__ = ["MyoclonusParams", "detect_fragmentary_myoclonus", "activity_extent", "efm_minutes",
+           "stands_alone"]
