@@ -307,6 +307,7 @@ def detect_fragmentary_myoclonus(
             keep_first = np.concatenate(([True], pot.start[1:] >= np.maximum.accumulate(
                 pot.end)[:-1]))
             pot = pot.select(keep_first)
+        pot = _remeasure_lumpy(env, pot, params)
         dur = pot.duration_s(env.fs_hz)
         amp = pot.peak_uv()
         keep = ((amp > params.amplitude_uv) & (dur >= params.duration_s[0] - 1e-9)
@@ -500,6 +501,56 @@ def stands_alone(env: B.EmgEnvelope, pot: B.Bursts, amplitude_uv: np.ndarray,
         if (refined.duration_s(env.fs_hz) > longest).any():
             out[i] = False
     return out
+
+
+def _remeasure_lumpy(env: B.EmgEnvelope, pot: B.Bursts, params: MyoclonusParams) -> B.Bursts:
+    """Measure again, from a wider start, potentials that came out too short.
+
+    A noise-like potential may carry a loud lobe (twice the amplitude of the rest): measured
+    from the lobe, its amplitude is the lobe's and its extent the lobe alone. Started from
+    the stretch where the 20-ms power stays above (0.3 x that amplitude)² / 2, the analytic
+    envelope measurement (:func:`somnomotor.detect._bursts.refine_potentials`) takes the
+    whole potential. A genuinely short potential measures short again (its stretch is only
+    widened by the 20-ms window). The new measure replaces the old only when it is within
+    the duration rule.
+    """
+    if not len(pot):
+        return pot
+    dur = pot.duration_s(env.fs_hz)
+    short = np.flatnonzero(dur < params.duration_s[0] - 1e-9)
+    if not short.size:
+        return pot
+    p = env.power
+    step = env.step
+    n = p.size
+    amp = pot.peak_uv()
+    starts = np.empty(short.size, dtype=np.int64)
+    ends = np.empty(short.size, dtype=np.int64)
+    for j, i in enumerate(short):
+        level = np.float32((0.3 * amp[i]) ** 2 / 2.0)
+        a = int(pot.start[i]) // step
+        b = max(a + 1, -(-int(pot.end[i]) // step))
+        while a > 0 and p[a - 1] >= level:
+            a -= 1
+        while b < n and p[b] >= level:
+            b += 1
+        starts[j], ends[j] = a * step, min(b * step, env.n_samples)
+    wide = B.refine_potentials(env.filtered, env.fs_hz, B.Bursts(
+        starts, ends, np.zeros(short.size, dtype=np.float32)))
+    new_dur = wide.duration_s(env.fs_hz)
+    ok = ((new_dur >= params.duration_s[0] - 1e-9) & (new_dur <= params.duration_s[1] + 1e-9))
+    if not ok.any():
+        return pot
+    start, end, power = pot.start.copy(), pot.end.copy(), pot.peak_power.copy()
+    start[short[ok]] = wide.start[ok]
+    end[short[ok]] = wide.end[ok]
+    power[short[ok]] = wide.peak_power[ok]
+    out = B.Bursts(start, end, power)
+    # a widened potential may now cover a neighbouring candidate: keep the first
+    order = np.argsort(out.start, kind="stable")
+    out = out.select(order)
+    keep_first = np.concatenate(([True], out.start[1:] >= np.maximum.accumulate(out.end)[:-1]))
+    return out.select(keep_first)
 
 
 def _runs(mask: np.ndarray, bridge: int) -> tuple[np.ndarray, np.ndarray]:
