@@ -36,7 +36,7 @@ import numpy as np
 
 from somnomotor._errors import ParameterError
 from somnomotor.detect import _bursts as B
-from somnomotor.detect.myoclonus import activity_extent
+from somnomotor.detect._activity import activity_extent
 from somnomotor.events import EventTable
 from somnomotor.hypnogram import SLEEP_STAGES, Hypnogram
 from somnomotor.recording import Recording
@@ -94,7 +94,7 @@ class SleepStartParams:
         (the ">= 2 x background" activity level of the AASM bruxism and SINBAR rules),
         10 µV and 10 % [design]. A burst whose stretch is longer than ``burst_duration_s``
         is part of a longer movement
-        (:func:`somnomotor.detect.myoclonus.activity_extent`).
+        (:func:`somnomotor.detect._activity.activity_extent`).
     leg_movement_min_s : float
         A group made only of leg bursts at least this long (s) is a leg movement, not a sleep
         start: 0.5 s, the AASM/WASM minimum leg-movement duration [C].

@@ -6,12 +6,18 @@ event it puts into a signal in the truth:
 =========================  ========================================================================
 truth kind                 what is put into the envelopes
 =========================  ========================================================================
-fragmentary_myoclonus      one brief burst (0.10-0.14 s, 5-ms edges) in one EMG channel
-sleep_start                near-simultaneous bursts (0.10-0.25 s) in 2-4 muscles at a W->sleep
-                           transition; ``muscles`` lists the labels
+fragmentary_myoclonus      one brief burst (0.10-0.14 s, 3-12-ms edges) in one EMG channel that
+                           stands alone: no longer burst or sleep start within 0.5 s
+fm_like_potential          the same burst inside or within 0.5 s of a longer burst or a sleep
+                           start in its channel (not FM by the rule; ``reason`` says why)
+fm_near_miss               a look-alike: too small, too short or too long (``why``)
+arm_movement, chin_burst   a movement of 0.3-3 s in an arm or the chin
+sleep_start                near-simultaneous bursts (0.10-0.25 s; one jerk in five 0.4-1.5 s) in
+                           2-4 muscles at a W->sleep transition; ``muscles`` lists the labels
 hft                        a train of 4-10 bursts (0.3-0.7 s) at 0.5-2 Hz in one leg
 alma                       4-10 bursts (0.15-0.35 s) alternating between the legs at 1-2 Hz
 bruxism_episode            3-10 phasic masseter bursts (0.4-1.2 s) or one tonic burst (2.5-6 s)
+wake_masseter_activity     20-90 s of raised masseter activity in a brief awakening
 =========================  ========================================================================
 
 Amplitudes are in µV of rectified mean EMG above rest, as everywhere in the simulator
@@ -20,8 +26,10 @@ amplitude (sqrt(2) x RMS of the 10-100 Hz band-passed EMG), about 1.6 x the rect
 of this noise; the default ranges are chosen well clear of the detectors' thresholds so the
 truth is unambiguous (boundary cases are tested with hand-made signals instead).
 
-The profiles ``fm``, ``sleep_starts``, ``rhythmic`` and ``bruxism`` are built here and
-registered in :data:`somnomotor.simulate.profiles.PROFILES`.
+The profiles ``fm``, ``efm``, ``sleep_starts``, ``rhythmic`` and ``bruxism`` are built here
+and registered in :data:`somnomotor.simulate.profiles.PROFILES`. The FM nights hold leg, arm
+and chin movements (and jerks) with potentials alone, beside and inside them, so that a
+detector counting fragments of movements as FM is caught (see docs/motor-events.md).
 """
 
 from __future__ import annotations
