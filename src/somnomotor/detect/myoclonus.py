@@ -14,6 +14,14 @@ Counting unit (an open choice, decided here)
   (``fm_mini_epoch_index_sleep``). The Innsbruck group is *recalled* ([R], not confirmed)
   to count mini-epochs; the index says so.
 
+Only potentials that stand alone count (decided)
+-----------------------------------------------
+A potential inside, or within 0.5 s of, activity longer than 150 ms on its own channel (a
+leg, arm or chin movement ...) or of a sleep start in that muscle is a fragment of that
+movement, not FM. The margin is the AASM/WASM 0.5-s movement rule applied to FM; it is
+decided on each channel's signal (:mod:`somnomotor.detect._activity`), so it holds
+whichever other analyses run. See docs/motor-events.md.
+
 EFM (AASM optional rule [C])
 ----------------------------
 The analysis period is cut into 60-s bins from the start of the hypnogram; a bin counts when
@@ -252,8 +260,11 @@ def detect_fragmentary_myoclonus(
 
         Indices: ``fm_count``, ``fm_index_recording``, ``fm_index_sleep``,
         ``fm_index_{W,N1,N2,N3,R}`` (potentials per hour of that stage),
-        ``fm_mini_epoch_index_sleep`` [R], ``efm_minutes``, ``efm_criterion_met``.
-        ``extra`` holds ``efm_minutes`` and ``efm_criterion_met`` (or ``None``).
+        ``fm_mini_epoch_index_sleep`` [R], ``efm_minutes``, ``efm_criterion_met``, and
+        the counts of what was left out (``fm_synchronous_excluded``,
+        ``fm_cardiac_rejected``, ``fm_not_alone_excluded``, ``fm_sleep_start_excluded``).
+        ``extra`` holds ``efm_minutes`` and ``efm_criterion_met`` (or ``None``) and those
+        counts per channel.
 
     Notes
     -----
@@ -264,7 +275,13 @@ def detect_fragmentary_myoclonus(
     amplitude. On simulated sine potentials (30-60 Hz, random phase, 500 Hz) durations
     came out within about ±4 ms and amplitudes within about ±4 %.
 
-    Two kinds of look-alike are excluded and counted (``fm_synchronous_excluded``,
+    A potential that does not stand alone on its channel is excluded and counted
+    (``fm_not_alone_excluded``; :func:`somnomotor.detect._activity.stands_alone`), and so
+    is one within ``alone_margin_s`` of a sleep start in one of the jerk's muscles
+    (``fm_sleep_start_excluded``; the sleep-start detector is run here on the same
+    envelopes when there is a hypnogram).
+
+    Two more kinds of look-alike are excluded and counted (``fm_synchronous_excluded``,
     ``fm_cardiac_rejected``): potentials that coincide with potentials in two or more other
     channels (FM is asynchronous), and potentials time-locked to the ECG channel's R peaks
     where a channel shows cardiac bleed (QRS complexes of 80-120 ms pass the duration rule).
