@@ -202,13 +202,32 @@ def test_both_legs_only_is_a_leg_movement_from_0_5_s(burst_s: float, is_jerk: bo
 
 
 def test_loud_peak_inside_a_long_leg_movement_is_no_jerk_burst() -> None:
-    # a 6-s leg movement (30 µV) with a 150-ms peak of 150 µV, and a potential in the arm at
-    # the same moment: the leg peak is a fragment of the movement, no two-muscle jerk
+    # a 6-s leg movement (30 µV RMS) with a 150-ms peak three times as loud (90 µV RMS on
+    # top), and a potential in the arm at the same moment: the leg peak is a fragment of the
+    # movement, no two-muscle jerk
     labels = {"Chin": "chin", "LAT": "leg_left", "FDS": "arm_left"}
     data = {lab: quiet(DUR, seed=i) for i, lab in enumerate(labels)}
     add_noise_burst(data["LAT"], 52.0, 6.0, 30.0, seed=1)
-    add_noise_burst(data["LAT"], 55.0, 0.15, 150.0, seed=2)
+    add_noise_burst(data["LAT"], 55.0, 0.15, 90.0, seed=2)
     add_noise_burst(data["FDS"], 55.02, 0.12, 150.0, seed=3)
     res = detect_sleep_starts(recording({lab: (role, data[lab]) for lab, role in labels.items()},
                                         stages=STAGES))
     assert len(res.events) == 0
+
+
+def test_jerk_found_when_the_chin_is_tense_just_before_sleep_onset() -> None:
+    # the chin is tense (about 25 µV in the 10-100 Hz band) only in the last 20 s of wake, too
+    # short for the resting level to follow; a 0.2-s jerk of 150 µV RMS in chin and arm
+    labels = {"Chin": "chin", "LAT": "leg_left", "FDS": "arm_left"}
+    stages = ["N2"] * 6 + ["W", "W", "N1", "N2"] + ["N2"] * 6
+    dur = 30.0 * len(stages)
+    data = {lab: quiet(dur, seed=i) for i, lab in enumerate(labels)}
+    add_noise_burst(data["Chin"], 220.0, 20.0, 40.0, seed=6)
+    add_noise_burst(data["Chin"], 235.0, 0.2, 150.0, seed=7)
+    add_noise_burst(data["FDS"], 235.03, 0.2, 150.0, seed=8)
+    res = detect_sleep_starts(recording({lab: (role, data[lab]) for lab, role in labels.items()},
+                                        stages=stages))
+    assert len(res.events) == 1
+    ev = res.events.frame.iloc[0]
+    assert set(ev["muscles"].split(",")) == {"Chin", "FDS"}
+    assert ev["duration_s"] < 0.4

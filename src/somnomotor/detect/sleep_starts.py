@@ -88,11 +88,13 @@ class SleepStartParams:
         jerk (one event per jerk, however many bursts its muscles show): 0.5 s, the
         AASM/WASM rule that bursts less than 0.5 s apart are one movement [C rule, design
         use].
-    activity_k_background, activity_min_uv : float
+    activity_k_background, activity_min_uv, activity_peak_ratio : float
         A burst's extent is the stretch where the EMG stays at or above max(2 x resting,
-        10 µV, 10 % of the burst's amplitude) (sine-equivalent amplitude) around it: 2 [W]
-        (the ">= 2 x background" activity level of the AASM bruxism and SINBAR rules),
-        10 µV and 10 % [design]. A burst whose stretch is longer than ``burst_duration_s``
+        10 µV, 25 % of the burst's amplitude) (sine-equivalent amplitude) around its loudest
+        point: 2 [W] (the ">= 2 x background" activity level of the AASM bruxism and SINBAR
+        rules), 10 µV and 25 % [design] (a wake tone of up to a quarter of the jerk's
+        amplitude is not taken for part of it; a movement carrying a peak of up to 4x its
+        own amplitude still is). A burst whose stretch is longer than ``burst_duration_s``
         is part of a longer movement
         (:func:`somnomotor.detect._activity.activity_extent`).
     leg_movement_min_s : float
@@ -119,6 +121,7 @@ class SleepStartParams:
     join_gap_s: float = 0.5
     activity_k_background: float = 2.0
     activity_min_uv: float = 10.0
+    activity_peak_ratio: float = 0.25
     leg_movement_min_s: float = 0.5
     psm_latency_s: tuple[float, float] = (0.03, 0.2)
     psm_axial_duration_s: tuple[float, float] = (0.2, 2.0)
@@ -138,6 +141,9 @@ class SleepStartParams:
         B.check_positive("leg_movement_min_s", self.leg_movement_min_s)
         B.check_positive("activity_k_background", self.activity_k_background)
         B.check_non_negative("activity_min_uv", self.activity_min_uv)
+        if not 0.0 <= self.activity_peak_ratio < 1.0:
+            raise ParameterError(
+                f"activity_peak_ratio must be in [0, 1), received {self.activity_peak_ratio!r}")
         B.check_range("psm_latency_s", self.psm_latency_s)
         B.check_range("psm_axial_duration_s", self.psm_axial_duration_s)
         B.check_roles("roles", self.roles)
@@ -151,7 +157,7 @@ class SleepStartParams:
             "max_onset_spread_s": "design", "pre_transition_s": "C",
             "post_transition_s": "design", "join_gap_s": "C rule, design use",
             "leg_movement_min_s": "C", "activity_k_background": "W",
-            "activity_min_uv": "design",
+            "activity_min_uv": "design", "activity_peak_ratio": "design",
             "psm_latency_s": "W", "psm_axial_duration_s": "W",
         }
 
@@ -253,11 +259,15 @@ def detect_sleep_starts(
             inside |= (t0 >= a) & (t0 < b)
         found = found.select(inside)
         # A high-amplitude peak inside a longer movement is a fragment of that movement: a
-        # burst's duration is the stretch of activity (>= 2 x resting) it lies in.
+        # burst's duration is the stretch of activity it lies in, grown from its loudest
+        # sample (the hysteresis run itself may run on into a raised wake tone).
         amp = found.peak_uv()
-        start, end = activity_extent(env, found.start, found.end, amp,
+        peak = np.array([int(a) + int(np.argmax(env.power[int(a):max(int(b), int(a) + 1)]))
+                         for a, b in zip(found.start, found.end, strict=True)], dtype=np.int64)
+        start, end = activity_extent(env, peak, peak + 1, amp,
                                      k_background=params.activity_k_background,
-                                     min_amplitude_uv=params.activity_min_uv)
+                                     min_amplitude_uv=params.activity_min_uv,
+                                     peak_ratio=params.activity_peak_ratio)
         t0 = start / env.power_fs_hz
         t1 = end / env.power_fs_hz
         lo, hi = params.burst_duration_s
