@@ -97,3 +97,27 @@ def test_bruxism_episodes_found_on_simulated_night_with_f1_at_least_0_9() -> Non
     assert len(truth) >= 4
     det = list(zip(res.events.onset_s, res.events.offset_s, strict=True))
     assert iou_f1(det, truth, min_iou=0.3) >= 0.9
+
+
+def test_episode_in_an_awakening_is_marked_in_wake_labelled_and_left_out_of_sleep_index() -> None:
+    from somnomotor.io.export_labels import event_label, kind_of_label
+
+    # epochs: N2 N2 W N2; a tonic rise over most of the wake epoch, a phasic episode in N2
+    res = detect_bruxism(_rec([(62.0, 25.0), *_phasic(10, 4)], stages=["N2", "N2", "W", "N2"]))
+    f = res.events.frame.sort_values("onset_s")
+    assert list(f["in_wake"]) == [False, True]
+    assert res.index("bruxism_wake_episode_count").value == 1
+    # one episode in 1.5 h... of sleep: 90 s of sleep
+    assert res.index("bruxism_episode_index").value == pytest.approx(1 / (90 / 3600))
+    rows = f.to_dict("records")
+    assert event_label(rows[1]) == "Bruxism episode in wake"
+    assert event_label(rows[0]) == "Bruxism episode"
+    assert kind_of_label("Bruxism episode in wake") == ("bruxism_episode", None)
+
+
+def test_episode_starting_in_sleep_but_mostly_in_wake_is_in_wake() -> None:
+    res = detect_bruxism(_rec([(55.0, 20.0)], stages=["N2", "N2", "W", "N2"]))
+    f = res.events.frame
+    assert f["stage"].iloc[0] == "N2" and bool(f["in_wake"].iloc[0]) is True
+    res = detect_bruxism(_rec([(50.0, 15.0)], stages=["N2", "N2", "W", "N2"]))
+    assert bool(res.events.frame["in_wake"].iloc[0]) is False  # 10 of 15 s in N2

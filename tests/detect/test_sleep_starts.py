@@ -145,3 +145,89 @@ def test_sleep_starts_on_simulated_nights_with_event_f1_at_least_0_9(seed: int) 
     assert len(truth) >= 3
     det = list(zip(res.events.onset_s, res.events.offset_s, strict=True))
     assert iou_f1(det, truth, min_iou=0.3) >= 0.9
+
+
+# -- one jerk is one event; brief two-muscle jerks; leg movements are not jerks -------------
+def test_long_lumpy_jerk_is_one_event_however_many_bursts() -> None:
+    # a 1.25-s jerk: the chin burst has a 0.15-s dip (two bursts), the leg starts with it, the
+    # arm starts 0.4 s later (beyond the 0.25-s onset spread) - still one sleep start
+    labels = {"Chin": "chin", "LAT": "leg_left", "RAT": "leg_right", "FDS": "arm_left"}
+    data = {lab: quiet(DUR, seed=i) for i, lab in enumerate(labels)}
+    add_noise_burst(data["Chin"], 50.0, 0.5, 150.0, seed=1)
+    add_noise_burst(data["Chin"], 50.65, 0.6, 150.0, seed=2)
+    add_noise_burst(data["LAT"], 50.02, 1.2, 150.0, seed=3)
+    add_noise_burst(data["FDS"], 50.4, 0.3, 150.0, seed=4)
+    res = detect_sleep_starts(recording({lab: (role, data[lab]) for lab, role in labels.items()},
+                                        stages=STAGES))
+    assert len(res.events) == 1
+    ev = res.events.frame.iloc[0]
+    assert ev["onset_s"] == pytest.approx(50.0, abs=0.05)
+    assert ev["onset_s"] + ev["duration_s"] == pytest.approx(51.25, abs=0.08)
+    assert set(ev["muscles"].split(",")) == {"Chin", "LAT", "FDS"}
+
+
+def test_two_jerks_1_s_apart_stay_two_events() -> None:
+    res = detect_sleep_starts(_night([(50.0, {"Chin": 0.0, "LAT": 0.02}),
+                                      (51.0, {"Chin": 0.0, "RAT": 0.02})]))
+    assert len(res.events) == 2
+
+
+def test_brief_jerk_in_arm_and_chin_is_found_in_raised_wake_chin_tone() -> None:
+    # chin tone in wake 4x the sleep level (the resting level of the whole night is lower);
+    # a 0.2-s jerk in the arm and the chin of 120 µV RMS
+    labels = {"Chin": "chin", "LAT": "leg_left", "RAT": "leg_right", "FDS": "arm_left"}
+    stages = ["N2"] * 6 + ["W", "W", "N1", "N2"] + ["N2"] * 6
+    dur = 30.0 * len(stages)
+    data = {lab: quiet(dur, seed=i) for i, lab in enumerate(labels)}
+    a, b = round(180 * 512.0), round(240 * 512.0)
+    data["Chin"][a:b] *= 4.0
+    add_noise_burst(data["Chin"], 235.0, 0.2, 120.0, seed=7)
+    add_noise_burst(data["FDS"], 235.03, 0.2, 120.0, seed=8)
+    res = detect_sleep_starts(recording({lab: (role, data[lab]) for lab, role in labels.items()},
+                                        stages=stages))
+    assert len(res.events) == 1
+    assert set(res.events.frame["muscles"].iloc[0].split(",")) == {"Chin", "FDS"}
+
+
+@pytest.mark.parametrize(("burst_s", "is_jerk"), [(0.3, True), (0.45, True), (0.6, False),
+                                                   (1.5, False)])
+def test_both_legs_only_is_a_leg_movement_from_0_5_s(burst_s: float, is_jerk: bool) -> None:
+    labels = {"Chin": "chin", "LAT": "leg_left", "RAT": "leg_right"}
+    data = {lab: quiet(DUR, seed=i) for i, lab in enumerate(labels)}
+    add_noise_burst(data["LAT"], 55.0, burst_s, 150.0, seed=1)
+    add_noise_burst(data["RAT"], 55.05, burst_s, 150.0, seed=2)
+    res = detect_sleep_starts(recording({lab: (role, data[lab]) for lab, role in labels.items()},
+                                        stages=STAGES))
+    assert len(res.events) == (1 if is_jerk else 0)
+
+
+def test_loud_peak_inside_a_long_leg_movement_is_no_jerk_burst() -> None:
+    # a 6-s leg movement (30 µV RMS) with a 150-ms peak three times as loud (90 µV RMS on
+    # top), and a potential in the arm at the same moment: the leg peak is a fragment of the
+    # movement, no two-muscle jerk
+    labels = {"Chin": "chin", "LAT": "leg_left", "FDS": "arm_left"}
+    data = {lab: quiet(DUR, seed=i) for i, lab in enumerate(labels)}
+    add_noise_burst(data["LAT"], 52.0, 6.0, 30.0, seed=1)
+    add_noise_burst(data["LAT"], 55.0, 0.15, 90.0, seed=2)
+    add_noise_burst(data["FDS"], 55.02, 0.12, 150.0, seed=3)
+    res = detect_sleep_starts(recording({lab: (role, data[lab]) for lab, role in labels.items()},
+                                        stages=STAGES))
+    assert len(res.events) == 0
+
+
+def test_jerk_found_when_the_chin_is_tense_just_before_sleep_onset() -> None:
+    # the chin is tense (about 25 µV in the 10-100 Hz band) only in the last 20 s of wake, too
+    # short for the resting level to follow; a 0.2-s jerk of 150 µV RMS in chin and arm
+    labels = {"Chin": "chin", "LAT": "leg_left", "FDS": "arm_left"}
+    stages = ["N2"] * 6 + ["W", "W", "N1", "N2"] + ["N2"] * 6
+    dur = 30.0 * len(stages)
+    data = {lab: quiet(dur, seed=i) for i, lab in enumerate(labels)}
+    add_noise_burst(data["Chin"], 220.0, 20.0, 40.0, seed=6)
+    add_noise_burst(data["Chin"], 235.0, 0.2, 150.0, seed=7)
+    add_noise_burst(data["FDS"], 235.03, 0.2, 150.0, seed=8)
+    res = detect_sleep_starts(recording({lab: (role, data[lab]) for lab, role in labels.items()},
+                                        stages=stages))
+    assert len(res.events) == 1
+    ev = res.events.frame.iloc[0]
+    assert set(ev["muscles"].split(",")) == {"Chin", "FDS"}
+    assert ev["duration_s"] < 0.4

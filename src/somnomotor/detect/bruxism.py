@@ -125,6 +125,8 @@ def detect_bruxism(
     AnalysisResult
         ``family="bruxism"``. Events ``bruxism_episode``: ``channel``, ``episode_type``
         (phasic / tonic / mixed), ``n_bursts``, ``n_phasic``, ``n_tonic``, ``stage``,
+        ``in_wake`` (more than half the episode in wake: labelled "in wake" in exports and
+        plots, left out of the sleep indices, counted in ``bruxism_wake_episode_count``),
         ``confidence`` (``W``). Indices ``bruxism_episode_count``,
         ``bruxism_episode_index`` and ``bruxism_burst_index`` (per hour of sleep, with the
         Lavigne cut-offs), ``bruxism_bursts_per_episode``. ``extra["audio"]`` holds the
@@ -170,23 +172,44 @@ def detect_bruxism(
                              "n_phasic": n_ph, "n_tonic": n_to})
         i = j + 1
     onset = np.asarray([e["onset_s"] for e in episodes], dtype=float)
+    duration = np.asarray([e["duration_s"] for e in episodes], dtype=float)
+    in_wake = _in_wake(recording, onset, duration)
     events = EventTable.from_arrays(
-        onset, np.asarray([e["duration_s"] for e in episodes], dtype=float), TRIAL_TYPE, label,
+        onset, duration, TRIAL_TYPE, label,
         **{k: [e[k] for e in episodes] for k in ("episode_type", "n_bursts", "n_phasic",
                                                  "n_tonic")},
-        stage=list(B.stage_of(recording, onset)), confidence="W")
+        stage=list(B.stage_of(recording, onset)), in_wake=list(in_wake), confidence="W")
     stages = list(events.frame["stage"]) if len(events) else []
-    for e, st in zip(episodes, stages, strict=True):
+    for e, st, w in zip(episodes, stages, in_wake, strict=True):
         e["stage"] = st
+        e["in_wake"] = bool(w)
     return AnalysisResult(FAMILY, events, _indices(episodes, recording, params, True), out_params,
                           warnings=tuple(warn), extra={"audio": AUDIO_NOTE, "assessable": True})
+
+
+def _in_wake(recording: Recording, onset: np.ndarray, duration: np.ndarray) -> np.ndarray:
+    """Whether more than half of each episode lies in wake (W, or outside lights off..on).
+
+    Masseter activity in an awakening (talking, swallowing, clenching) is not sleep
+    bruxism; such episodes are kept, marked, labelled as in wake and left out of the
+    per-hour-of-sleep indices.
+    """
+    hyp = recording.hypnogram
+    out = np.zeros(onset.size, dtype=bool)
+    if hyp is None:
+        return out
+    for i, (a, d) in enumerate(zip(onset, duration, strict=True)):
+        t = a + (np.arange(max(2, int(np.ceil(d))) + 1) / max(2, int(np.ceil(d)))) * d
+        out[i] = float(np.mean(~np.isin(hyp.stage_at(t), SLEEP_STAGES))) > 0.5
+    return out
 
 
 def _indices(episodes: list[dict[str, object]], recording: Recording, params: BruxismParams,
              assessable: bool) -> tuple[Index, ...]:
     hyp = recording.hypnogram
     tst_h = hyp.total_sleep_time_s / 3600.0 if hyp is not None else 0.0
-    in_sleep = [e for e in episodes if e.get("stage") in SLEEP_STAGES]
+    in_sleep = [e for e in episodes
+                if e.get("stage") in SLEEP_STAGES and not e.get("in_wake", False)]
     n_ep = len(in_sleep)
     n_b = sum(int(e["n_bursts"]) for e in in_sleep)  # type: ignore[call-overload]
     ep_rate = n_ep / tst_h if (assessable and tst_h > 0) else None
@@ -203,6 +226,11 @@ def _indices(episodes: list[dict[str, object]], recording: Recording, params: Br
         Index("bruxism_episode_count", float(len(episodes)) if assessable else None, "count",
               description="RMMA episodes on the masseter EMG, whole recording [W]; "
                           + AUDIO_NOTE, standard=STANDARD),
+        Index("bruxism_wake_episode_count",
+              float(sum(1 for e in episodes if e.get("in_wake"))) if assessable else None,
+              "count", description=("episodes lying mostly in wake (masseter activity while "
+                                    "awake, not sleep bruxism; left out of the sleep indices)"),
+              standard=STANDARD),
         Index("bruxism_episode_index", ep_rate, "/h", **den,  # type: ignore[arg-type]
               description="RMMA episodes per hour of sleep [W]", standard=STANDARD,
               cutoff=f"> {params.episodes_per_h_cutoff:g}/h (Lavigne)",

@@ -14,6 +14,14 @@ Counting unit (an open choice, decided here)
   (``fm_mini_epoch_index_sleep``). The Innsbruck group is *recalled* ([R], not confirmed)
   to count mini-epochs; the index says so.
 
+Only potentials that stand alone count (decided)
+-----------------------------------------------
+A potential inside, or within 0.5 s of, activity longer than 150 ms on its own channel (a
+leg, arm or chin movement ...) or of a sleep start in that muscle is a fragment of that
+movement, not FM. The margin is the AASM/WASM 0.5-s movement rule applied to FM; it is
+decided on each channel's signal (:mod:`somnomotor.detect._activity`), so it holds
+whichever other analyses run. See docs/motor-events.md.
+
 EFM (AASM optional rule [C])
 ----------------------------
 The analysis period is cut into 60-s bins from the start of the hypnogram; a bin counts when
@@ -40,6 +48,7 @@ import numpy as np
 from somnomotor._errors import ParameterError
 from somnomotor.detect import _bursts as B
 from somnomotor.detect import _cardiac as C
+from somnomotor.detect._activity import remeasure_lumpy, stands_alone
 from somnomotor.events import EventTable
 from somnomotor.hypnogram import NREM_STAGES, SLEEP_STAGES, Hypnogram
 from somnomotor.recording import Recording
@@ -77,13 +86,37 @@ class MyoclonusParams:
     edge_fraction : float
         Fraction of a potential's plateau power at which its edges are placed: 0.45
         [design], calibrated on simulated potentials (see :func:`_bursts.find_potentials`).
-    isolation_s : float
-        Flank length in s on each side of a potential that must be quiet: 0.1 s [design].
-        FM potentials are brief, isolated events; a fragment of a longer burst (a leg
-        movement, an arousal) is not one.
-    isolation_ratio : float
-        The flanks' sine-equivalent amplitude must stay below this fraction of the
-        potential's amplitude: 0.5 [design].
+    alone_margin_s : float
+        A potential counts only when it stands alone on its channel: no activity longer than
+        the FM maximum (``duration_s[1]``) inside it or within this many seconds of its edges
+        on the same channel: 0.5 s. The AASM and WASM 2016 give no FM-specific margin; 0.5 s
+        is the AASM/WASM leg-movement rule [C] applied to FM [design]: a movement only ends
+        after 0.5 s at resting level, and bursts less than 0.5 s apart are one movement (the
+        bilateral and arousal-association rules use the same 0.5 s), so a potential closer
+        than that to a longer burst belongs to that movement. Frauscher et al. 2014 counted
+        FM potentials outside movements [R: method recalled, no margin stated].
+    activity_k_background : float
+        EMG activity is a sine-equivalent amplitude at least this many times the channel's
+        resting amplitude: 2 [W] (the ">= 2 x background" activity level of the AASM
+        bruxism and SINBAR "any" activity rules) ...
+    activity_min_uv : float
+        ... and at least this many µV: 10 µV [design] (about the AASM 8-µV leg-movement
+        onset above a 3-µV rest, in sine-equivalent terms).
+    activity_near_ratio : float
+        Within ``near_zone_s`` of a potential, activity must also reach this fraction of the
+        potential's own amplitude: 0.1 [design]. Below that, what surrounds a large
+        potential cannot be told from the band-pass filter's ringing of the potential itself.
+    near_zone_s : float
+        Extent in s of that zone on each side of a potential: 0.1 s [design].
+    attached_max_s : float
+        Activity joined to the potential (no gap at the activity level) may extend its
+        extent by at most this many seconds in all before the potential counts as part of a
+        longer burst: 0.05 s [design] (the 20-ms power window and the filter's smear of the
+        edges of a 50-500 µV potential).
+    exclude_sleep_starts : bool
+        Potentials within ``alone_margin_s`` of a sleep start found by
+        :func:`somnomotor.detect.sleep_starts.detect_sleep_starts` in one of its muscles are
+        bursts of that jerk, not FM (True) [design]. Needs a hypnogram.
     roles : tuple of str
         EMG roles analysed: legs, chin, arms, axial ("any EMG channel" [C]).
     mini_epoch_s : float
@@ -117,8 +150,13 @@ class MyoclonusParams:
     band_hz: tuple[float, float] = (10.0, 100.0)
     window_s: float = 0.02
     edge_fraction: float = 0.45
-    isolation_s: float = 0.1
-    isolation_ratio: float = 0.5
+    alone_margin_s: float = 0.5
+    activity_k_background: float = 2.0
+    activity_min_uv: float = 10.0
+    activity_near_ratio: float = 0.1
+    near_zone_s: float = 0.1
+    attached_max_s: float = 0.1
+    exclude_sleep_starts: bool = True
     roles: tuple[str, ...] = ("leg_left", "leg_right", "leg", "chin", "arm_left", "arm_right",
                               "axial")
     mini_epoch_s: float = 3.0
@@ -144,8 +182,15 @@ class MyoclonusParams:
                 f"window_s ({self.window_s} s) must be shorter than the shortest potential "
                 f"({self.duration_s[0]} s)"
             )
-        B.check_non_negative("isolation_s", self.isolation_s)
-        B.check_positive("isolation_ratio", self.isolation_ratio)
+        B.check_non_negative("alone_margin_s", self.alone_margin_s)
+        B.check_positive("activity_k_background", self.activity_k_background)
+        B.check_non_negative("activity_min_uv", self.activity_min_uv)
+        if not 0.0 <= self.activity_near_ratio < 1.0:
+            raise ParameterError(
+                "activity_near_ratio must be in [0, 1), received "
+                f"{self.activity_near_ratio!r}")
+        B.check_non_negative("near_zone_s", self.near_zone_s)
+        B.check_non_negative("attached_max_s", self.attached_max_s)
         B.check_roles("roles", self.roles)
         B.check_positive("mini_epoch_s", self.mini_epoch_s)
         B.check_positive("efm_bin_s", self.efm_bin_s)
@@ -172,7 +217,10 @@ class MyoclonusParams:
         """Confidence tag of each rule ([C], [W], [R], [design])."""
         return {
             "amplitude_uv": "C", "duration_s": "C", "band_hz": "R", "window_s": "design",
-            "edge_fraction": "design", "isolation_s": "design", "isolation_ratio": "design",
+            "edge_fraction": "design", "alone_margin_s": "C rule, design for FM",
+            "activity_k_background": "W", "activity_min_uv": "design",
+            "activity_near_ratio": "design", "near_zone_s": "design",
+            "attached_max_s": "design", "exclude_sleep_starts": "design",
             "mini_epoch_s": "R", "efm_bin_s": "C",
             "efm_potentials_per_bin": "C", "efm_minutes": "C",
             "max_coincident_channels": "design", "ecg_rejection": "design",
@@ -212,8 +260,11 @@ def detect_fragmentary_myoclonus(
 
         Indices: ``fm_count``, ``fm_index_recording``, ``fm_index_sleep``,
         ``fm_index_{W,N1,N2,N3,R}`` (potentials per hour of that stage),
-        ``fm_mini_epoch_index_sleep`` [R], ``efm_minutes``, ``efm_criterion_met``.
-        ``extra`` holds ``efm_minutes`` and ``efm_criterion_met`` (or ``None``).
+        ``fm_mini_epoch_index_sleep`` [R], ``efm_minutes``, ``efm_criterion_met``, and
+        the counts of what was left out (``fm_synchronous_excluded``,
+        ``fm_cardiac_rejected``, ``fm_not_alone_excluded``, ``fm_sleep_start_excluded``).
+        ``extra`` holds ``efm_minutes`` and ``efm_criterion_met`` (or ``None``) and those
+        counts per channel.
 
     Notes
     -----
@@ -224,7 +275,13 @@ def detect_fragmentary_myoclonus(
     amplitude. On simulated sine potentials (30-60 Hz, random phase, 500 Hz) durations
     came out within about ±4 ms and amplitudes within about ±4 %.
 
-    Two kinds of look-alike are excluded and counted (``fm_synchronous_excluded``,
+    A potential that does not stand alone on its channel is excluded and counted
+    (``fm_not_alone_excluded``; :func:`somnomotor.detect._activity.stands_alone`), and so
+    is one within ``alone_margin_s`` of a sleep start in one of the jerk's muscles
+    (``fm_sleep_start_excluded``; the sleep-start detector is run here on the same
+    envelopes when there is a hypnogram).
+
+    Two more kinds of look-alike are excluded and counted (``fm_synchronous_excluded``,
     ``fm_cardiac_rejected``): potentials that coincide with potentials in two or more other
     channels (FM is asynchronous), and potentials time-locked to the ECG channel's R peaks
     where a channel shows cardiac bleed (QRS complexes of 80-120 ms pass the duration rule).
@@ -252,6 +309,7 @@ def detect_fragmentary_myoclonus(
     # A potential must reach the amplitude on its plateau; candidates are taken from a lower
     # level because the smoothed power of a 75-ms potential may not quite reach its plateau.
     candidate_power = 0.7 * params.amplitude_uv**2 / 2.0
+    not_alone: dict[str, int] = {}
     for label, role in channels:
         env = cache.get(recording, label, role)
         pot = B.find_potentials(env.power, env.power_fs_hz, peak_power=candidate_power,
@@ -267,13 +325,19 @@ def detect_fragmentary_myoclonus(
             keep_first = np.concatenate(([True], pot.start[1:] >= np.maximum.accumulate(
                 pot.end)[:-1]))
             pot = pot.select(keep_first)
+        pot = remeasure_lumpy(env, pot, params)
         dur = pot.duration_s(env.fs_hz)
         amp = pot.peak_uv()
         keep = ((amp > params.amplitude_uv) & (dur >= params.duration_s[0] - 1e-9)
                 & (dur <= params.duration_s[1] + 1e-9))
-        if params.isolation_s > 0 and keep.any():
-            flank = _flank_amplitude(env.filtered, env.fs_hz, pot, params.isolation_s)
-            keep &= flank < params.isolation_ratio * amp
+        if keep.any():
+            alone = np.ones(keep.size, dtype=bool)
+            idx = np.flatnonzero(keep)
+            alone[idx] = stands_alone(env, pot.select(idx), amp[idx], params)
+            not_alone[label] = int((keep & ~alone).sum())
+            keep &= alone
+        else:
+            not_alone[label] = 0
         n = int(keep.sum())
         onsets.append(pot.start[keep] / env.fs_hz)
         durs.append(dur[keep])
@@ -289,6 +353,14 @@ def detect_fragmentary_myoclonus(
     excluded, counts, more = _look_alikes(recording, params, onset, dur_all, peak_all, label_arr,
                                           [lab for lab, _ in channels])
     warn.extend(more)
+    counts["not_alone"] = not_alone
+    in_jerk = np.zeros(onset.size, dtype=bool)
+    if params.exclude_sleep_starts and recording.hypnogram is not None and onset.size:
+        in_jerk = _in_sleep_starts(recording, cache, onset, dur_all, label_arr,
+                                   params.alone_margin_s) & ~excluded
+        excluded |= in_jerk
+    counts["sleep_start"] = {lab: int((in_jerk & (label_arr == lab)).sum())
+                             for lab, _ in channels}
     keep = ~excluded
     events = EventTable.from_arrays(
         onset[keep],
@@ -303,7 +375,9 @@ def detect_fragmentary_myoclonus(
     indices, extra, more = _indices(events, recording, params)
     indices.extend(_look_alike_indices(counts))
     extra.update({"fm_synchronous_excluded": counts["synchronous"],
-                  "fm_cardiac_rejected": counts["cardiac"]})
+                  "fm_cardiac_rejected": counts["cardiac"],
+                  "fm_not_alone_excluded": counts["not_alone"],
+                  "fm_sleep_start_excluded": counts["sleep_start"]})
     warn.extend(more)
     out_params = params_to_dict(params)
     out_params["confidence"] = params.confidence
@@ -356,27 +430,29 @@ def _look_alike_indices(counts: dict[str, dict[str, int]]) -> list[Index]:
               description=("FM-like potentials not counted because they are time-locked to "
                            "the ECG's R peaks in stretches with cardiac bleed"),
               standard="[design] R-peak locking test, see docs/motor-events.md"),
+        Index("fm_not_alone_excluded", float(sum(counts["not_alone"].values())), "count",
+              description=("FM-like potentials not counted because they lie inside, or within "
+                           "the margin of, longer activity on their channel (a fragment of a "
+                           "movement, not FM)"),
+              standard=STANDARD_FM + " [margin: AASM/WASM 0.5-s movement rule]"),
+        Index("fm_sleep_start_excluded", float(sum(counts["sleep_start"].values())), "count",
+              description="FM-like potentials not counted because they are bursts of a sleep start",
+              standard=STANDARD_FM + " [design]"),
     ]
 
 
-def _flank_amplitude(y: np.ndarray, fs_hz: float, pot: B.Bursts, flank_s: float) -> np.ndarray:
-    """Sine-equivalent amplitude (µV) of the louder of the two flanks of each potential.
+def _in_sleep_starts(recording: Recording, cache: B.EnvelopeCache, onset: np.ndarray,
+                     dur: np.ndarray, label: np.ndarray, margin_s: float) -> np.ndarray:
+    """Potentials in a sleep start's muscles within ``margin_s`` of the jerk."""
+    from somnomotor.detect.sleep_starts import detect_sleep_starts
 
-    A guard of 15 ms next to each edge is skipped (the filter's smearing of the edge).
-    """
-    n = y.size
-    guard = round(0.015 * fs_hz)
-    width = max(1, round(flank_s * fs_hz))
-    out = np.zeros(len(pot))
-    for i, (a, b) in enumerate(zip(pot.start, pot.end, strict=True)):
-        vals = []
-        for lo, hi in ((int(a) - guard - width, int(a) - guard), (int(b) + guard,
-                                                                  int(b) + guard + width)):
-            lo, hi = max(0, lo), min(n, hi)
-            if hi > lo:
-                seg = y[lo:hi].astype(np.float64)
-                vals.append(float(np.mean(seg * seg)))
-        out[i] = np.sqrt(2.0 * max(vals)) if vals else 0.0
+    jerks = detect_sleep_starts(recording, envelopes=cache).events.frame
+    out = np.zeros(onset.size, dtype=bool)
+    for _, j in jerks.iterrows():
+        a = float(j["onset_s"]) - margin_s
+        b = float(j["onset_s"]) + float(j["duration_s"]) + margin_s
+        muscles = np.isin(label, str(j["muscles"]).split(","))
+        out |= muscles & (onset < b) & (onset + dur > a)
     return out
 
 

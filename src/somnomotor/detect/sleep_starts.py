@@ -36,6 +36,7 @@ import numpy as np
 
 from somnomotor._errors import ParameterError
 from somnomotor.detect import _bursts as B
+from somnomotor.detect._activity import activity_extent
 from somnomotor.events import EventTable
 from somnomotor.hypnogram import SLEEP_STAGES, Hypnogram
 from somnomotor.recording import Recording
@@ -46,6 +47,7 @@ logger = logging.getLogger(__name__)
 FAMILY = "sleep_starts"
 TRIAL_TYPE = "sleep_start"
 LIMB_ROLES = frozenset({"leg_left", "leg_right", "leg", "arm_left", "arm_right"})
+LEG_ROLES = frozenset({"leg_left", "leg_right", "leg"})
 NOT_ASSESSABLE = "not assessable (no axial EMG channel)"
 STANDARD = ("ICSD-3 sleep starts (hypnic jerks) at the wake-sleep transition; timing and "
             "topography [C] (Calandra-Buonaura 2016), burst duration [W]")
@@ -81,6 +83,23 @@ class SleepStartParams:
         preceding sleep onset) [C timing].
     post_transition_s : float
         N1 after the transition that is searched: 60 s [design].
+    join_gap_s : float
+        Bursts starting less than this (s) after the end of a jerk's bursts belong to that
+        jerk (one event per jerk, however many bursts its muscles show): 0.5 s, the
+        AASM/WASM rule that bursts less than 0.5 s apart are one movement [C rule, design
+        use].
+    activity_k_background, activity_min_uv, activity_peak_ratio : float
+        A burst's extent is the stretch where the EMG stays at or above max(2 x resting,
+        10 µV, 25 % of the burst's amplitude) (sine-equivalent amplitude) around its loudest
+        point: 2 [W] (the ">= 2 x background" activity level of the AASM bruxism and SINBAR
+        rules), 10 µV and 25 % [design] (a wake tone of up to a quarter of the jerk's
+        amplitude is not taken for part of it; a movement carrying a peak of up to 4x its
+        own amplitude still is). A burst whose stretch is longer than ``burst_duration_s``
+        is part of a longer movement
+        (:func:`somnomotor.detect._activity.activity_extent`).
+    leg_movement_min_s : float
+        A group made only of leg bursts at least this long (s) is a leg movement, not a sleep
+        start: 0.5 s, the AASM/WASM minimum leg-movement duration [C].
     psm_latency_s : (float, float)
         Axial-to-limb onset latency of the propriospinal pattern: 0.03-0.2 s [W] (5-15 m/s
         over about 0.5-1 m).
@@ -99,6 +118,11 @@ class SleepStartParams:
     max_onset_spread_s: float = 0.25
     pre_transition_s: float = 30.0
     post_transition_s: float = 60.0
+    join_gap_s: float = 0.5
+    activity_k_background: float = 2.0
+    activity_min_uv: float = 10.0
+    activity_peak_ratio: float = 0.25
+    leg_movement_min_s: float = 0.5
     psm_latency_s: tuple[float, float] = (0.03, 0.2)
     psm_axial_duration_s: tuple[float, float] = (0.2, 2.0)
     roles: tuple[str, ...] = B.EMG_ROLES
@@ -113,6 +137,13 @@ class SleepStartParams:
         B.check_non_negative("max_onset_spread_s", self.max_onset_spread_s)
         B.check_non_negative("pre_transition_s", self.pre_transition_s)
         B.check_non_negative("post_transition_s", self.post_transition_s)
+        B.check_non_negative("join_gap_s", self.join_gap_s)
+        B.check_positive("leg_movement_min_s", self.leg_movement_min_s)
+        B.check_positive("activity_k_background", self.activity_k_background)
+        B.check_non_negative("activity_min_uv", self.activity_min_uv)
+        if not 0.0 <= self.activity_peak_ratio < 1.0:
+            raise ParameterError(
+                f"activity_peak_ratio must be in [0, 1), received {self.activity_peak_ratio!r}")
         B.check_range("psm_latency_s", self.psm_latency_s)
         B.check_range("psm_axial_duration_s", self.psm_axial_duration_s)
         B.check_roles("roles", self.roles)
@@ -124,7 +155,10 @@ class SleepStartParams:
             "burst_duration_s": "W", "typical_max_s": "W", "k_background": "design",
             "min_amplitude_uv": "design", "merge_gap_s": "design", "min_channels": "C",
             "max_onset_spread_s": "design", "pre_transition_s": "C",
-            "post_transition_s": "design", "psm_latency_s": "W", "psm_axial_duration_s": "W",
+            "post_transition_s": "design", "join_gap_s": "C rule, design use",
+            "leg_movement_min_s": "C", "activity_k_background": "W",
+            "activity_min_uv": "design", "activity_peak_ratio": "design",
+            "psm_latency_s": "W", "psm_axial_duration_s": "W",
         }
 
 
@@ -218,14 +252,27 @@ def detect_sleep_starts(
         found = B.channel_bursts(env, smooth_s=0.0, k_background=params.k_background,
                                  min_amplitude_uv=params.min_amplitude_uv, off_ratio=0.5,
                                  merge_gap_s=params.merge_gap_s,
-                                 duration_s=params.burst_duration_s)
+                                 duration_s=(params.burst_duration_s[0], np.inf))
         t0 = found.start / env.power_fs_hz
-        t1 = found.end / env.power_fs_hz
-        amp = found.peak_uv()
         inside = np.zeros(t0.size, dtype=bool)
         for a, b in windows:
             inside |= (t0 >= a) & (t0 < b)
-        for i in np.flatnonzero(inside):
+        found = found.select(inside)
+        # A high-amplitude peak inside a longer movement is a fragment of that movement: a
+        # burst's duration is the stretch of activity it lies in, grown from its loudest
+        # sample (the hysteresis run itself may run on into a raised wake tone).
+        amp = found.peak_uv()
+        peak = np.array([int(a) + int(np.argmax(env.power[int(a):max(int(b), int(a) + 1)]))
+                         for a, b in zip(found.start, found.end, strict=True)], dtype=np.int64)
+        start, end = activity_extent(env, peak, peak + 1, amp,
+                                     k_background=params.activity_k_background,
+                                     min_amplitude_uv=params.activity_min_uv,
+                                     peak_ratio=params.activity_peak_ratio)
+        t0 = start / env.power_fs_hz
+        t1 = end / env.power_fs_hz
+        lo, hi = params.burst_duration_s
+        ok = (t1 - t0 >= lo - 1e-9) & (t1 - t0 <= hi + 1e-9)
+        for i in np.flatnonzero(ok):
             bursts.append((float(t0[i]), float(t1[i]), label, role, float(amp[i])))
     bursts.sort()
     rows = _group(bursts, params, axial)
@@ -258,12 +305,36 @@ def _group(bursts: list[tuple[float, float, str, str, float]], params: SleepStar
             if bursts[j][2] not in {m[2] for m in members}:
                 members.append(bursts[j])
             j += 1
-        if len(members) >= params.min_channels:
+        if len(members) >= params.min_channels and not _leg_movement_only(members, params):
+            # One jerk is one event however many bursts its muscles show: a lumpy burst may
+            # split in two, and a muscle may start after the onset spread. Every burst that
+            # starts before the jerk's end plus the join gap belongs to it.
+            end = max(m[1] for m in members)
+            while j < len(bursts) and bursts[j][0] <= end + params.join_gap_s + 1e-9:
+                end = max(end, bursts[j][1])
+                if bursts[j][2] not in {m[2] for m in members}:
+                    members.append(bursts[j])
+                else:
+                    k = next(n for n, m in enumerate(members) if m[2] == bursts[j][2])
+                    a, b, lab, role, amp = members[k]
+                    members[k] = (a, max(b, bursts[j][1]), lab, role, max(amp, bursts[j][4]))
+                j += 1
             rows.append(_row(members, params, axial))
             i = j
         else:
             i += 1
     return rows
+
+
+def _leg_movement_only(members: list[tuple[float, float, str, str, float]],
+                       params: SleepStartParams) -> bool:
+    """Whether every burst is a leg burst of at least ``leg_movement_min_s``.
+
+    Such a group is a (bilateral) leg movement, scored by the AASM/WASM leg-movement rules
+    (0.5-10 s), not a sleep start.
+    """
+    return all(m[3] in LEG_ROLES and m[1] - m[0] >= params.leg_movement_min_s - 1e-9
+               for m in members)
 
 
 def _row(members: list[tuple[float, float, str, str, float]], params: SleepStartParams,

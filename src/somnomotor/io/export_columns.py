@@ -31,7 +31,7 @@ TIME_COLUMNS: tuple[str, ...] = ("onset", "duration")
 FLAG_COLUMNS: frozenset[str] = frozenset({
     "candidate", "in_series", "in_series_nr", "respiratory_related", "arousal_associated",
     "excluded", "phasic", "tonic", "any", "chin_tonic", "chin_phasic_aasm", "isolated",
-    "short_imi",
+    "short_imi", "in_wake",
 })
 
 #: column -> (description, unit or None).
@@ -83,6 +83,8 @@ COLUMNS: Mapping[str, tuple[str, str | None]] = {
     "chin_phasic_pct": ("Share of valid 3-s mini-epochs with phasic chin activity.", "%"),
     "chin_any_pct": ("Share of valid 3-s mini-epochs with any chin activity.", "%"),
     "background_uv": ("Background (atonia) EMG amplitude of the epoch.", "uV"),
+    "in_wake": (("1 if more than half of the bruxism episode lies in wake: masseter activity "
+                "while awake, not sleep bruxism (left out of the sleep indices)."), None),
 }
 
 #: trial_type -> description, for ``Levels``.

@@ -42,6 +42,9 @@ SIMPLE_LABELS: Mapping[str, str] = {
     "lights_on": "Lights on",
 }
 
+#: Bruxism episodes lying mostly in wake (masseter activity while awake, not sleep bruxism).
+BRUXISM_WAKE_LABEL = "Bruxism episode in wake"
+
 _SIDES = ("left", "right", "bilateral")
 
 
@@ -104,6 +107,8 @@ def event_label(row: Mapping[str, Any]) -> str:
         channel = row.get("channel")
         text = "Unscorable" + (f" {reason}" if not _missing(reason) else "")
         return text + (f" {channel}" if not _missing(channel) else "")
+    if kind == "bruxism_episode" and _flag(row.get("in_wake")):
+        return BRUXISM_WAKE_LABEL
     label = row.get("label")
     if not _missing(label):
         return str(label)
@@ -134,6 +139,8 @@ def kind_of_label(label: str) -> tuple[str, str | None]:
         return "rswa_epoch", None
     if text.startswith("Unscorable"):
         return "unscorable", None
+    if text == BRUXISM_WAKE_LABEL:
+        return "bruxism_episode", None
     for kind, name in SIMPLE_LABELS.items():
         if text == name:
             return kind, None

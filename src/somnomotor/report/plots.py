@@ -349,6 +349,12 @@ def fig_hypnogram_raster(night: NightData) -> Figure:
              "bruxism_episode": "Bruxism"}
     for kind, label in named.items():
         ev = night.of_type(kind)
+        wake = flag(ev, "in_wake") if len(ev) and "in_wake" in ev.columns else None
+        if wake is not None and wake.any():
+            # masseter activity while awake is not sleep bruxism: shown on its own row
+            rows.append((f"{label} (in wake)", ev["onset_s"].to_numpy(float)[wake],
+                         ev["duration_s"].to_numpy(float)[wake], COLORS["gray"]))
+            ev = ev[~wake]
         if len(ev):
             rows.append((label, ev["onset_s"].to_numpy(float), ev["duration_s"].to_numpy(float),
                          COLORS["green"]))

@@ -30,6 +30,7 @@ from somnomotor.simulate.chin import RemTwitches, RemWithoutAtonia, RestingLevel
 from somnomotor.simulate.legs import LegMovements
 from somnomotor.simulate.motor_events import (
     bruxism_profile,
+    efm_profile,
     fm_profile,
     rhythmic_profile,
     sleep_starts_profile,
@@ -169,7 +170,7 @@ def _noisy() -> Profile:
 PROFILES: Mapping[str, Callable[[], Profile]] = {
     "healthy": _healthy, "plmd": _plmd, "rbd": _rbd, "noisy": _noisy,
     # other motor events (somnomotor.simulate.motor_events)
-    "fm": fm_profile, "sleep_starts": sleep_starts_profile, "rhythmic": rhythmic_profile,
+    "fm": fm_profile, "efm": efm_profile, "sleep_starts": sleep_starts_profile, "rhythmic": rhythmic_profile,
     "bruxism": bruxism_profile,
 }
 
