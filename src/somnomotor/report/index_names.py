@@ -172,6 +172,8 @@ INDEX_LABELS: Mapping[str, IndexLabel] = {
                                     "", ">= 20 min (AASM)"),
     "fm_synchronous_excluded": IndexLabel("FM potentials left out: synchronous"),
     "fm_cardiac_rejected": IndexLabel("FM potentials left out: heartbeat artefact"),
+    "fm_not_alone_excluded": IndexLabel("FM potentials left out: inside a movement"),
+    "fm_sleep_start_excluded": IndexLabel("FM potentials left out: part of a sleep start"),
     # -- sleep starts ---------------------------------------------------------------------
     "sleep_start_count": IndexLabel("Number of sleep starts (hypnic jerks)"),
     "sleep_onset_transitions": IndexLabel("Wake-to-sleep transitions searched"),
@@ -189,6 +191,7 @@ INDEX_LABELS: Mapping[str, IndexLabel] = {
                                              "large movements"),
     # -- bruxism --------------------------------------------------------------------------
     "bruxism_episode_count": IndexLabel("Number of jaw-muscle (bruxism) episodes"),
+    "bruxism_wake_episode_count": IndexLabel("Jaw-muscle episodes in wake (not counted)"),
     "bruxism_episode_index": IndexLabel("Bruxism episodes per hour of sleep", "episodes"),
     "bruxism_burst_index": IndexLabel("Jaw-muscle bursts per hour of sleep", "bursts"),
     "bruxism_bursts_per_episode": IndexLabel("Jaw-muscle bursts per bruxism episode"),
