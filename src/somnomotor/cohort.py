@@ -71,6 +71,8 @@ class CohortSettings:
         Stage automatically (YASA) nights without a scored hypnogram.
     overwrite : bool
         Analyse again nights whose folder already holds results.
+    channel_map : str, optional
+        Cohort channel map (``"mesa"`` ... or a YAML file), see somnomotor.io.channel_maps.
     """
 
     rule_set: str = "wasm_2016"
@@ -79,6 +81,7 @@ class CohortSettings:
     roles: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
     auto_stage: bool = True
     overwrite: bool = False
+    channel_map: str | None = None
 
 
 def find_recordings(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
@@ -167,7 +170,8 @@ def analyze_one(recording: Path, out_dir: Path, settings: CohortSettings) -> dic
             # repeated on stderr for thousands of nights they would bury the errors
             warnings.simplefilter("ignore", SomnomotorWarning)
             night = load_night(recording, annotation_files=annotations,
-                               roles=dict(settings.roles) or None)
+                               roles=dict(settings.roles) or None,
+                               channel_map=settings.channel_map)
             analysis = analyze_recording(night, rule_set=settings.rule_set,
                                          analyses=settings.analyses,
                                          auto_stage=settings.auto_stage)

@@ -63,6 +63,10 @@ class Channel:
         Number of samples.
     loader : callable
         Returns the samples as a float32 array in ``unit``; called on every :meth:`data`.
+    transducer : str
+        The EDF header's transducer text ("AgAgCl electrode", "Compumedics piezo" ...), ``""``
+        when the file has none. It tells a leg EMG from a leg movement sensor
+        (:mod:`somnomotor.io.leg_sensors`).
     """
 
     label: str
@@ -70,6 +74,7 @@ class Channel:
     unit: str
     n_samples: int
     loader: Callable[[], np.ndarray] = field(repr=False, compare=False)
+    transducer: str = ""
 
     @classmethod
     def from_array(cls, label: str, data: np.ndarray, *, fs_hz: float, unit: str = "uV") -> Channel:
@@ -115,6 +120,11 @@ class Recording:
         File the recording was read from.
     warnings : tuple of str
         Doubts raised while reading (implausible units, combined leg channel ...).
+    sensor_kinds : mapping of str to str
+        Sensor kind per channel label declared by a cohort channel map (``"emg"``,
+        ``"piezo"``, ``"motion"``); channels not listed are judged from their header.
+    channel_map : str or None
+        Name of the channel map applied (:mod:`somnomotor.io.channel_maps`), if any.
     """
 
     channels: tuple[Channel, ...]
@@ -125,6 +135,8 @@ class Recording:
     annotations: EventTable = field(default_factory=EventTable.empty)
     source: Path | None = None
     warnings: tuple[str, ...] = ()
+    sensor_kinds: Mapping[str, str] = field(default_factory=dict)
+    channel_map: str | None = None
 
     def __post_init__(self) -> None:
         labels = [c.label for c in self.channels]

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         rule_set=args.rules, analyses=tuple(args.only) if args.only else None,
         annotations_pattern=args.annotations_pattern,
         roles=parse_channel_overrides(args.channel), auto_stage=not args.no_auto_staging,
-        overwrite=args.overwrite)
+        overwrite=args.overwrite, channel_map=getattr(args, "channel_map", None))
     n_total = len(find_recordings(args.paths))  # fails early on a missing path
     bar = None
     if not args.quiet and sys.stderr.isatty():
