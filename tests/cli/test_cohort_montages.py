@@ -201,9 +201,42 @@ def test_wsc_like_linked_tibialis_is_scored_and_finds_the_bursts(
     assert any("not comparable" in w for w in leg_warnings) is warned
     events = pd.read_csv(out / "events.tsv", sep="\t")
     lms = events[events["trial_type"] == "leg_movement"].sort_values("onset")
-    # every burst found once and nothing else; onsets within 0.5 s (half the shortest
-    # burst; measured: max 0.33 s, median 0.03 s at 100 Hz with the 30-Hz hardware
+    # every burst found once and nothing else; onsets within 0.5 s (the WASM minimum
+    # LM duration; measured: max 0.33 s, median 0.03 s at 100 Hz with the 30-Hz hardware
     # low pass; max 0.04 s at 200 Hz)
     assert len(lms) == len(BURST_ONSETS), lms[["onset", "duration"]]
     onset_error_s = np.abs(lms["onset"].to_numpy() - np.array(BURST_ONSETS))
     assert np.max(onset_error_s) < 0.5, onset_error_s
+
+
+def test_cohort_with_the_mros_map_skips_legs_on_every_night(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "edfs"
+    folder.mkdir()
+    for i in range(2):
+        rng = np.random.default_rng(20 + i)
+        _write(folder / f"mros-visit1-aa{i:04d}.edf", [
+            *_eeg_chin_ecg(rng, eeg="C3", chin="L Chin", ecg="ECG L"),
+            ("Leg L", _noise(rng, 64.0, 5.0), 64.0, "uV", ""),
+            ("Leg R", _noise(rng, 64.0, 5.0), 64.0, "uV", "")])
+    out = tmp_path / "cohort"
+    assert main(["cohort", str(folder), "--out", str(out), "--jobs", "1",
+                 "--no-auto-staging", "--channel-map", "mros"]) == 0
+    err = capsys.readouterr().err
+    assert sum("piezoelectric" in ln for ln in err.splitlines()) == 2, err
+    table = pd.read_csv(out / "cohort.tsv", sep="\t")
+    assert list(table["status"]) == ["ok", "ok"]
+    assert not any(c.startswith(("plm", "lm_")) for c in table.columns)
+    for name in table["output"]:
+        leg = _summary(Path(name))["leg_sensor"]
+        assert (leg["kind"], leg["scored"], leg["channel_map"]) == ("piezo", False, "mros")
+
+
+def test_cohort_with_an_unknown_map_fails_before_any_night(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(30)
+    _write(tmp_path / "a.edf", _eeg_chin_ecg(rng, eeg="C3", chin="EMG", ecg="ECG"))
+    assert main(["cohort", str(tmp_path / "a.edf"), "--out", str(tmp_path / "o"),
+                 "--channel-map", "mros3"]) == 1
+    assert "unknown channel map 'mros3'" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

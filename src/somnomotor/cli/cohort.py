@@ -50,6 +50,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise ParameterError(f"--jobs must be >= 1, received {args.jobs}")
+    if getattr(args, "channel_map", None):
+        from somnomotor.io.channel_maps import load_channel_map
+
+        load_channel_map(args.channel_map)  # a wrong name fails once, not on every night
     settings = CohortSettings(
         rule_set=args.rules, analyses=tuple(args.only) if args.only else None,
         annotations_pattern=args.annotations_pattern,
