@@ -7,7 +7,9 @@ reading three channels of a 30-channel night touches only those three.
 Roles
 -----
 Analyses ask for channels by *role*, not by label. The roles are listed in :data:`ROLES`;
-``leg`` is a single combined (bilateral) tibialis channel as in some cohorts (e.g. MESA).
+``leg`` is a single combined (bilateral) tibialis channel as in some cohorts (e.g. WSC's
+linked ``lleg_r``). A leg channel may also be a movement sensor (MESA, MrOS, CFS: piezo);
+:mod:`somnomotor.io.leg_sensors` decides whether it is EMG.
 The reader infers the roles from the labels (see :mod:`somnomotor.io.roles`); the caller can
 override any of them.
 """

@@ -28,7 +28,9 @@ logger = logging.getLogger(__name__)
 #: the normalised label, optionally glued to a side word ("lleg", "legr", "ltib") and
 #: followed by an electrode number ("lleg1").
 LIMB_WORDS: Mapping[str, frozenset[str]] = {
-    # tibialis anterior: "Leg" (MrOS, SHHS-2, HMC, DREAMT), "Tib" (Natus), "AT"/"TA"
+    # tibialis anterior: "Leg" (HMC, DREAMT; in MESA, MrOS and CFS a "Leg" channel is a piezo
+    # movement sensor: it gets the leg role and io.leg_sensors keeps it from the EMG rules),
+    # "Tib" (Natus), "AT"/"TA"
     # (Embla/RemLogic "LAT"/"RAT"), "Antib" (SOMNOmedics "LAntib1-LAntib2"), "PLM" (some
     # Compumedics montages), "Bein" (German montages).
     "leg": frozenset({"leg", "legs", "tib", "tibia", "tibial", "tibialis", "antib", "at", "ta",
