@@ -240,3 +240,16 @@ def test_cohort_with_an_unknown_map_fails_before_any_night(
                  "--channel-map", "mros3"]) == 1
     assert "unknown channel map 'mros3'" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_channels_command_says_the_piezo_leg_is_not_scored(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(40)
+    path = _write(tmp_path / "cfs.edf", [
+        *_eeg_chin_ecg(rng, eeg="C3", chin="EMG1", ecg="ECG1"),
+        ("L Leg", _noise(rng, 64.0, 5.0), 64.0, "uV", ""),
+        ("R Leg", _noise(rng, 64.0, 5.0), 64.0, "uV", "")])
+    assert main(["channels", str(path), "--channel-map", "cfs"]) == 0
+    out = capsys.readouterr().out
+    leg_line = next(ln for ln in out.splitlines() if ln.strip().startswith("leg_movements"))
+    assert "not scored" in leg_line and "piezoelectric" in leg_line
