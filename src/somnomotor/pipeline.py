@@ -311,12 +311,20 @@ def analyze_recording(
         logger.info("skipping %s: %s", name, reason)
     motor = [n for n in runnable if n in MOTOR_EVENT_FAMILIES]
     steps = [n for n in runnable if n not in MOTOR_EVENT_FAMILIES] + (["motor_events"] if motor else [])
+    if leg_sensor.kind in ("piezo", "motion") and not explicit:
+        # a separate count on the movement sensor, never a WASM index (detect.leg_motion)
+        steps.insert(0, "leg_motion")
     staged_recording = replace(recording, roles=mapped_roles)
     recording = _read_once(recording)
     for i, name in enumerate(steps):
         if progress:
             progress(name, i / len(steps))
-        if name == "leg_movements":
+        if name == "leg_motion":
+            from somnomotor.detect.leg_motion import count_leg_motion
+
+            results.append(count_leg_motion(
+                recording, channels=[c.label for c in leg_sensor.channels]))
+        elif name == "leg_movements":
             leg_result = _run_leg_movements(recording, rule_set)
             if leg_sensor.warnings:
                 leg_result = replace(leg_result,

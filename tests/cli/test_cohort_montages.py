@@ -67,11 +67,6 @@ def _summary(out: Path) -> dict:
     return json.loads((out / "summary.json").read_text(encoding="utf-8"))
 
 
-def _event_channels(out: Path) -> set[str]:
-    frame = pd.read_csv(out / "events.tsv", sep="\t")
-    return set(frame["channel"].dropna().astype(str)) if "channel" in frame else set()
-
-
 @pytest.mark.parametrize(("unit", "transducer", "extra", "kind"), [
     ("uV", "", (), "motion"),                                     # rate alone
     ("", "Compumedics Limb Movement Sensor (Piezo)", (), "piezo"),  # transducer
@@ -101,7 +96,12 @@ def test_mesa_like_leg_is_not_scored_and_the_rest_runs(
     assert summary["channel_mapping"]["leg"] == ["Leg"]
     # the other analyses ran, on the chin, never on the leg sensor
     assert "fragmentary_myoclonus" in summary["analyses"]
-    assert "Leg" not in _event_channels(out)
+    frame = pd.read_csv(out / "events.tsv", sep="\t")
+    on_leg = frame[frame["channel"].astype(str) == "Leg"]
+    assert set(on_leg["trial_type"]) <= {"leg_motion", "leg_motion_long"}
+    # the separate movement-sensor count, under its own names
+    motion = [ix["name"] for ix in summary["indices"] if ix["family"] == "leg_motion"]
+    assert motion == ["leg_motion_count", "leg_motion_index", "leg_motion_long_count"]
 
 
 @pytest.mark.parametrize(("legs", "chins", "eeg", "ecg", "cmap"), [
@@ -130,7 +130,9 @@ def test_mros_and_cfs_like_piezo_legs_are_not_scored(
     assert "fragmentary_myoclonus" in summary["analyses"]
     # the piezo legs are not EMG channels: one chin EMG is left, too few for sleep starts
     assert summary["skipped_analyses"]["sleep_starts"] == "fewer than two EMG channels"
-    assert not set(legs) & _event_channels(out)
+    frame = pd.read_csv(out / "events.tsv", sep="\t")
+    assert set(frame[frame["trial_type"] != "leg_motion"]["channel"].astype(str)).isdisjoint(legs)
+    assert "leg_motion" in summary["analyses"]
 
 
 def test_explicitly_asking_for_legs_on_a_piezo_montage_fails_with_the_reason(
@@ -165,6 +167,7 @@ def test_shhs_like_night_without_leg_runs_the_rest(
     assert summary["leg_sensor"]["scored"] is False
     assert "no tibialis" in summary["skipped_analyses"]["leg_movements"]
     assert "fragmentary_myoclonus" in summary["analyses"]
+    assert "leg_motion" not in summary["analyses"]
 
 
 # Ground truth for the WSC nights: LM onsets (s) and durations (s), IMIs 20-40 s.
@@ -197,6 +200,7 @@ def test_wsc_like_linked_tibialis_is_scored_and_finds_the_bursts(
     assert (sensor["kind"], sensor["scored"]) == ("emg", True)
     assert summary["channel_mapping"]["leg"] == ["lleg_r"]
     assert sensor["emg_band_hz"] == [10.0, pytest.approx(0.45 * fs_hz)]
+    assert "leg_motion" not in summary["analyses"]
     leg_warnings = summary["analyses"]["leg_movements"]["warnings"]
     assert any("not comparable" in w for w in leg_warnings) is warned
     events = pd.read_csv(out / "events.tsv", sep="\t")

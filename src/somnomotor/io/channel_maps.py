@@ -124,7 +124,8 @@ def _parse(document: Any, name: str) -> ChannelMap:
                                  f"{', '.join(SENSOR_KINDS)}")
         entries.append(ChannelMapEntry(
             role=role, labels=tuple(str(x) for x in labels), kind=kind,
-            fs_hz=_as_rates(raw.get("fs_hz"), here), sensor=" ".join(str(raw.get("sensor", "")).split()),
+            fs_hz=_as_rates(raw.get("fs_hz"), here),
+            sensor=" ".join(str(raw.get("sensor", "")).split()),
             source=str(raw.get("source", "")), confirmed=bool(raw.get("confirmed", False)),
             note=" ".join(str(raw.get("note", "")).split())))
     sources = document.get("sources") or {}
