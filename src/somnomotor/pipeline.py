@@ -263,6 +263,14 @@ def analyze_recording(
     compare_staging : bool, default False
         Also stage automatically when a hypnogram is scored, use the scored one and
         report their agreement in summary.json ``"staging_agreement"``.
+
+    Notes
+    -----
+    A leg channel that is a movement sensor (piezo, motion) or an EMG sampled below 100 Hz
+    (:func:`somnomotor.io.leg_sensors.classify_leg_sensor`) is never scored with the EMG
+    rules: leg movements and rhythmic leg activity are skipped with the reason, the leg
+    channels are left out of every EMG analysis, one warning is logged, and a movement
+    sensor gets the separate ``leg_motion`` count instead (not a WASM index).
     """
     if rule_set not in RULE_SETS:
         raise ParameterError(f"unknown rule set {rule_set!r}; allowed are {list(RULE_SETS)}")
