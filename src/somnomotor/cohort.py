@@ -73,6 +73,8 @@ class CohortSettings:
         Analyse again nights whose folder already holds results.
     stage_map : mapping, optional
         Unknown stage labels mapped to a stage (as ``--stage-map "Stage Q=N2"``).
+    channel_map : str, optional
+        Cohort channel map (``"mesa"`` ... or a YAML file), see somnomotor.io.channel_maps.
     """
 
     rule_set: str = "wasm_2016"
@@ -82,6 +84,7 @@ class CohortSettings:
     auto_stage: bool = True
     overwrite: bool = False
     stage_map: Mapping[str, str] = field(default_factory=dict)
+    channel_map: str | None = None
 
 
 def find_recordings(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
@@ -171,7 +174,8 @@ def analyze_one(recording: Path, out_dir: Path, settings: CohortSettings) -> dic
             warnings.simplefilter("ignore", SomnomotorWarning)
             night = load_night(recording, annotation_files=annotations,
                                roles=dict(settings.roles) or None,
-                               stage_map=dict(settings.stage_map) or None)
+                               stage_map=dict(settings.stage_map) or None,
+                               channel_map=settings.channel_map)
             analysis = analyze_recording(night, rule_set=settings.rule_set,
                                          analyses=settings.analyses,
                                          auto_stage=settings.auto_stage)

@@ -64,6 +64,9 @@ class NightAnalysis:
     #: "staging_agreement") and the warnings staging raised.
     staging: Mapping[str, Any] = field(default_factory=dict)
     staging_warnings: tuple[str, ...] = ()
+    #: summary.json ``leg_sensor`` entry (somnomotor.io.leg_sensors): what the leg channel
+    #: is and whether it was scored with the EMG rules.
+    leg_sensor: Mapping[str, Any] = field(default_factory=dict)
 
     def result(self, family: str) -> AnalysisResult:
         """The result of one analysis family."""
@@ -79,6 +82,7 @@ def load_night(
     annotation_files: Sequence[str | os.PathLike[str]] = (),
     roles: Mapping[str, str | Sequence[str]] | None = None,
     stage_map: Mapping[str, str] | None = None,
+    channel_map: str | os.PathLike[str] | None = None,
 ) -> Recording:
     """Read a recording and attach scored annotations from separate files.
 
@@ -87,10 +91,16 @@ def load_night(
     ``stage_map`` maps stage labels of the annotation files that somnomotor does not know
     to a stage (``{"Stage Q": "N2"}``), see
     :func:`somnomotor.io.annotations.read_annotations`.
+    ``channel_map`` names a cohort map (``"mesa"``, or a YAML file) whose roles and sensor
+    kinds are applied under the user's ``roles`` (:mod:`somnomotor.io.channel_maps`).
     """
     from somnomotor.io.edf import read_recording
 
     recording = read_recording(path, roles=roles)
+    if channel_map is not None:
+        from somnomotor.io.channel_maps import apply_channel_map
+
+        recording = apply_channel_map(recording, channel_map, user_roles=roles)
     if not annotation_files:
         return recording
     from somnomotor.io.annotations import read_annotations
@@ -143,6 +153,13 @@ def _requirements_met(recording: Recording, analysis: str) -> str | None:
         if not recording.has_role("masseter"):
             return "no masseter/temporalis EMG channel"
     return None
+
+
+def _without_leg_roles(recording: Recording) -> Recording:
+    """The recording without its leg roles, for the EMG analyses (the leg channel is not
+    an EMG they may use)."""
+    roles = {r: v for r, v in recording.roles.items() if r not in ("leg", "leg_left", "leg_right")}
+    return replace(recording, roles=roles)
 
 
 def _run_leg_movements(recording: Recording, rule_set: str) -> AnalysisResult:
@@ -249,6 +266,14 @@ def analyze_recording(
     compare_staging : bool, default False
         Also stage automatically when a hypnogram is scored, use the scored one and
         report their agreement in summary.json ``"staging_agreement"``.
+
+    Notes
+    -----
+    A leg channel that is a movement sensor (piezo, motion) or an EMG sampled below 100 Hz
+    (:func:`somnomotor.io.leg_sensors.classify_leg_sensor`) is never scored with the EMG
+    rules: leg movements and rhythmic leg activity are skipped with the reason, the leg
+    channels are left out of every EMG analysis, one warning is logged, and a movement
+    sensor gets the separate ``leg_motion`` count instead (not a WASM index).
     """
     if rule_set not in RULE_SETS:
         raise ParameterError(f"unknown rule set {rule_set!r}; allowed are {list(RULE_SETS)}")
@@ -269,8 +294,22 @@ def analyze_recording(
     skipped: dict[str, str] = {}
     leg_result: AnalysisResult | None = None
     runnable: list[str] = []
+    # -- leg sensor: a movement sensor (piezo, motion) or too slow an EMG is never scored with
+    # the EMG rules, and leaves every EMG analysis (somnomotor.io.leg_sensors)
+    from somnomotor.io.leg_sensors import classify_leg_sensor
+
+    leg_sensor = classify_leg_sensor(recording)
+    mapped_roles = recording.roles  # kept in summary.json's channel mapping
+    if recording.leg_channels() and not leg_sensor.scored:
+        logger.warning("%s: %s", recording.source.name if recording.source else "recording",
+                       leg_sensor.reason)
+        recording = _without_leg_roles(recording)
+    # -- end leg sensor
     for name in wanted:
         reason = _requirements_met(recording, name)
+        if reason is not None and leg_sensor.reason and leg_sensor.kind != "none" and name in (
+                "leg_movements", "rhythmic_leg_activity"):
+            reason = leg_sensor.reason
         if reason is None:
             runnable.append(name)
             continue
@@ -283,13 +322,24 @@ def analyze_recording(
         logger.info("skipping %s: %s", name, reason)
     motor = [n for n in runnable if n in MOTOR_EVENT_FAMILIES]
     steps = [n for n in runnable if n not in MOTOR_EVENT_FAMILIES] + (["motor_events"] if motor else [])
-    staged_recording = recording
+    if leg_sensor.kind in ("piezo", "motion") and not explicit:
+        # a separate count on the movement sensor, never a WASM index (detect.leg_motion)
+        steps.insert(0, "leg_motion")
+    staged_recording = replace(recording, roles=mapped_roles)
     recording = _read_once(recording)
     for i, name in enumerate(steps):
         if progress:
             progress(name, i / len(steps))
-        if name == "leg_movements":
+        if name == "leg_motion":
+            from somnomotor.detect.leg_motion import count_leg_motion
+
+            results.append(count_leg_motion(
+                recording, channels=[c.label for c in leg_sensor.channels]))
+        elif name == "leg_movements":
             leg_result = _run_leg_movements(recording, rule_set)
+            if leg_sensor.warnings:
+                leg_result = replace(leg_result,
+                                     warnings=tuple(leg_result.warnings) + leg_sensor.warnings)
             results.append(leg_result)
         elif name == "rswa" and motor:
             # issue-4 speed: RSWA and the other motor events share one band-passed signal
@@ -316,10 +366,18 @@ def analyze_recording(
     # Analyses skipped for a missing channel are listed in NightAnalysis.skipped (and
     # summary.json "skipped_analyses"), not warned about: most montages lack some channel
     # (a masseter for bruxism), and an analysis the caller asked for raised above instead.
+    if not leg_sensor.scored and leg_sensor.kind != "none":
+        # the reader's "combined tibialis channel" note does not apply to a leg not scored
+        from somnomotor.io.roles import combined_leg_warning
+
+        note = combined_leg_warning(staged_recording.roles)
+        staged_recording = replace(staged_recording, warnings=tuple(
+            w for w in staged_recording.warnings if w != note) + (leg_sensor.reason,))
     # the result refers to the lazy recording, not to the samples read for this run
     return NightAnalysis(recording=staged_recording, results=tuple(results), skipped=skipped,
                          rule_set=rule_set, staging=dict(staged.summary),
-                         staging_warnings=tuple(staged.warnings))
+                         staging_warnings=tuple(staged.warnings),
+                         leg_sensor=leg_sensor.to_dict())
 
 
 def write_night_outputs(
@@ -341,7 +399,8 @@ def write_night_outputs(
         input_file=InputFileInfo.of(input_path),
         annotation_files=infos,
         warnings=analysis.staging_warnings,
-        extra={"skipped_analyses": dict(analysis.skipped), **analysis.staging},
+        extra={"skipped_analyses": dict(analysis.skipped), **analysis.staging,
+               **({"leg_sensor": dict(analysis.leg_sensor)} if analysis.leg_sensor else {})},
     )
 
 

@@ -7,7 +7,9 @@ reading three channels of a 30-channel night touches only those three.
 Roles
 -----
 Analyses ask for channels by *role*, not by label. The roles are listed in :data:`ROLES`;
-``leg`` is a single combined (bilateral) tibialis channel as in some cohorts (e.g. MESA).
+``leg`` is a single combined (bilateral) tibialis channel as in some cohorts (e.g. WSC's
+linked ``lleg_r``). A leg channel may also be a movement sensor (MESA, MrOS, CFS: piezo);
+:mod:`somnomotor.io.leg_sensors` decides whether it is EMG.
 The reader infers the roles from the labels (see :mod:`somnomotor.io.roles`); the caller can
 override any of them.
 """
@@ -63,6 +65,10 @@ class Channel:
         Number of samples.
     loader : callable
         Returns the samples as a float32 array in ``unit``; called on every :meth:`data`.
+    transducer : str
+        The EDF header's transducer text ("AgAgCl electrode", "Compumedics piezo" ...), ``""``
+        when the file has none. It tells a leg EMG from a leg movement sensor
+        (:mod:`somnomotor.io.leg_sensors`).
     """
 
     label: str
@@ -70,6 +76,7 @@ class Channel:
     unit: str
     n_samples: int
     loader: Callable[[], np.ndarray] = field(repr=False, compare=False)
+    transducer: str = ""
 
     @classmethod
     def from_array(cls, label: str, data: np.ndarray, *, fs_hz: float, unit: str = "uV") -> Channel:
@@ -115,6 +122,11 @@ class Recording:
         File the recording was read from.
     warnings : tuple of str
         Doubts raised while reading (implausible units, combined leg channel ...).
+    sensor_kinds : mapping of str to str
+        Sensor kind per channel label declared by a cohort channel map (``"emg"``,
+        ``"piezo"``, ``"motion"``); channels not listed are judged from their header.
+    channel_map : str or None
+        Name of the channel map applied (:mod:`somnomotor.io.channel_maps`), if any.
     """
 
     channels: tuple[Channel, ...]
@@ -125,6 +137,8 @@ class Recording:
     annotations: EventTable = field(default_factory=EventTable.empty)
     source: Path | None = None
     warnings: tuple[str, ...] = ()
+    sensor_kinds: Mapping[str, str] = field(default_factory=dict)
+    channel_map: str | None = None
 
     def __post_init__(self) -> None:
         labels = [c.label for c in self.channels]

@@ -381,7 +381,8 @@ def test_channels_given_as_a_single_string_is_refused() -> None:
 
 
 def test_combined_leg_warning_follows_the_role_overrides(tmp_path: Path) -> None:
-    signals = [(label, np.sin(np.arange(64.0)) * 50, 32.0, "uV")
+    # 256 Hz: a 32-Hz 'Leg' is a movement sensor and gets no note on how EMG is scored
+    signals = [(label, np.sin(np.arange(512.0)) * 50, 256.0, "uV")
                for label in ("Leg", "EMG5", "EMG6")]
     path = _write_edf(tmp_path / "legs.edf", signals)
     with pytest.warns(SomnomotorWarning, match="'Leg' has no side"):

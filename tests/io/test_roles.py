@@ -67,6 +67,12 @@ LABELS: list[tuple[str, str | None]] = [
     ("Temp rectal", None), ("Event marker", None), ("EDF Annotations", None),
     ("Position", None), ("Light", None), ("A1", None), ("M2", None), ("Pos", None),
     ("Lateral sensor", None),
+    # cohort montages (NSRR montage pages): a derivation between both legs is one combined
+    # leg (MESA "Lleg/Rleg", WSC "lleg_r" = linked left and right leg EMG); WSC chin
+    # "cchin_l" (linked centre and left chin); MESA 1-Hz electrode offset channels
+    ("lleg_r", "leg"), ("Lleg-Rleg", "leg"), ("Leg L-R", "leg"), ("cchin_l", "chin"),
+    ("nasalflow", "respiratory"), ("oralflow", "respiratory"), ("EEG1_Off", None),
+    ("EKG_Off", None), ("Leg L", "leg_left"), ("R Leg", "leg_right"),
 ]
 
 

@@ -82,7 +82,7 @@ def parse_stage_map(items: Sequence[str] | None) -> dict[str, str]:
 
 def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """The options that say how a night is analysed (``analyze`` and ``cohort``):
-    ``--channel``, ``--rules``, ``--only`` and ``--no-auto-staging``."""
+    ``--channel``, ``--rules``, ``--only``, ``--no-auto-staging`` and ``--channel-map``."""
     from somnomotor.pipeline import ANALYSES, RULE_SETS
 
     add_channel_option(parser)
@@ -93,7 +93,20 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
                         help=f"run only this analysis (repeatable): {', '.join(ANALYSES)}")
     parser.add_argument("--no-auto-staging", action="store_true",
                         help="without a scored hypnogram, do not stage automatically with YASA")
+    add_channel_map_option(parser)
 
 
-__all__ = ["add_analysis_options", "add_channel_option", "add_stage_map_option",
-           "parse_channel_overrides", "parse_stage_map"]
+def add_channel_map_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--channel-map COHORT|FILE`` (somnomotor.io.channel_maps)."""
+    from somnomotor.io.channel_maps import available_channel_maps
+
+    parser.add_argument(
+        "--channel-map", metavar="COHORT|FILE", default=None,
+        help="apply a cohort's channel map: the roles of its labels and which leg channels "
+             "are movement sensors, not EMG (shipped: "
+             f"{', '.join(available_channel_maps())}; or a YAML file in the same layout, "
+             "see docs/channel-roles.md); --channel wins over it")
+
+
+__all__ = ["add_analysis_options", "add_channel_map_option", "add_channel_option",
+           "add_stage_map_option", "parse_channel_overrides", "parse_stage_map"]

@@ -84,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
         with progress_bar(args, desc="analysing") as progress:
             progress("reading", 0.0)
             recording = load_night(path, annotation_files=args.annotations, roles=roles or None,
-                                   stage_map=parse_stage_map(args.stage_map) or None)
+                                   stage_map=parse_stage_map(args.stage_map) or None,
+                                   channel_map=getattr(args, "channel_map", None))
             analysis = analyze_recording(
                 recording, rule_set=args.rules, analyses=args.only, progress=progress,
                 auto_stage=not getattr(args, "no_auto_staging", False),

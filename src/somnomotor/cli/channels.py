@@ -11,7 +11,11 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from somnomotor.cli._common import add_channel_option, parse_channel_overrides
+from somnomotor.cli._common import (
+    add_channel_map_option,
+    add_channel_option,
+    parse_channel_overrides,
+)
 from somnomotor.io.edf import read_recording, unusable_channels
 from somnomotor.io.roles import missing_for_analyses
 from somnomotor.recording import Recording
@@ -30,6 +34,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("file", metavar="FILE", help="EDF, EDF+C, BDF or BDF+C recording")
     add_channel_option(parser)
+    add_channel_map_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -66,8 +71,13 @@ def format_channels(recording: Recording, unusable: dict[str, str] | None = None
     lines += ["", "analyses:"]
     missing = missing_for_analyses(recording.roles)
     width = max(len(a) for a in missing)
+    from somnomotor.io.leg_sensors import classify_leg_sensor
+
+    leg_sensor = classify_leg_sensor(recording)
     for analysis, lacking in missing.items():
         status = "ready" if not lacking else "missing " + "; ".join(lacking)
+        if analysis == "leg_movements" and not lacking and not leg_sensor.scored:
+            status = f"not scored: {leg_sensor.reason}"
         lines.append(f"  {analysis.ljust(width)}  {status}")
     if any(missing.values()):
         lines += ["", "Name a channel's role with --channel ROLE=LABEL (repeatable)."]
@@ -78,5 +88,9 @@ def run(args: argparse.Namespace) -> int:
     """List the channels of ``args.file``."""
     overrides = parse_channel_overrides(args.channel)
     recording = read_recording(args.file, roles=overrides)
+    if getattr(args, "channel_map", None):
+        from somnomotor.io.channel_maps import apply_channel_map
+
+        recording = apply_channel_map(recording, args.channel_map, user_roles=overrides)
     print(format_channels(recording, unusable_channels(args.file)))
     return 0

@@ -50,11 +50,16 @@ def run(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise ParameterError(f"--jobs must be >= 1, received {args.jobs}")
+    if getattr(args, "channel_map", None):
+        from somnomotor.io.channel_maps import load_channel_map
+
+        load_channel_map(args.channel_map)  # a wrong name fails once, not on every night
     settings = CohortSettings(
         rule_set=args.rules, analyses=tuple(args.only) if args.only else None,
         annotations_pattern=args.annotations_pattern,
         roles=parse_channel_overrides(args.channel), auto_stage=not args.no_auto_staging,
-        overwrite=args.overwrite, stage_map=parse_stage_map(args.stage_map))
+        overwrite=args.overwrite, stage_map=parse_stage_map(args.stage_map),
+        channel_map=getattr(args, "channel_map", None))
     n_total = len(find_recordings(args.paths))  # fails early on a missing path
     bar = None
     if not args.quiet and sys.stderr.isatty():

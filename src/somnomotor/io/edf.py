@@ -341,12 +341,14 @@ def assemble_recording(
     hypnogram: Hypnogram | None = None,
     annotations: EventTable | None = None,
     messages: Sequence[str] = (),
+    transducers: Mapping[str, str] | None = None,
 ) -> Recording:
     """Select channels, infer roles, normalise units and build a :class:`Recording`.
 
     ``specs`` holds per channel ``(label, fs_hz, unit_as_written, n_samples, loader_factory,
     physical_min, physical_max)`` where ``loader_factory`` is called with nothing and
     returns physical values in the written unit; the unit factor is applied on top.
+    ``transducers`` maps labels to the header's transducer text (kept on the channel).
     """
     all_labels = [s[0] for s in specs]
     if channels is not None:
@@ -379,13 +381,22 @@ def assemble_recording(
         factor = info.to_uv if info.to_uv is not None else 1.0
         loader = read_physical if factor == 1.0 else _scaled(read_physical, factor)
         built.append(Channel(label=label, fs_hz=fs_hz, unit=info.unit, n_samples=n_samples,
-                             loader=loader))
+                             loader=loader, transducer=(transducers or {}).get(label, "")))
+    if leg_note and not _leg_is_emg(built, final_roles):
+        # a movement sensor is not scored at all (io.leg_sensors): no note on how it is used
+        all_messages.remove(leg_note)
     for message in all_messages:
         warnings.warn(message, SomnomotorWarning, stacklevel=3)
     return Recording(channels=tuple(built), roles=final_roles, duration_s=duration_s,
                      start=start, hypnogram=hypnogram,
                      annotations=annotations if annotations is not None else EventTable.empty(),
                      source=source, warnings=tuple(all_messages))
+
+
+def _leg_is_emg(channels: Sequence[Channel], roles: Mapping[str, tuple[str, ...]]) -> bool:
+    from somnomotor.io.leg_sensors import classify_leg_sensor
+
+    return classify_leg_sensor(Recording(channels=tuple(channels), roles=roles)).scored
 
 
 def _scaled(load: Callable[[], np.ndarray], factor: float) -> Callable[[], np.ndarray]:
@@ -466,6 +477,7 @@ def read_recording(
         )
     edf = _open_with_edfio(file, layout)
     specs = []
+    transducers: dict[str, str] = {}
     messages: list[str] = []
     signals = list(edf.signals)
     positions = [i for i, label in enumerate(layout.labels) if label not in _ANNOTATION_LABELS]
@@ -483,6 +495,7 @@ def read_recording(
         loader = _calibrated_loader(
             read_digital, digital_min=int(meta["dmin"]), digital_max=int(meta["dmax"]),
             physical_min=meta["pmin"], physical_max=meta["pmax"], to_unit=1.0)
+        transducers[label] = meta["transducer"]
         specs.append((label, meta["fs"], meta["unit"],
                       layout.samples_per_record[index] * layout.n_records, loader,
                       meta["pmin"], meta["pmax"]))
@@ -499,7 +512,8 @@ def read_recording(
     return assemble_recording(
         specs, roles=roles, channels=channels,
         duration_s=layout.n_records * layout.record_duration_s, start=start, source=file,
-        hypnogram=hypnogram, annotations=annotations, messages=messages)
+        hypnogram=hypnogram, annotations=annotations, messages=messages,
+        transducers=transducers)
 
 
 def _legacy_date(text: str) -> dt.date:
@@ -605,6 +619,7 @@ def _signal_header(file: Path, layout: _Layout, index: int, signal: Any) -> dict
             "pmax": float(signal.physical_max),
             "dmin": int(signal.digital_min),
             "dmax": int(signal.digital_max),
+            "transducer": str(getattr(signal, "transducer_type", "") or "").strip(),
         }
     except (ValueError, TypeError, ArithmeticError) as exc:
         raise InputFileError(

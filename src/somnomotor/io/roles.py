@@ -28,7 +28,9 @@ logger = logging.getLogger(__name__)
 #: the normalised label, optionally glued to a side word ("lleg", "legr", "ltib") and
 #: followed by an electrode number ("lleg1").
 LIMB_WORDS: Mapping[str, frozenset[str]] = {
-    # tibialis anterior: "Leg" (MrOS, SHHS-2, HMC, DREAMT), "Tib" (Natus), "AT"/"TA"
+    # tibialis anterior: "Leg" (HMC, DREAMT; in MESA, MrOS and CFS a "Leg" channel is a piezo
+    # movement sensor: it gets the leg role and io.leg_sensors keeps it from the EMG rules),
+    # "Tib" (Natus), "AT"/"TA"
     # (Embla/RemLogic "LAT"/"RAT"), "Antib" (SOMNOmedics "LAntib1-LAntib2"), "PLM" (some
     # Compumedics montages), "Bein" (German montages).
     "leg": frozenset({"leg", "legs", "tib", "tibia", "tibial", "tibialis", "antib", "at", "ta",
@@ -59,9 +61,9 @@ ROLE_PATTERNS: tuple[tuple[str, str, str], ...] = (
     ((r"\b(rectus|rect abd|abdominis|paraspinal|paravertebral|erector|scm|"
       r"sternocleidomastoid|sternocleido|axial|trunk emg)\b"), "axial",
      "axial EMG (rectus abdominis, paraspinal, sternocleidomastoid)"),
-    (r"\b(chin\w*|submental\w*|subm|ment|mentalis|kinn)\b", "chin",
+    (r"\b(c?chin\w*|submental\w*|subm|ment|mentalis|kinn)\b", "chin",
      ("'Chin1-Chin2' (Compumedics, CHAT, MrOS), 'EMG submental' (Sleep-EDF), 'Chin EMG', "
-      "'EMG Chin' (HMC, SOMNOmedics), 'Ment'")),
+      "'EMG Chin' (HMC, SOMNOmedics), 'Ment', 'cchin_l' (WSC: linked centre and left chin)")),
     (r"^emg\s?\d?( emg\s?\d)?$|^emg\d( emg\d)?$", "chin",
      "'EMG' alone is the chin EMG in SHHS, MESA, CFS, MrOS exports"),
     # -- heart
@@ -79,7 +81,7 @@ ROLE_PATTERNS: tuple[tuple[str, str, str], ...] = (
     # -- respiration
     ((r"\b(airflow|air flow|flow|nasal|cannula|pressure|pres|ptaf|pap|therm\w*|thor\w*|"
       r"chest|abdo\w*|abd|snore|snoring|resp\w*|effort|rip\w*|sum|cflow|oro nasal|"
-      r"new air|aux ac)\b"), "respiratory",
+      r"new air|aux ac|nasalflow|oralflow)\b"), "respiratory",
      ("'Airflow', 'Thor', 'Abdo' (SHHS), 'Flow', 'Pres' (MESA), 'Snore', 'Resp oro-nasal' "
       "(Sleep-EDF), 'PTAF' (DREAMT)")),
     # -- EEG: named, or an electrode of the 10-20 system with an optional reference
@@ -94,7 +96,9 @@ _COMPILED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 #: Labels that are never a signal role.
 _IGNORED = re.compile(r"^(edf|bdf) annotations$|^(event|marker|light|lights|position|pos|"
-                      r"body|temp|temperature|status|trigger|dc\d*|accu|battery)\b")
+                      r"body|temp|temperature|status|trigger|dc\d*|accu|battery)\b|"
+                      # MESA's 1-Hz electrode offset channels "EEG1_Off", "EKG_Off"
+                      r"^\w+ off$")
 
 #: Analyses and the channels each needs. Values are lists of alternatives; an analysis
 #: is complete when one alternative has all its roles.
@@ -140,28 +144,29 @@ def _limb_role(norm: str) -> tuple[str | None, bool]:
     """Role of a limb channel, and whether it is a combined leg channel without side."""
     tokens = norm.split()
     limb: str | None = None
-    side: str | None = None
+    sides: set[str] = set()
     for token in tokens:
         token_side, token_limb = _split_glued(token)
         if token_limb is not None:
             if limb is not None and token_limb != limb:
                 return None, False  # e.g. "arm leg": ambiguous, leave to the user
             limb = token_limb
-            side = side or token_side
+            if token_side is not None:
+                sides.add(token_side)
     if limb is None:
         return None, False
     # "lat"/"ta" alone count as leg only when the whole label is short (avoid "lateral ...")
     if any(t in {"lat", "at", "ta"} for t in tokens) and len(tokens) > 3:
         return None, False
-    if side is None:
-        stripped = [re.sub(r"\d+$", "", t) for t in tokens]
-        for candidate, words in SIDE_WORDS.items():
-            if any(t in words for t in stripped):
-                side = candidate
-                break
-    if side is None:
+    stripped = [re.sub(r"\d+$", "", t) for t in tokens]
+    for candidate, words in SIDE_WORDS.items():
+        if any(t in words for t in stripped):
+            sides.add(candidate)
+    if len(sides) != 1:
+        # no side, or both: "Leg", or a derivation between the two legs ("Lleg-Rleg" in
+        # MESA's montage, "lleg_r" = linked left and right leg in WSC) is one combined channel
         return ("leg", True) if limb == "leg" else (None, False)
-    return f"{limb}_{side}", False
+    return f"{limb}_{sides.pop()}", False
 
 
 def role_of_label(label: str) -> str | None:
