@@ -51,6 +51,7 @@ from somnomotor.signal.envelope import (
     hysteresis_events,
     moving_average,
     running_max,
+    segment_max_window_mean_above,
     segment_means,
     segment_peak_mean_above,
     window_samples,
@@ -69,6 +70,12 @@ from somnomotor.signal.quality import (
     noise_mask_coarse,
     quality_segments,
     runs,
+)
+from somnomotor.signal.saturation import (
+    isolated_mask,
+    measure_context,
+    rail_contact,
+    rail_levels_uV,
 )
 
 logger = logging.getLogger(__name__)
@@ -170,12 +177,14 @@ class LegMovementDetectionParams:
     baseline_floor_uV: float = 0.5
     onset_above_baseline_uV: float = 8.0
     offset_above_baseline_uV: float = 2.0
+    onset_level_window_s: float | None = 0.5
     offset_min_s: float = 0.5
     min_duration_s: float = 0.5
     morphology_window_s: float | None = 0.5
     noise_limit_uV: float = 15.0
     flat_limit_uV: float = 0.1
     flat_min_s: float = 2.0
+    rail_block_min_s: float = 0.5
     pop_jump_uV: float = 50.0
     pop_ratio: float = 15.0
     ecg_suppression: bool = True
@@ -191,6 +200,7 @@ class LegMovementDetectionParams:
         positive = ("band_low_hz", "band_high_hz", "block_rate_hz", "envelope_window_s",
                     "baseline_max_window_s", "baseline_min_window_s", "onset_above_baseline_uV",
                     "offset_min_s", "min_duration_s", "noise_limit_uV", "flat_min_s",
+                    "rail_block_min_s",
                     "pop_jump_uV", "pop_ratio", "ecg_half_width_s", "chunk_s", "pad_s",
                     "auto_notch_ratio")
         for name in positive:
@@ -381,8 +391,14 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
     _check_blocks(ch, x, blocks)
     fs_env = blocks.fs_hz
     env = blocks.envelope_uV
+    # Rail contact: a blocked amplifier is unscorable now; whether the other contact is
+    # clipped EMG (scored) or an isolated rail (unscorable) needs the baseline, below.
+    physical = ch.physical_range if ch.unit == "uV" else None
+    contact = rail_contact(x, blocks.max_abs_uV, q, fs,
+                           rail_levels_uV(blocks.max_abs_uV, physical),
+                           block_min_s=params.rail_block_min_s)
     masks = quality_segments(
-        envelope=env, max_abs_uV=blocks.max_abs_uV, max_jump_uV=blocks.max_jump_uV,
+        envelope=env, saturation=contact.blocked, max_jump_uV=blocks.max_jump_uV,
         all_zero=blocks.all_zero, fs_hz=fs_env, flat_limit_uV=params.flat_limit_uV,
         flat_min_s=params.flat_min_s, pop_jump_uV=params.pop_jump_uV, pop_ratio=params.pop_ratio)
     del blocks  # keep only the envelope: memory
@@ -398,6 +414,7 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
                                min_contrast_uV=params.ecg_min_contrast_uV)
     # Pops are bridged so that their ringing neither starts a movement nor cuts one.
     blank_runs(env, masks["pop"], context=max(2, window_samples(0.05, fs_env)))
+    contact = measure_context(contact, env, q, fs)
     smooth = moving_average(env, window_samples(params.envelope_window_s, fs_env, odd=True))
     del env
     bad = masks["flat"] | masks["disconnected"] | masks["saturation"]
@@ -421,6 +438,15 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
         noise &= ~masks["pop"]
     masks["noise"] = noise
     del upper_c
+    # Rail contact with no EMG-like activity around it (a step to the rail, a lone spike)
+    isolated = isolated_mask(contact, smooth.size, base_c, k, fs_env,
+                             above_baseline_uV=params.offset_above_baseline_uV)
+    if isolated.any():
+        isolated &= ~(masks["flat"] | masks["disconnected"])
+        masks["saturation"] |= isolated
+        masks["pop"] &= ~isolated
+        masks["noise"] &= ~isolated
+        bad = bad | isolated
     unscorable_any = bad | masks["noise"]
     # thresholds on the 0.1-s grid of the baseline; no onset in unscorable stretches
     low = base_c + np.float32(params.offset_above_baseline_uV)
@@ -435,17 +461,25 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
     keep = off_s - on_s >= params.min_duration_s - 1e-9
     starts, ends, on_s, off_s = starts[keep], ends[keep], on_s[keep], off_s[keep]
     if starts.size:
-        # drop LMs touching an unscorable stretch
-        clean = segment_means(unscorable_any.view(np.uint8), starts, ends) == 0
+        # Drop LMs touching an unscorable stretch, also one that begins or ends right next
+        # to it: no onset may start inside one, so an LM under way when the stretch ends
+        # starts at its edge - its true onset (or offset) is hidden.
+        clean = segment_means(unscorable_any.view(np.uint8), np.maximum(starts - 1, 0),
+                              np.minimum(ends + 1, unscorable_any.size)) == 0
         starts, ends, on_s, off_s = starts[clean], ends[clean], on_s[clean], off_s[clean]
     keep = np.ones(starts.size, dtype=bool)
+    if params.onset_level_window_s is not None and starts.size:
+        sustained = segment_max_window_mean_above(
+            smooth, base_c, starts, ends, step=k,
+            window=window_samples(params.onset_level_window_s, fs_env, odd=True))
+        keep &= sustained >= params.onset_above_baseline_uV
     if params.morphology_window_s is not None and starts.size:
         morph_w = window_samples(params.morphology_window_s, fs, odd=True)
         pad = max(1, int(round(min(params.pad_s, 1.0) * fs)))
         # offset threshold: its mean over the event (the baseline changes slowly)
         thresholds = segment_means(low, starts, ends, step=k)
-        keep = median_windows_above(x, starts * q, np.minimum(x.size, ends * q), thresholds,
-                                    sos=sos, pad=pad, window=morph_w)
+        keep &= median_windows_above(x, starts * q, np.minimum(x.size, ends * q), thresholds,
+                                     sos=sos, pad=pad, window=morph_w)
     starts, ends = starts[keep], ends[keep]
     peaks_uV, means_uV = segment_peak_mean_above(smooth, base_c, starts, ends, step=k)
     onsets = on_s[keep]
