@@ -131,6 +131,12 @@ class LegMovementDetectionParams:
         WASM 2016; Zucconi et al., Sleep Med 2006;7:175, https://doi.org/10.1016/j.sleep.2006.01.001).
     offset_above_baseline_uV : float
         Offset threshold: 2 µV above the resting baseline (AASM and WASM 2016).
+    onset_level_window_s : float or None
+        The onset amplitude is the EMG level the LM sustains: the envelope averaged over
+        this window (0.5 s, the shortest LM) must reach the onset threshold somewhere in the
+        LM; the onset time is still the 0.1-s envelope's first crossing. Without it a
+        0.1-s fluctuation of a spiky carrier makes a 5-µV burst cross +8 µV (measured in
+        docs/leg-movement-detection.md). Implementation choice; ``None``: off.
     offset_min_s : float
         The offset is the start of a period of at least 0.5 s below the offset threshold.
     min_duration_s : float
@@ -142,6 +148,13 @@ class LegMovementDetectionParams:
         median of the rectified EMG reaches the offset threshold (Skeba et al., Sleep Breath
         2016;20:1293, https://doi.org/10.1007/s11325-016-1404-2). ``None`` under AASM (no
         such rule).
+    rail_block_min_s : float
+        A continuous run of samples at (within 1 % of the range of) a rail at least this
+        long (0.5 s) is a blocked amplifier: unscorable "saturation". Shorter rail contact
+        is clipped EMG of a strong movement and is scored, unless it touches one rail only
+        with the EMG at rest around it (:mod:`somnomotor.signal.saturation`). The rail is
+        the channel's ``physical_range`` (EDF header) or, without it, a repeated largest
+        absolute value. Implementation choice (the rules' own 0.5-s time scale).
     noise_limit_uV : float
         Resting baseline above this (15 µV) makes a stretch unscorable ("noise"); MATPLM
         disables detection above 15 µV. WASM 2016 gives no number (scoring-rules.md 1.2).
@@ -222,6 +235,9 @@ class LegMovementDetectionParams:
         if self.morphology_window_s is not None and not self.morphology_window_s > 0:
             raise ParameterError("morphology_window_s must be > 0 s or None, received "
                                  f"{self.morphology_window_s!r}")
+        if self.onset_level_window_s is not None and not self.onset_level_window_s > 0:
+            raise ParameterError("onset_level_window_s must be > 0 s or None, received "
+                                 f"{self.onset_level_window_s!r}")
         if self.notch_hz is not None and not self.notch_hz > 0:
             raise ParameterError(f"notch_hz must be > 0 Hz or None, received {self.notch_hz!r}")
 
@@ -441,7 +457,7 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
     # Rail contact with no EMG-like activity around it (a step to the rail, a lone spike)
     isolated = isolated_mask(contact, smooth.size, base_c, k, fs_env,
                              above_baseline_uV=params.offset_above_baseline_uV)
-    if isolated.any():
+    if isolated is not None:
         isolated &= ~(masks["flat"] | masks["disconnected"])
         masks["saturation"] |= isolated
         masks["pop"] &= ~isolated
@@ -467,19 +483,26 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
         clean = segment_means(unscorable_any.view(np.uint8), np.maximum(starts - 1, 0),
                               np.minimum(ends + 1, unscorable_any.size)) == 0
         starts, ends, on_s, off_s = starts[clean], ends[clean], on_s[clean], off_s[clean]
-    keep = np.ones(starts.size, dtype=bool)
     if params.onset_level_window_s is not None and starts.size:
+        # The onset rule's amplitude is the EMG level the LM sustains, not a 0.1-s
+        # fluctuation: some 0.5-s stretch of it must average >= baseline + 8 µV (see
+        # docs/leg-movement-detection.md, "Sustained onset level"). Timing stays with the
+        # 0.1-s envelope's crossings.
+        w = window_samples(params.onset_level_window_s, fs_env, odd=True)
+        # windows centred anywhere in the LM: they may reach half a window beyond its edges
         sustained = segment_max_window_mean_above(
-            smooth, base_c, starts, ends, step=k,
-            window=window_samples(params.onset_level_window_s, fs_env, odd=True))
-        keep &= sustained >= params.onset_above_baseline_uV
+            smooth, base_c, np.maximum(starts - w // 2, 0),
+            np.minimum(ends + w // 2, smooth.size), step=k, window=w)
+        keep = sustained >= params.onset_above_baseline_uV
+        starts, ends, on_s, off_s = starts[keep], ends[keep], on_s[keep], off_s[keep]
+    keep = np.ones(starts.size, dtype=bool)
     if params.morphology_window_s is not None and starts.size:
         morph_w = window_samples(params.morphology_window_s, fs, odd=True)
         pad = max(1, int(round(min(params.pad_s, 1.0) * fs)))
         # offset threshold: its mean over the event (the baseline changes slowly)
         thresholds = segment_means(low, starts, ends, step=k)
-        keep &= median_windows_above(x, starts * q, np.minimum(x.size, ends * q), thresholds,
-                                     sos=sos, pad=pad, window=morph_w)
+        keep = median_windows_above(x, starts * q, np.minimum(x.size, ends * q), thresholds,
+                                    sos=sos, pad=pad, window=morph_w)
     starts, ends = starts[keep], ends[keep]
     peaks_uV, means_uV = segment_peak_mean_above(smooth, base_c, starts, ends, step=k)
     onsets = on_s[keep]

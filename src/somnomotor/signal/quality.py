@@ -173,7 +173,7 @@ def quality_segments(
         Block envelope in µV (before smoothing) at ``fs_hz`` Hz.
     saturation : numpy.ndarray of bool or None
         Blocks of a blocked amplifier (:func:`somnomotor.signal.saturation.rail_contact`);
-        None: none.
+        None or an empty array: none.
     max_jump_uV, all_zero : numpy.ndarray
         Raw-sample statistics per block.
     fs_hz : float
@@ -206,7 +206,7 @@ def quality_segments(
     # full-length mask operations only when a mask is not empty (the usual night has none)
     any_flat = bool(flat_any.any() or disconnected.any())
     taken = flat_any | disconnected if any_flat else None
-    sat = (np.zeros(n, dtype=bool) if saturation is None
+    sat = (np.zeros(n, dtype=bool) if saturation is None or not np.size(saturation)
            else np.array(saturation, dtype=bool, copy=True))
     if sat.any():
         if taken is not None:

@@ -51,7 +51,8 @@ class RailContact:
     run_sides : numpy.ndarray
         +1 for a run at the upper rail, -1 at the lower one.
     blocked : numpy.ndarray of bool
-        Block mask (envelope grid) of the blocked runs, widened by ``pad_s``.
+        Block mask (envelope grid) of the blocked runs, widened by ``pad_s``; an empty
+        array when there is none (no full-length mask on the usual night).
     cluster_starts, cluster_ends : numpy.ndarray
         Block indices ``[start, end)`` of each cluster of runs (runs less than ``context_s``
         apart) holding no blocked run.
@@ -182,7 +183,7 @@ def rail_contact(x: np.ndarray, max_abs_uV: np.ndarray, decimation: int, fs_hz: 
     """
     n_blocks = max_abs_uV.size
     empty = np.zeros(0, dtype=np.int64)
-    blocked = np.zeros(n_blocks, dtype=bool)
+    blocked = np.zeros(0, dtype=bool)
     if rails is None:
         return RailContact(empty, empty, np.zeros(0, dtype=np.int8), blocked, empty, empty,
                            np.zeros((0, 3)), np.zeros(0, dtype=bool), empty, empty)
@@ -217,7 +218,7 @@ def measure_context(contact: RailContact, envelope: np.ndarray, decimation: int,
         return contact
     b0 = np.minimum(contact.run_starts // decimation, n - 1)
     b1 = np.minimum(-(-contact.run_ends // decimation), n)
-    free = ~contact.blocked[b0]
+    free = ~contact.blocked[b0] if contact.blocked.size else np.ones(b0.size, dtype=bool)
     b0, b1, sides = b0[free], b1[free], contact.run_sides[free]
     if b0.size == 0:
         return contact
@@ -253,7 +254,7 @@ def measure_context(contact: RailContact, envelope: np.ndarray, decimation: int,
 
 def isolated_mask(contact: RailContact, n_blocks: int, baseline_c: np.ndarray, k: int,
                   fs_env: float, *, above_baseline_uV: float = 2.0,
-                  pad_s: float = 0.25) -> np.ndarray:
+                  pad_s: float = 0.25) -> np.ndarray | None:
     """Block mask of the rail clusters with no EMG-like activity around them.
 
     A cluster is isolated when it touches one rail only and none of its three mean
@@ -261,9 +262,9 @@ def isolated_mask(contact: RailContact, n_blocks: int, baseline_c: np.ndarray, k
     resting baseline (``baseline_c``, one value per ``k`` blocks, averaged over the
     cluster's neighbourhood) + ``above_baseline_uV`` µV - the EMG is at rest around it by
     the offset rule's own measure. Isolated clusters are marked over their extent widened
-    by ``pad_s`` on each side.
+    by ``pad_s`` on each side. None when there is no isolated cluster.
     """
-    out = np.zeros(n_blocks, dtype=bool)
+    out: np.ndarray | None = None
     if contact.cluster_starts.size == 0:
         return out
     pad = window_samples(pad_s, fs_env)
@@ -278,6 +279,8 @@ def isolated_mask(contact: RailContact, n_blocks: int, baseline_c: np.ndarray, k
         values = values[np.isfinite(values)]
         if not (values >= level + above_baseline_uV).any():
             s, e = int(contact.cluster_starts[j]), int(contact.cluster_ends[j])
+            if out is None:
+                out = np.zeros(n_blocks, dtype=bool)
             out[max(0, s - pad):min(n_blocks, e + pad)] = True
     return out
 
