@@ -69,6 +69,11 @@ class Channel:
         The EDF header's transducer text ("AgAgCl electrode", "Compumedics piezo" ...), ``""``
         when the file has none. It tells a leg EMG from a leg movement sensor
         (:mod:`somnomotor.io.leg_sensors`).
+    physical_range : tuple of float or None
+        Lowest and highest value the recording can hold, in ``unit`` (µV for voltages): the
+        EDF/BDF physical minimum and maximum. Samples beyond it were clipped to it, so a
+        signal at these values sits at the amplifier's or file's rail. None when unknown
+        (channels made from arrays, unless given).
     """
 
     label: str
@@ -77,10 +82,13 @@ class Channel:
     n_samples: int
     loader: Callable[[], np.ndarray] = field(repr=False, compare=False)
     transducer: str = ""
+    physical_range: tuple[float, float] | None = None
 
     @classmethod
-    def from_array(cls, label: str, data: np.ndarray, *, fs_hz: float, unit: str = "uV") -> Channel:
-        """A channel whose samples are already in memory (in ``unit``, µV for EMG)."""
+    def from_array(cls, label: str, data: np.ndarray, *, fs_hz: float, unit: str = "uV",
+                   physical_range: tuple[float, float] | None = None) -> Channel:
+        """A channel whose samples are already in memory (in ``unit``, µV for EMG);
+        ``physical_range`` as in the class (None: unknown)."""
         samples = np.asarray(data, dtype=np.float32)
         if samples.ndim != 1:
             raise ParameterError(
@@ -88,8 +96,15 @@ class Channel:
             )
         if not fs_hz > 0:
             raise ParameterError(f"channel {label!r}: fs_hz must be > 0 Hz, received {fs_hz!r}")
+        if physical_range is not None:
+            lo, hi = (float(v) for v in physical_range)
+            if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+                raise ParameterError(
+                    f"channel {label!r}: physical_range must be two finite numbers (low, high) "
+                    f"with low < high, received {physical_range!r}")
+            physical_range = (lo, hi)
         return cls(label=label, fs_hz=float(fs_hz), unit=unit, n_samples=samples.size,
-                   loader=lambda: samples)
+                   loader=lambda: samples, physical_range=physical_range)
 
     @property
     def duration_s(self) -> float:

@@ -183,11 +183,12 @@ def test_amplitude_below_8_uV_rise_is_not_a_movement() -> None:
 
 def spiky_empty(rng: np.random.Generator) -> np.ndarray:
     """Rest EMG with a 2-s stretch of sparse large spikes: the smoothed envelope rises above
-    +8 µV, but the rectified EMG is at rest most of the time (median below +2 µV)."""
+    +8 µV, also averaged over 0.5 s (the spikes are about 10 µV rectified mean), but the
+    rectified EMG is at rest most of the time (median below +2 µV)."""
     n = int(120 * FS)
     x = band_noise(rng, n) * mean_rect_to_sigma(1.0)
     t = np.arange(-10, 11) / FS
-    spike = 150.0 * np.sin(2 * np.pi * 60 * t) * np.exp(-(t / 0.006) ** 2)
+    spike = 350.0 * np.sin(2 * np.pi * 60 * t) * np.exp(-(t / 0.006) ** 2)
     c_s = 60.0
     while c_s < 62.0:  # irregular spacing: a periodic train would be a spectral line
         c = int(c_s * FS)
@@ -247,16 +248,32 @@ def test_flat_stretch_is_unscorable_and_has_no_movements(fill: float, reason: st
     assert not inside.any()
 
 
-def test_saturated_stretch_is_unscorable() -> None:
+def test_blocked_amplifier_stretch_is_unscorable() -> None:
+    x, _ = synth_leg(np.random.default_rng(11), duration_s=300)
+    rng = np.random.default_rng(12)
+    seg = slice(int(100 * FS), int(110 * FS))
+    # pinned at the rail, a few µV of noise on it
+    x[seg] = 300 - np.abs(rng.standard_normal(x[seg].size))
+    x = np.clip(x, -300, 300)
+    res = detect_leg_movements(recording(("leg_left", x)))
+    sat = res.unscorable.frame.query("reason == 'saturation'")
+    assert sat["duration_s"].sum() >= 9.0
+    assert not ((res.events.offset_s > 100) & (res.events.onset_s < 110)).any()
+
+
+def test_noise_clipped_at_the_rail_for_10_s_is_one_long_movement() -> None:
+    """Strong activity that hits both rails all the time is a leg that moved hard."""
     x, _ = synth_leg(np.random.default_rng(11), duration_s=300)
     rng = np.random.default_rng(12)
     seg = slice(int(100 * FS), int(110 * FS))
     x[seg] = np.clip(400 * rng.standard_normal(x[seg].size), -300, 300)
     x = np.clip(x, -300, 300)
     res = detect_leg_movements(recording(("leg_left", x)))
-    sat = res.unscorable.frame.query("reason == 'saturation'")
-    assert sat["duration_s"].sum() >= 9.0
-    assert not ((res.events.offset_s > 100) & (res.events.onset_s < 110)).any()
+    assert len(res.unscorable) == 0
+    inside = res.events.frame[(res.events.offset_s > 100) & (res.events.onset_s < 110)]
+    assert len(inside) == 1
+    assert inside["onset_s"].iloc[0] == pytest.approx(100, abs=0.1)
+    assert inside["duration_s"].iloc[0] == pytest.approx(10, abs=0.2)
 
 
 def test_electrode_pops_are_unscorable_and_make_no_movements() -> None:

@@ -51,6 +51,7 @@ from somnomotor.signal.envelope import (
     hysteresis_events,
     moving_average,
     running_max,
+    segment_max_window_mean_above,
     segment_means,
     segment_peak_mean_above,
     window_samples,
@@ -69,6 +70,12 @@ from somnomotor.signal.quality import (
     noise_mask_coarse,
     quality_segments,
     runs,
+)
+from somnomotor.signal.saturation import (
+    isolated_mask,
+    measure_context,
+    rail_contact,
+    rail_levels_uV,
 )
 
 logger = logging.getLogger(__name__)
@@ -124,6 +131,12 @@ class LegMovementDetectionParams:
         WASM 2016; Zucconi et al., Sleep Med 2006;7:175, https://doi.org/10.1016/j.sleep.2006.01.001).
     offset_above_baseline_uV : float
         Offset threshold: 2 µV above the resting baseline (AASM and WASM 2016).
+    onset_level_window_s : float or None
+        The onset amplitude is the EMG level the LM sustains: the envelope averaged over
+        this window (0.5 s, the shortest LM) must reach the onset threshold somewhere in the
+        LM; the onset time is still the 0.1-s envelope's first crossing. Without it a
+        0.1-s fluctuation of a spiky carrier makes a 5-µV burst cross +8 µV (measured in
+        docs/leg-movement-detection.md). Implementation choice; ``None``: off.
     offset_min_s : float
         The offset is the start of a period of at least 0.5 s below the offset threshold.
     min_duration_s : float
@@ -135,6 +148,13 @@ class LegMovementDetectionParams:
         median of the rectified EMG reaches the offset threshold (Skeba et al., Sleep Breath
         2016;20:1293, https://doi.org/10.1007/s11325-016-1404-2). ``None`` under AASM (no
         such rule).
+    rail_block_min_s : float
+        A continuous run of samples at (within 1 % of the range of) a rail at least this
+        long (0.5 s) is a blocked amplifier: unscorable "saturation". Shorter rail contact
+        is clipped EMG of a strong movement and is scored, unless it touches one rail only
+        with the EMG at rest around it (:mod:`somnomotor.signal.saturation`). The rail is
+        the channel's ``physical_range`` (EDF header) or, without it, a repeated largest
+        absolute value. Implementation choice (the rules' own 0.5-s time scale).
     noise_limit_uV : float
         Resting baseline above this (15 µV) makes a stretch unscorable ("noise"); MATPLM
         disables detection above 15 µV. WASM 2016 gives no number (scoring-rules.md 1.2).
@@ -170,12 +190,14 @@ class LegMovementDetectionParams:
     baseline_floor_uV: float = 0.5
     onset_above_baseline_uV: float = 8.0
     offset_above_baseline_uV: float = 2.0
+    onset_level_window_s: float | None = 0.5
     offset_min_s: float = 0.5
     min_duration_s: float = 0.5
     morphology_window_s: float | None = 0.5
     noise_limit_uV: float = 15.0
     flat_limit_uV: float = 0.1
     flat_min_s: float = 2.0
+    rail_block_min_s: float = 0.5
     pop_jump_uV: float = 50.0
     pop_ratio: float = 15.0
     ecg_suppression: bool = True
@@ -191,6 +213,7 @@ class LegMovementDetectionParams:
         positive = ("band_low_hz", "band_high_hz", "block_rate_hz", "envelope_window_s",
                     "baseline_max_window_s", "baseline_min_window_s", "onset_above_baseline_uV",
                     "offset_min_s", "min_duration_s", "noise_limit_uV", "flat_min_s",
+                    "rail_block_min_s",
                     "pop_jump_uV", "pop_ratio", "ecg_half_width_s", "chunk_s", "pad_s",
                     "auto_notch_ratio")
         for name in positive:
@@ -212,6 +235,9 @@ class LegMovementDetectionParams:
         if self.morphology_window_s is not None and not self.morphology_window_s > 0:
             raise ParameterError("morphology_window_s must be > 0 s or None, received "
                                  f"{self.morphology_window_s!r}")
+        if self.onset_level_window_s is not None and not self.onset_level_window_s > 0:
+            raise ParameterError("onset_level_window_s must be > 0 s or None, received "
+                                 f"{self.onset_level_window_s!r}")
         if self.notch_hz is not None and not self.notch_hz > 0:
             raise ParameterError(f"notch_hz must be > 0 Hz or None, received {self.notch_hz!r}")
 
@@ -381,8 +407,14 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
     _check_blocks(ch, x, blocks)
     fs_env = blocks.fs_hz
     env = blocks.envelope_uV
+    # Rail contact: a blocked amplifier is unscorable now; whether the other contact is
+    # clipped EMG (scored) or an isolated rail (unscorable) needs the baseline, below.
+    physical = ch.physical_range if ch.unit == "uV" else None
+    contact = rail_contact(x, blocks.max_abs_uV, q, fs,
+                           rail_levels_uV(blocks.max_abs_uV, physical),
+                           block_min_s=params.rail_block_min_s)
     masks = quality_segments(
-        envelope=env, max_abs_uV=blocks.max_abs_uV, max_jump_uV=blocks.max_jump_uV,
+        envelope=env, saturation=contact.blocked, max_jump_uV=blocks.max_jump_uV,
         all_zero=blocks.all_zero, fs_hz=fs_env, flat_limit_uV=params.flat_limit_uV,
         flat_min_s=params.flat_min_s, pop_jump_uV=params.pop_jump_uV, pop_ratio=params.pop_ratio)
     del blocks  # keep only the envelope: memory
@@ -398,6 +430,7 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
                                min_contrast_uV=params.ecg_min_contrast_uV)
     # Pops are bridged so that their ringing neither starts a movement nor cuts one.
     blank_runs(env, masks["pop"], context=max(2, window_samples(0.05, fs_env)))
+    contact = measure_context(contact, env, q, fs)
     smooth = moving_average(env, window_samples(params.envelope_window_s, fs_env, odd=True))
     del env
     bad = masks["flat"] | masks["disconnected"] | masks["saturation"]
@@ -421,6 +454,15 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
         noise &= ~masks["pop"]
     masks["noise"] = noise
     del upper_c
+    # Rail contact with no EMG-like activity around it (a step to the rail, a lone spike)
+    isolated = isolated_mask(contact, smooth.size, base_c, k, fs_env,
+                             above_baseline_uV=params.offset_above_baseline_uV)
+    if isolated is not None:
+        isolated &= ~(masks["flat"] | masks["disconnected"])
+        masks["saturation"] |= isolated
+        masks["pop"] &= ~isolated
+        masks["noise"] &= ~isolated
+        bad = bad | isolated
     unscorable_any = bad | masks["noise"]
     # thresholds on the 0.1-s grid of the baseline; no onset in unscorable stretches
     low = base_c + np.float32(params.offset_above_baseline_uV)
@@ -435,9 +477,24 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
     keep = off_s - on_s >= params.min_duration_s - 1e-9
     starts, ends, on_s, off_s = starts[keep], ends[keep], on_s[keep], off_s[keep]
     if starts.size:
-        # drop LMs touching an unscorable stretch
-        clean = segment_means(unscorable_any.view(np.uint8), starts, ends) == 0
+        # Drop LMs touching an unscorable stretch, also one that begins or ends right next
+        # to it: no onset may start inside one, so an LM under way when the stretch ends
+        # starts at its edge - its true onset (or offset) is hidden.
+        clean = segment_means(unscorable_any.view(np.uint8), np.maximum(starts - 1, 0),
+                              np.minimum(ends + 1, unscorable_any.size)) == 0
         starts, ends, on_s, off_s = starts[clean], ends[clean], on_s[clean], off_s[clean]
+    if params.onset_level_window_s is not None and starts.size:
+        # The onset rule's amplitude is the EMG level the LM sustains, not a 0.1-s
+        # fluctuation: some 0.5-s stretch of it must average >= baseline + 8 µV (see
+        # docs/leg-movement-detection.md, "Sustained onset level"). Timing stays with the
+        # 0.1-s envelope's crossings.
+        w = window_samples(params.onset_level_window_s, fs_env, odd=True)
+        # windows centred anywhere in the LM: they may reach half a window beyond its edges
+        sustained = segment_max_window_mean_above(
+            smooth, base_c, np.maximum(starts - w // 2, 0),
+            np.minimum(ends + w // 2, smooth.size), step=k, window=w)
+        keep = sustained >= params.onset_above_baseline_uV
+        starts, ends, on_s, off_s = starts[keep], ends[keep], on_s[keep], off_s[keep]
     keep = np.ones(starts.size, dtype=bool)
     if params.morphology_window_s is not None and starts.size:
         morph_w = window_samples(params.morphology_window_s, fs, odd=True)

@@ -342,13 +342,17 @@ def assemble_recording(
     annotations: EventTable | None = None,
     messages: Sequence[str] = (),
     transducers: Mapping[str, str] | None = None,
+    ranges_are_physical: bool = False,
 ) -> Recording:
     """Select channels, infer roles, normalise units and build a :class:`Recording`.
 
     ``specs`` holds per channel ``(label, fs_hz, unit_as_written, n_samples, loader_factory,
     physical_min, physical_max)`` where ``loader_factory`` is called with nothing and
     returns physical values in the written unit; the unit factor is applied on top.
-    ``transducers`` maps labels to the header's transducer text (kept on the channel).
+    ``transducers`` maps labels to the header's transducer text (kept on the channel). With
+    ``ranges_are_physical`` (a file header's range, which clips the samples), each channel's
+    :attr:`~somnomotor.recording.Channel.physical_range` is that range in the channel's
+    unit (µV for voltages); otherwise it is None.
     """
     all_labels = [s[0] for s in specs]
     if channels is not None:
@@ -380,8 +384,14 @@ def assemble_recording(
             all_messages.append(doubt)
         factor = info.to_uv if info.to_uv is not None else 1.0
         loader = read_physical if factor == 1.0 else _scaled(read_physical, factor)
+        physical_range = None
+        if ranges_are_physical and np.isfinite(pmin) and np.isfinite(pmax) and pmin != pmax:
+            # the samples are scaled by the float32 factor: the range the same way
+            ends = np.array(sorted((pmin, pmax)), dtype=np.float32) * np.float32(factor)
+            physical_range = (float(ends[0]), float(ends[1]))
         built.append(Channel(label=label, fs_hz=fs_hz, unit=info.unit, n_samples=n_samples,
-                             loader=loader, transducer=(transducers or {}).get(label, "")))
+                             loader=loader, transducer=(transducers or {}).get(label, ""),
+                             physical_range=physical_range))
     if leg_note and not _leg_is_emg(built, final_roles):
         # a movement sensor is not scored at all (io.leg_sensors): no note on how it is used
         all_messages.remove(leg_note)
@@ -513,7 +523,7 @@ def read_recording(
         specs, roles=roles, channels=channels,
         duration_s=layout.n_records * layout.record_duration_s, start=start, source=file,
         hypnogram=hypnogram, annotations=annotations, messages=messages,
-        transducers=transducers)
+        transducers=transducers, ranges_are_physical=True)
 
 
 def _legacy_date(text: str) -> dt.date:

@@ -132,6 +132,51 @@ def segment_peak_mean_above(x: np.ndarray, ref: np.ndarray, starts: np.ndarray,
 
 
 @njit(cache=True, nogil=True)
+def _max_window_mean_above(x: np.ndarray, ref: np.ndarray, step: int, starts: np.ndarray,
+                           ends: np.ndarray, w: int, out: np.ndarray) -> None:  # pragma: no cover
+    for k in range(starts.size):
+        a = starts[k]
+        b = ends[k]
+        ww = min(w, b - a)
+        acc = 0.0
+        for i in range(a, a + ww):
+            acc += x[i] - ref[i // step]
+        best = acc
+        for i in range(a + ww, b):
+            acc += (x[i] - ref[i // step]) - (x[i - ww] - ref[(i - ww) // step])
+            best = max(best, acc)
+        out[k] = best / ww
+
+
+def segment_max_window_mean_above(x: np.ndarray, ref: np.ndarray, starts: np.ndarray,
+                                  ends: np.ndarray, *, window: int, step: int = 1
+                                  ) -> np.ndarray:
+    """Largest mean of ``x - ref`` over a window of ``window`` samples inside each segment
+    ``[starts[k], ends[k])`` (the whole segment when it is shorter), float64, same unit as
+    ``x``. With ``step`` > 1, ``ref`` holds one value per ``step`` samples of ``x``.
+
+    This is the level an envelope *sustains* for ``window`` samples somewhere in a segment:
+    ``max(moving_average(x - ref, window)[windows inside the segment])``, summed over the
+    segments only.
+    """
+    s = np.ascontiguousarray(starts, dtype=np.int64)
+    e = np.ascontiguousarray(ends, dtype=np.int64)
+    if step < 1 or window < 1:
+        raise ParameterError(f"step and window must be >= 1 sample, received {step!r} and "
+                             f"{window!r}")
+    if ref.size != -(-x.size // step) or s.shape != e.shape:
+        raise ParameterError(f"x and ref, starts and ends must have equal shapes, received "
+                             f"{x.shape}, {ref.shape}, {s.shape}, {e.shape}")
+    out = np.zeros(s.size, dtype=np.float64)
+    if s.size:
+        if int(s.min()) < 0 or int(e.max()) > x.size or np.any(e <= s):
+            raise ParameterError(f"segments must be non-empty and lie within 0..{x.size}")
+        _max_window_mean_above(np.ascontiguousarray(x), np.ascontiguousarray(ref), int(step),
+                               s, e, int(window), out)
+    return out
+
+
+@njit(cache=True, nogil=True)
 def _running_extreme(x: np.ndarray, w: int, want_max: bool, out: np.ndarray) -> None:  # pragma: no cover
     # Monotonic deque over the centred window [i - w//2, i - w//2 + w), kept in a ring
     # buffer whose power-of-two size lets a bit mask replace the modulo.
@@ -520,6 +565,7 @@ __all__ = [
     "running_max",
     "running_min",
     "samples_at_least",
+    "segment_max_window_mean_above",
     "segment_means",
     "segment_peak_mean_above",
     "window_max_at",

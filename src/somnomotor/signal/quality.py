@@ -13,9 +13,8 @@ flat / disconnected
     (a living muscle with an electrode on it always shows some µV of noise); "disconnected"
     when the raw samples are exactly zero over most of it (lead-off or gap filled with 0).
 saturation
-    blocks whose largest raw sample reaches the channel's clipping level, i.e. a largest
-    absolute value shared by at least 3 blocks (a clipped amplifier repeats its rail value;
-    real EMG peaks do not repeat to the last bit).
+    a blocked amplifier or rail contact that is not EMG (:mod:`somnomotor.signal.saturation`):
+    a strong movement that clips at the rail is *not* an artefact.
 pop
     an electrode pop: a raw jump between consecutive samples of at least ``pop_jump_uV``
     that is ``pop_ratio`` times larger than the mean envelope over the 0.5 s before and
@@ -88,7 +87,10 @@ def dilate(mask: np.ndarray, before: int, after: int) -> np.ndarray:
 
 
 def saturation_mask(max_abs_uV: np.ndarray, *, min_blocks: int = 3) -> np.ndarray:
-    """Blocks that reach the clipping level (see module docstring)."""
+    """Blocks whose largest absolute sample equals the channel's largest, when at least
+    ``min_blocks`` blocks share it (a clipped amplifier repeats its rail value; real EMG
+    peaks do not repeat to the last bit). These blocks *touch* a rail; whether that is an
+    artefact is decided by :mod:`somnomotor.signal.saturation`."""
     if max_abs_uV.size == 0:
         return np.zeros(0, dtype=bool)
     top = float(max_abs_uV.max())
@@ -150,7 +152,7 @@ def pop_mask(max_jump_uV: np.ndarray, envelope: np.ndarray, fs_hz: float, *,
 def quality_segments(
     *,
     envelope: np.ndarray,
-    max_abs_uV: np.ndarray,
+    saturation: np.ndarray | None,
     max_jump_uV: np.ndarray,
     all_zero: np.ndarray,
     fs_hz: float,
@@ -169,7 +171,10 @@ def quality_segments(
     ----------
     envelope : numpy.ndarray
         Block envelope in µV (before smoothing) at ``fs_hz`` Hz.
-    max_abs_uV, max_jump_uV, all_zero : numpy.ndarray
+    saturation : numpy.ndarray of bool or None
+        Blocks of a blocked amplifier (:func:`somnomotor.signal.saturation.rail_contact`);
+        None or an empty array: none.
+    max_jump_uV, all_zero : numpy.ndarray
         Raw-sample statistics per block.
     fs_hz : float
         Block rate in Hz.
@@ -201,8 +206,8 @@ def quality_segments(
     # full-length mask operations only when a mask is not empty (the usual night has none)
     any_flat = bool(flat_any.any() or disconnected.any())
     taken = flat_any | disconnected if any_flat else None
-    pad = window_samples(0.25, fs_hz)
-    sat = dilate(saturation_mask(max_abs_uV), pad, pad)
+    sat = (np.zeros(n, dtype=bool) if saturation is None or not np.size(saturation)
+           else np.array(saturation, dtype=bool, copy=True))
     if sat.any():
         if taken is not None:
             sat &= ~taken
