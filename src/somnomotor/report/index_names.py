@@ -179,6 +179,10 @@ INDEX_LABELS: Mapping[str, IndexLabel] = {
     "sleep_onset_transitions": IndexLabel("Wake-to-sleep transitions searched"),
     "sleep_starts_per_transition": IndexLabel("Sleep starts per wake-to-sleep transition"),
     "propriospinal_pattern_count": IndexLabel("Jerks with a propriospinal-like spread"),
+    # -- leg movement sensor (piezo/motion; not the WASM index) ----------------------------
+    "leg_motion_count": IndexLabel("Leg motion-sensor movements (not WASM LMs)"),
+    "leg_motion_index": IndexLabel("Leg motion-sensor movements per hour", "movements"),
+    "leg_motion_long_count": IndexLabel("Leg motion-sensor movements over 10 s"),
     # -- rhythmic leg activity ------------------------------------------------------------
     "hft_train_count": IndexLabel("Number of foot tremor (HFT) trains", "",
                                   "none; healthy 90th centile 4/night"),
