@@ -27,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", "-f", metavar="FORMAT", action="append", required=True,
                    choices=list(EXPORT_FORMATS),
                    help=f"format to write (repeatable): {', '.join(EXPORT_FORMATS)}")
-    p.add_argument("--out", "-o", metavar="OUTDIR", type=Path,
+    p.add_argument("--out", "-o", metavar="OUTDIR",
                    help="where to write (default: DIR/export)")
     p.add_argument("--all-epochs", action="store_true",
                    help="EDF+/NSRR: also write RSWA epochs and mini-epochs without a finding")
@@ -37,10 +37,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the exports and list the files."""
+    from somnomotor._errors import InputFileNotFoundError
+    from somnomotor.io.atomic import OutputLock, check_output_path
     from somnomotor.io.export import export_folder
 
-    written = export_folder(args.folder, formats=args.format, out_dir=args.out,
-                            findings_only=not args.all_epochs, overwrite=args.overwrite)
+    out = check_output_path(args.out) if args.out is not None else None
+    if not Path(args.folder).is_dir():
+        raise InputFileNotFoundError(f"analysis folder {str(args.folder)!r} does not exist")
+    # the analysis folder is read whole: not while another run rewrites it
+    with OutputLock(args.folder, "export"):
+        written = export_folder(args.folder, formats=args.format, out_dir=out,
+                                findings_only=not args.all_epochs, overwrite=args.overwrite)
     for fmt, paths in written.items():
         for path in paths:
             print(f"{fmt}: {path}")

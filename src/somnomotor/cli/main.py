@@ -109,8 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args)
     try:
         return int(args.run(args) or EXIT_OK)
-    except KeyboardInterrupt:
-        print("somnomotor: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        # a command that stopped cleanly says what it kept (e.g. the cohort table so far)
+        print(f"somnomotor {args.command}: {exc or 'interrupted'}", file=sys.stderr)
         return 130
     except SomnomotorError as exc:
         if args.debug:
