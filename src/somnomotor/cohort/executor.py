@@ -46,13 +46,16 @@ class NightTask:
     recording: Path
     out_dir: Path
     settings: CohortSettings
+    #: Names the run in each manifest it writes, so a stopped run can tell which nights
+    #: finished before it stopped although their rows never reached it.
+    run_id: str = ""
 
 
 def run_night(task: NightTask) -> dict[str, Any]:
     """Analyse (or keep) one night and return its table row (see cohort.run.analyze_one)."""
     from somnomotor.cohort.run import analyze_one
 
-    return analyze_one(task.recording, task.out_dir, task.settings)
+    return analyze_one(task.recording, task.out_dir, task.settings, run_id=task.run_id)
 
 
 def run_serial(tasks: Sequence[NightTask]) -> Iterator[dict[str, Any]]:
@@ -104,11 +107,23 @@ def _run_night_in_worker(task: NightTask) -> dict[str, Any]:
 
 
 # -- parent side --------------------------------------------------------------------------
+@contextlib.contextmanager
+def ctrl_c_ignored() -> Iterator[None]:
+    """Ignore further Ctrl-C while a stop is being carried out (it takes a few seconds at
+    most); a second Ctrl-C must not leave workers or a table half-done."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
     """Cancel what has not started, stop the workers, kill those that do not stop."""
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
-    try:
+    with ctrl_c_ignored():
         workers = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
         for proc in workers:
@@ -122,9 +137,6 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
                 with contextlib.suppress(Exception):
                     proc.kill()
                 proc.join(1.0)
-    finally:
-        if in_main:
-            signal.signal(signal.SIGINT, previous)
 
 
 def run_processes(tasks: Sequence[NightTask], jobs: int) -> Iterator[dict[str, Any]]:
@@ -144,5 +156,5 @@ def run_processes(tasks: Sequence[NightTask], jobs: int) -> Iterator[dict[str, A
     pool.shutdown(wait=True)
 
 
-__all__ = ["PARENT_POLL_S", "STOP_GRACE_S", "NightTask", "run_night", "run_processes",
-           "run_serial"]
+__all__ = ["PARENT_POLL_S", "STOP_GRACE_S", "NightTask", "ctrl_c_ignored", "run_night",
+           "run_processes", "run_serial"]

@@ -100,7 +100,7 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
 
 def write_manifest(folder: str | os.PathLike[str], *, recording: Path,
                    inputs: Sequence[InputDigest], settings: Mapping[str, Any], key: str,
-                   reason: str, version: str = __version__) -> Path:
+                   reason: str, version: str = __version__, run_id: str = "") -> Path:
     """Write ``cohort-night.json`` (atomically) once the night's results are in place."""
     doc = {
         "manifest_version": MANIFEST_VERSION,
@@ -110,6 +110,7 @@ def write_manifest(folder: str | os.PathLike[str], *, recording: Path,
         "settings": dict(settings),
         "somnomotor_version": version,
         "reason": reason,
+        "run_id": run_id,
         "finished_utc": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     }
     path = Path(folder) / MANIFEST_FILE

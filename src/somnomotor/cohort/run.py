@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import time
+import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -87,7 +88,8 @@ def _row_from_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def analyze_one(recording: Path, out_dir: Path, settings: CohortSettings) -> dict[str, Any]:
+def analyze_one(recording: Path, out_dir: Path, settings: CohortSettings, *,
+                run_id: str = "") -> dict[str, Any]:
     """Analyse one night into ``out_dir``, or keep its results, and return its table row.
 
     The results in ``out_dir`` are kept only when its manifest shows the same input contents,
@@ -134,7 +136,7 @@ def analyze_one(recording: Path, out_dir: Path, settings: CohortSettings) -> dic
         written = write_night_outputs(analysis, out_dir, input_path=recording,
                                       annotation_files=annotations)
         manifest = write_manifest(out_dir, recording=recording, inputs=inputs,
-                                  settings=canonical, key=key, reason=reason)
+                                  settings=canonical, key=key, reason=reason, run_id=run_id)
         remove_stale_outputs(out_dir, keep=[*written.values(), manifest])
         row.update(_row_from_summary(json.loads(written[SUMMARY_FILE].read_text(
             encoding="utf-8"))))
@@ -223,7 +225,7 @@ def run_cohort(
         On Ctrl-C (a KeyboardInterrupt), after the nights in progress were stopped and the
         table of the finished ones was written.
     """
-    from somnomotor.cohort.executor import NightTask, run_processes
+    from somnomotor.cohort.executor import NightTask, ctrl_c_ignored, run_processes
 
     settings = settings or CohortSettings()
     if jobs < 1:
@@ -231,7 +233,8 @@ def run_cohort(
     check_output_path(out_dir)
     recordings = find_recordings(paths)
     with output_folder(out_dir, command="cohort") as root:
-        tasks = [NightTask(rec, out, settings)
+        run_id = uuid.uuid4().hex
+        tasks = [NightTask(rec, out, settings, run_id)
                  for rec, out in zip(recordings, assign_output_folders(recordings, root),
                                      strict=True)]
         rows: list[dict[str, Any]] = []
@@ -241,19 +244,40 @@ def run_cohort(
                 if progress is not None:
                     progress(len(rows), len(tasks))
         except KeyboardInterrupt:
-            finished = {r["recording"] for r in rows}
-            rows.extend({"recording": str(t.recording), "output": str(t.out_dir),
-                         "status": STATUS_INTERRUPTED,
-                         "reason": "the run was stopped before this night finished; "
-                                   "its folder is as the last finished run left it",
-                         "error": "", "seconds": None}
-                        for t in tasks if str(t.recording) not in finished)
-            table = cohort_table(rows)
-            _write_table(root, table)
+            with ctrl_c_ignored():
+                table = _interrupted_table(rows, tasks)
+                _write_table(root, table)
             raise CohortInterrupted(table, root / TABLE_FILE) from None
         table = cohort_table(rows)
         _write_table(root, table)
     return table
+
+
+def _interrupted_table(rows: list[dict[str, Any]], tasks: Sequence[Any]) -> pd.DataFrame:
+    """The finished rows, and every other night as ``status = "interrupted"``."""
+    from somnomotor.report.outputs import SUMMARY_FILE
+
+    finished = {r["recording"] for r in rows}
+    for task in tasks:
+        # finished in a worker while the run was stopping: its row never arrived
+        manifest = read_manifest(task.out_dir)
+        if (str(task.recording) not in finished and manifest and manifest.get("night_key")
+                and manifest.get("run_id") == task.run_id and task.run_id):
+            try:
+                summary = json.loads((task.out_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            rows.append({"recording": str(task.recording), "output": str(task.out_dir),
+                         "status": "ok", "reason": manifest.get("reason", ""), "error": "",
+                         "seconds": None, **_row_from_summary(summary)})
+            finished.add(str(task.recording))
+    stopped = [{"recording": str(t.recording), "output": str(t.out_dir),
+                "status": STATUS_INTERRUPTED,
+                "reason": "the run was stopped before this night finished; its folder is as "
+                          "the last finished run left it",
+                "error": "", "seconds": None}
+               for t in tasks if str(t.recording) not in finished]
+    return cohort_table([*rows, *stopped])
 
 
 __all__ = ["LEADING_COLUMNS", "PARQUET_FILE", "STATUS_INTERRUPTED", "TABLE_FILE",
