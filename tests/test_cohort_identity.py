@@ -46,7 +46,8 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def _alone(path: Path, out: Path, **settings: object) -> float:
     """PLMS index of ``path`` analysed alone into a fresh folder (the reference)."""
-    table = run_cohort([path], out, CohortSettings(**{**LEGS, **settings}))  # type: ignore[arg-type]
+    settings = {**LEGS, **settings}
+    table = run_cohort([path], out, CohortSettings(**settings))  # type: ignore[arg-type]
     assert table["status"].tolist() == ["ok"]
     return float(table["plms_index"].item())
 
@@ -171,3 +172,18 @@ def test_the_night_key_depends_on_content_settings_and_version_only() -> None:
     ]
     assert len({key, *others}) == len(others) + 1
     assert len(key) == 64 and int(key, 16) >= 0
+
+
+def test_a_cohort_night_writes_the_same_summary_as_analyze(nights: dict[str, Path],
+                                                            tmp_path: Path) -> None:
+    from somnomotor.cli.main import main
+
+    table = run_cohort([nights["b1"]], tmp_path / "c", CohortSettings(**LEGS))
+    assert main(["analyze", str(nights["b1"]), "--out", str(tmp_path / "a"), "--only",
+                 "leg_movements", "--no-auto-staging"]) == 0
+    cohort_doc = _summary(table["output"].item())
+    analyze_doc = _summary(tmp_path / "a")
+    for doc in (cohort_doc, analyze_doc):
+        doc.pop("created_utc")
+    assert cohort_doc == analyze_doc
+    assert cohort_doc["input"]["sha256"] == _sha(nights["b1"])
