@@ -210,3 +210,22 @@ def test_workers_end_when_the_cohort_process_is_killed(many_nights: Path,
     finally:  # never leave a process behind, whatever failed (they share one group)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_sigterm_stops_a_parallel_cohort_like_ctrl_c(many_nights: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    proc = _cli("cohort", str(many_nights), "--out", str(out), "--jobs", "2", "--only",
+                "leg_movements", "--no-auto-staging", start_new_session=True)
+    try:
+        _wait_for(lambda: len(_finished(out)) >= 1, 300, "a finished night")
+        workers = _descendants(proc.pid)
+        os.kill(proc.pid, signal.SIGTERM)  # the parent only, as a scheduler would
+        _, err = proc.communicate(timeout=20)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
+    _wait_for(lambda: not any(_alive(p) for p in workers), 5, "the workers to end")
+    table = pd.read_csv(out / "cohort.tsv", sep="\t")
+    assert sorted(Path(o).name for o in table.loc[table["status"] == "ok", "output"]) == \
+        sorted(_finished(out))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 
 HELP = "score many recordings (files or folders) the same way and write one table of indices"
 
@@ -71,9 +73,18 @@ def run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.update(done - bar.n)
 
+    def stop(signum: int, frame: object) -> None:
+        # a scheduler's or `kill`'s SIGTERM stops the run like Ctrl-C: workers end, the
+        # table of the finished nights is written
+        raise KeyboardInterrupt
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous_term = signal.signal(signal.SIGTERM, stop) if in_main else None
     try:
         table = run_cohort(args.paths, out, settings, jobs=args.jobs, progress=progress)
     finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous_term)
         if bar is not None:
             bar.close()
     counts = table["status"].value_counts().to_dict()

@@ -38,15 +38,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Write the exports and list the files."""
     from somnomotor._errors import InputFileNotFoundError
-    from somnomotor.io.atomic import OutputLock, check_output_path
+    from somnomotor.io.atomic import OutputLock, check_output_path, output_folder
     from somnomotor.io.export import export_folder
 
-    out = check_output_path(args.out) if args.out is not None else None
     if not Path(args.folder).is_dir():
         raise InputFileNotFoundError(f"analysis folder {str(args.folder)!r} does not exist")
-    # the analysis folder is read whole: not while another run rewrites it
-    with OutputLock(args.folder, "export"):
-        written = export_folder(args.folder, formats=args.format, out_dir=out,
+    # the folder written into is held for this run: by default the analysis folder itself
+    # (not read while another run rewrites it); with --out, that folder (the analysis
+    # folder may then be read-only)
+    holder = (output_folder(check_output_path(args.out), command="export")
+              if args.out is not None else OutputLock(args.folder, "export"))
+    with holder:
+        written = export_folder(args.folder, formats=args.format, out_dir=args.out,
                                 findings_only=not args.all_epochs, overwrite=args.overwrite)
     for fmt, paths in written.items():
         for path in paths:

@@ -173,7 +173,8 @@ def _read_lock(path: Path) -> dict[str, Any]:
 
 
 class OutputLock:
-    """An output folder held by one run: ``LOCK_FILE`` created with ``O_CREAT | O_EXCL``.
+    """An output folder held by one run: ``LOCK_FILE``, created atomically with its content
+    (hard link of a finished temporary file; ``O_CREAT | O_EXCL`` where links are missing).
 
     The file holds the pid, host and start time of the process. A second run into the same
     folder is refused while that process runs; the lock of a process that no longer runs
@@ -188,17 +189,34 @@ class OutputLock:
         self._held = False
 
     def _create(self) -> bool:
-        try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            return False
-        except OSError as exc:
-            raise OutputError(f"cannot write in {str(self.folder)!r}: {exc.strerror}") from exc
         doc = {"pid": os.getpid(), "host": socket.gethostname(),
                "start_ticks": _process_start_ticks(os.getpid()), "command": self.command,
                "since_unix_s": round(time.time(), 3)}
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(doc, handle)
+        # written beside it first and then linked into place: the lock appears with its
+        # content (another run never reads it empty), and linking fails if it exists
+        try:
+            fd, tmp_name = tempfile.mkstemp(prefix=f"{LOCK_FILE}.", suffix=".tmp",
+                                            dir=self.folder)
+        except OSError as exc:
+            raise OutputError(f"cannot write in {str(self.folder)!r}: {exc.strerror}") from exc
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(doc, handle)
+            os.chmod(tmp_name, 0o644)
+            try:
+                os.link(tmp_name, self.path)
+            except FileExistsError:
+                return False
+            except OSError:  # a file system without hard links
+                try:
+                    lock_fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                except FileExistsError:
+                    return False
+                with os.fdopen(lock_fd, "w", encoding="utf-8") as handle:
+                    json.dump(doc, handle)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
         self._held = True
         return True
 
