@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from pathlib import Path
@@ -28,14 +27,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("recording", metavar="FILE", help="EDF, EDF+ or BDF recording")
-    p.add_argument("--out", "-o", metavar="DIR", type=Path,
-                   help="output folder (default: FILE's name + '.somnomotor' beside it)")
+    p.add_argument("--out", "-o", metavar="DIR",
+                   help="output folder, created with its parents if missing (default: FILE's "
+                   "name + '.somnomotor' beside it); locked while the run writes there")
     p.add_argument("--annotations", "-a", metavar="FILE", action="append", default=[],
                    help="scored events/hypnogram file (EDF+, NSRR XML, SOMNOmedics, RemLogic, "
                    "CSV/TSV); repeat for several files")
     add_analysis_options(p)
     p.add_argument("--overwrite", action="store_true",
-                   help="replace results already in DIR")
+                   help="replace results already in DIR: every file somnomotor wrote there "
+                   "before (report, exports, hypnogram) is replaced or removed; other files stay")
     p.add_argument("--report", action="store_true",
                    help="also write report.html and report.pdf")
     p.add_argument("--json", action="store_true", help="print summary.json instead of the text summary")
@@ -58,9 +59,9 @@ def default_out_dir(recording: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from somnomotor.cli._common import parse_channel_overrides, parse_stage_map
-    from somnomotor.io.atomic import ensure_writable_dir
+    from somnomotor.io.atomic import check_output_path, output_folder
     from somnomotor.pipeline import analyze_recording, load_night, write_night_outputs
-    from somnomotor.report.outputs import SUMMARY_FILE
+    from somnomotor.report.outputs import SUMMARY_FILE, remove_stale_outputs
     from somnomotor.report.text import format_summary
 
     path = Path(args.recording)
@@ -69,18 +70,16 @@ def run(args: argparse.Namespace) -> int:
     for ann in args.annotations:
         if not Path(ann).exists():
             raise InputFileNotFoundError(f"annotation file {ann!r} does not exist")
-    out_dir = args.out or default_out_dir(path)
-    if (out_dir / SUMMARY_FILE).exists() and not args.overwrite:
-        raise OutputError(
-            f"{str(out_dir)!r} already holds results ({SUMMARY_FILE}); "
-            "pass --overwrite to replace them or choose another --out"
-        )
+    out_dir = check_output_path(args.out) if args.out is not None else default_out_dir(path)
     roles = parse_channel_overrides(args.channel)
-    # Check the output folder before hours of work, and remove it again if we created it
-    # and the run fails (a failed run leaves nothing behind).
-    created = not out_dir.exists()
-    ensure_writable_dir(out_dir)
-    try:
+    # The folder (and missing parents) is created and locked before hours of work; a failed
+    # or interrupted run removes what it created and leaves earlier results as they were.
+    with output_folder(out_dir, command="analyze") as folder:
+        if (folder / SUMMARY_FILE).exists() and not args.overwrite:
+            raise OutputError(
+                f"{str(out_dir)!r} already holds results ({SUMMARY_FILE}); "
+                "pass --overwrite to replace them or choose another --out"
+            )
         with progress_bar(args, desc="analysing") as progress:
             progress("reading", 0.0)
             recording = load_night(path, annotation_files=args.annotations, roles=roles or None,
@@ -90,22 +89,19 @@ def run(args: argparse.Namespace) -> int:
                 recording, rule_set=args.rules, analyses=args.only, progress=progress,
                 auto_stage=not getattr(args, "no_auto_staging", False),
                 compare_staging=getattr(args, "compare_staging", False))
-        written = write_night_outputs(analysis, out_dir, input_path=path,
+        written = write_night_outputs(analysis, folder, input_path=path,
                                       annotation_files=args.annotations)
+        # an earlier run's report, exports or hypnogram must not be read with these results
+        remove_stale_outputs(folder, keep=list(written.values()))
         if getattr(args, "export", None):  # somnomotor.io.export
             from somnomotor.io.export import export_folder
 
-            export_folder(out_dir, formats=args.export, overwrite=args.overwrite)
-    except BaseException:
-        if created:
-            with contextlib.suppress(OSError):
-                out_dir.rmdir()
-        raise
-    summary = json.loads(written[SUMMARY_FILE].read_text(encoding="utf-8"))
-    if args.report:
-        from somnomotor.report.html import render_report
+            export_folder(folder, formats=args.export, overwrite=args.overwrite)
+        summary = json.loads(written[SUMMARY_FILE].read_text(encoding="utf-8"))
+        if args.report:
+            from somnomotor.report.html import render_report
 
-        render_report(out_dir, recording=recording)
+            render_report(folder, recording=recording)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
-from pathlib import Path
+import threading
 
 HELP = "score many recordings (files or folders) the same way and write one table of indices"
 
@@ -20,16 +21,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             "Score every recording given (EDF/BDF files, or folders searched recursively) with "
             "the same rules. Each night's events.tsv, summary.json and hypnogram.tsv go to "
             "DIR/<name>/; DIR/cohort.tsv and DIR/cohort.parquet hold one row per night "
-            "(status, error, every index). A night that fails becomes an error row and the "
-            "run goes on; nights already in DIR are kept, so an interrupted run can be "
-            "started again and continues."
+            "(status, reason, error, every index). A night that fails becomes an error row "
+            "and the run goes on. A night already in DIR is kept only when its recording and "
+            "annotation files (SHA-256), the settings and the somnomotor version are the "
+            "same; otherwise it is analysed again (the reason column says why). So an "
+            "interrupted run (Ctrl-C stops it within seconds and writes the table so far) "
+            "can be started again and continues. DIR is locked while a run writes there."
         ),
         epilog="Example (NSRR layout): somnomotor cohort edfs/ --out results/ "
         "--annotations-pattern '{stem}-nsrr.xml' --jobs 4",
     )
     p.add_argument("paths", metavar="PATH", nargs="+",
                    help="recording file, or folder searched for *.edf and *.bdf")
-    p.add_argument("--out", "-o", metavar="DIR", type=Path, required=True,
+    p.add_argument("--out", "-o", metavar="DIR", required=True,
                    help="output folder (one sub-folder per night, and the cohort table)")
     p.add_argument("--jobs", "-j", type=int, default=max(1, (os.cpu_count() or 2) // 2),
                    help="nights analysed at the same time, in separate processes "
@@ -39,7 +43,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "the recording's name without suffix, e.g. '{stem}-nsrr.xml'")
     add_analysis_options(p)
     p.add_argument("--overwrite", action="store_true",
-                   help="analyse again nights whose folder already holds results")
+                   help="analyse every night again, even those whose results match their "
+                   "inputs, settings and version")
     p.set_defaults(run=run)
 
 
@@ -47,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
     from somnomotor._errors import ParameterError
     from somnomotor.cli._common import parse_channel_overrides, parse_stage_map
     from somnomotor.cohort import TABLE_FILE, CohortSettings, find_recordings, run_cohort
+    from somnomotor.io.atomic import check_output_path
 
+    out = check_output_path(args.out)
     if args.jobs < 1:
         raise ParameterError(f"--jobs must be >= 1, received {args.jobs}")
     if getattr(args, "channel_map", None):
@@ -71,20 +78,29 @@ def run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.update(done - bar.n)
 
+    def stop(signum: int, frame: object) -> None:
+        # a scheduler's or `kill`'s SIGTERM stops the run like Ctrl-C: workers end, the
+        # table of the finished nights is written
+        raise KeyboardInterrupt
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous_term = signal.signal(signal.SIGTERM, stop) if in_main else None
     try:
-        table = run_cohort(args.paths, args.out, settings, jobs=args.jobs, progress=progress)
+        table = run_cohort(args.paths, out, settings, jobs=args.jobs, progress=progress)
     finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous_term)
         if bar is not None:
             bar.close()
     counts = table["status"].value_counts().to_dict()
     print(f"{len(table)} nights: {counts.get('ok', 0)} analysed, {counts.get('kept', 0)} kept "
           f"from an earlier run, {counts.get('error', 0)} failed; table: "
-          f"{args.out / TABLE_FILE}")
+          f"{out / TABLE_FILE}")
     failed = table[table["status"] == "error"]
     if len(failed):
         first = failed.iloc[0]
         print(f"somnomotor cohort: {len(failed)} of {len(table)} nights failed (first: "
               f"{first['recording']}: {first['error']}); see the error column of "
-              f"{args.out / TABLE_FILE}", file=sys.stderr)
+              f"{out / TABLE_FILE}", file=sys.stderr)
         return 1
     return 0

@@ -27,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", "-f", metavar="FORMAT", action="append", required=True,
                    choices=list(EXPORT_FORMATS),
                    help=f"format to write (repeatable): {', '.join(EXPORT_FORMATS)}")
-    p.add_argument("--out", "-o", metavar="OUTDIR", type=Path,
+    p.add_argument("--out", "-o", metavar="OUTDIR",
                    help="where to write (default: DIR/export)")
     p.add_argument("--all-epochs", action="store_true",
                    help="EDF+/NSRR: also write RSWA epochs and mini-epochs without a finding")
@@ -37,10 +37,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the exports and list the files."""
+    from somnomotor._errors import InputFileNotFoundError
+    from somnomotor.io.atomic import OutputLock, check_output_path, output_folder
     from somnomotor.io.export import export_folder
 
-    written = export_folder(args.folder, formats=args.format, out_dir=args.out,
-                            findings_only=not args.all_epochs, overwrite=args.overwrite)
+    if not Path(args.folder).is_dir():
+        raise InputFileNotFoundError(f"analysis folder {str(args.folder)!r} does not exist")
+    # the folder written into is held for this run: by default the analysis folder itself
+    # (not read while another run rewrites it); with --out, that folder (the analysis
+    # folder may then be read-only)
+    holder = (output_folder(check_output_path(args.out), command="export")
+              if args.out is not None else OutputLock(args.folder, "export"))
+    with holder:
+        written = export_folder(args.folder, formats=args.format, out_dir=args.out,
+                                findings_only=not args.all_epochs, overwrite=args.overwrite)
     for fmt, paths in written.items():
         for path in paths:
             print(f"{fmt}: {path}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
 import warnings
 from collections.abc import Sequence
@@ -109,8 +110,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args)
     try:
         return int(args.run(args) or EXIT_OK)
-    except KeyboardInterrupt:
-        print("somnomotor: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        # the command has stopped; one more Ctrl-C while Python shuts down must not print a
+        # traceback or change the exit code
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # a command that stopped cleanly says what it kept (e.g. the cohort table so far)
+        print(f"somnomotor {args.command}: {str(exc) or 'interrupted'}", file=sys.stderr)
         return 130
     except SomnomotorError as exc:
         if args.debug:

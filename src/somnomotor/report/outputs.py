@@ -42,6 +42,66 @@ SUMMARY_FILE = "summary.json"
 HYPNOGRAM_FILE = "hypnogram.tsv"
 MISSING = "n/a"
 
+# -- what somnomotor writes into an analysis folder (and may therefore remove) --
+#: Files somnomotor writes into an analysis output folder. Re-analysing a folder removes
+#: those this run did not write again, so no earlier night's file is read with the new ones;
+#: any other file (a user's notes) is never touched.
+#: somnomotor.cohort's record of which inputs and settings made a night folder.
+COHORT_MANIFEST_FILE = "cohort-night.json"
+OUTPUT_FILES: tuple[str, ...] = (
+    EVENTS_FILE, SUMMARY_FILE, HYPNOGRAM_FILE,
+    "report.html", "report.pdf",  # somnomotor.report.html / .pdf
+    COHORT_MANIFEST_FILE,
+)
+#: The export sub-folder (somnomotor.io.export) and the endings of the files written there.
+EXPORT_DIR = "export"
+EXPORT_SUFFIXES: tuple[str, ...] = ("_annotations.edf", "_nsrr.xml", "_events.tsv",
+                                    "_events.json", "_events.csv", "_events.parquet")
+
+
+def _is_output_temp(name: str) -> bool:
+    """A temporary file of io.atomic for one of our outputs (left by a killed run)."""
+    return name.startswith(".") and any(name.startswith(f".{out}.") for out in OUTPUT_FILES)
+
+
+def remove_stale_outputs(folder: str | os.PathLike[str],
+                         keep: Sequence[str | os.PathLike[str]] = ()) -> list[Path]:
+    """Remove the files somnomotor wrote into ``folder`` earlier, except those in ``keep``.
+
+    Only names listed in :data:`OUTPUT_FILES`, the export files in :data:`EXPORT_DIR` and
+    temporary files of a killed run are removed; the export folder goes when it is empty.
+    Returns the files removed.
+    """
+    root = Path(folder)
+    kept = {Path(p).absolute() for p in keep}
+    removed: list[Path] = []
+
+    def drop(path: Path) -> None:
+        if path.absolute() in kept or not path.is_file():
+            return
+        try:
+            path.unlink()
+            removed.append(path)
+        except FileNotFoundError:
+            pass
+
+    if not root.is_dir():
+        return removed
+    for entry in root.iterdir():
+        if entry.name in OUTPUT_FILES or _is_output_temp(entry.name):
+            drop(entry)
+    export = root / EXPORT_DIR
+    if export.is_dir():
+        for entry in export.iterdir():
+            if entry.name.endswith(EXPORT_SUFFIXES):
+                drop(entry)
+        try:
+            export.rmdir()  # only when empty: a user's file in it stays, and so does it
+        except OSError:
+            pass
+    return removed
+# -- end output folder contents --
+
 
 def sha256_of(path: str | os.PathLike[str], *, chunk_bytes: int = 1 << 20) -> str:
     """SHA-256 hex digest of a file, read in chunks."""
@@ -273,8 +333,11 @@ def read_events_tsv(path: str | os.PathLike[str]) -> EventTable:
 
 
 __all__ = [
+    "COHORT_MANIFEST_FILE",
     "EVENTS_FILE",
+    "EXPORT_DIR",
     "HYPNOGRAM_FILE",
+    "OUTPUT_FILES",
     "SUMMARY_FILE",
     "InputFileInfo",
     "build_summary",
@@ -282,6 +345,7 @@ __all__ = [
     "hypnogram_to_tsv",
     "read_events_tsv",
     "result_rows",
+    "remove_stale_outputs",
     "sha256_of",
     "write_outputs",
 ]
