@@ -156,18 +156,24 @@ class ReviewApp:
             "warnings": list(result.warnings),
         }
 
-    def new_session(self, scorer: str = "") -> ReviewSession:
+    def refresh(self) -> ReviewNight:
+        """The latest saved version (a page opened or reloaded shows it)."""
         from somnomotor.review.night import load_review_night
 
         with self.lock:
-            # a new tab starts from the latest saved version
             if max(list_versions(self.night.folder), default=0) != self.night.version:
+                # signals, respiratory events and arousals do not change between versions
                 fresh = load_review_night(self.night.folder)
                 self.night = dataclasses.replace(
                     fresh, recording=self.night.recording,
                     recording_path=self.night.recording_path,
                     respiratory=self.night.respiratory, arousals=self.night.arousals,
                     warnings=self.night.warnings)
+            return self.night
+
+    def new_session(self, scorer: str = "") -> ReviewSession:
+        self.refresh()
+        with self.lock:
             session = ReviewSession(self.night, scorer=scorer)
             if len(self.sessions) >= MAX_SESSIONS:
                 self.sessions.pop(next(iter(self.sessions)))
@@ -284,6 +290,7 @@ class _Handler(BaseHTTPRequestHandler):
             ext = name[name.rfind("."):]
             self._send(HTTPStatus.OK, app.static[name], STATIC_TYPES[ext])
         elif path == "/api/night":
+            app.refresh()
             self._json(HTTPStatus.OK, app.night_document())
         elif path == "/api/state":
             session = self._session()
@@ -379,6 +386,18 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(status, doc, {"ETag": f'"{session.id}-{session.revision}"'})
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError):
+            return  # the browser closed the connection (page reloaded or paged on)
+        logger.exception("request from %s failed", client_address)
+
+
 class ReviewServer:
     """The review app bound to ``host:port`` (port 0: a random free port)."""
 
@@ -386,7 +405,7 @@ class ReviewServer:
         self.app = ReviewApp(night)
         handler = type("ReviewHandler", (_Handler,), {"app": self.app})
         try:
-            self.httpd = ThreadingHTTPServer((host, port), handler)
+            self.httpd = _Server((host, port), handler)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise OutputError(f"port {port} on {host} is busy; choose another with --port "

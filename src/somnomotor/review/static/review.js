@@ -50,6 +50,7 @@
   }
   function setState(doc) {
     R.state = doc; R.session = doc.session; R.revision = doc.revision;
+    $("tooltip").hidden = true;
     R.events = doc.events; R.lms = doc.leg_movements;
     R.lmById = new Map(R.lms.map((lm) => [lm.lm_id, lm]));
     if (R.selected && R.selected.type === "edit" && !R.events.find((e) => e.id === R.selected.id)) R.selected = null;
@@ -205,6 +206,11 @@
              rowTop: (i) => LANE_H + i * rowH };
   }
   function rowOfChannel(label) { return R.shown.indexOf(label); }
+  // page coordinates of time t (s) in the middle of a channel's row (keyboard-free checks)
+  R.toScreen = (t, label) => {
+    const L = layout(), r = cv.getBoundingClientRect(), i = rowOfChannel(label);
+    return { x: r.left + L.X(t), y: r.top + L.rowTop(i) + L.rowH / 2 };
+  };
   function drawTraces() {
     if (!R.night || !R.state) return;
     const dpr = window.devicePixelRatio || 1, L = layout();
@@ -219,15 +225,10 @@
       const x = L.X(t), epoch = Math.abs(t / 30 - Math.round(t / 30)) < 1e-9;
       g.strokeStyle = epoch ? "#90a4ae" : "#eceff1"; g.lineWidth = epoch ? 1.5 : 1;
       g.beginPath(); g.moveTo(x, LANE_H); g.lineTo(x, L.h - 16); g.stroke();
-      if (epoch || (t % (step * 5) === 0) || v.len <= 30) { g.fillStyle = "#607d8b"; g.fillText(`${Math.round(t)} s`, x + 2, L.h - 4); }
+      const every = v.len <= 10 ? 1 : step * 5;
+      if (epoch || Math.abs(t / every - Math.round(t / every)) < 1e-9) { g.fillStyle = "#607d8b"; g.fillText(`${Math.round(t)} s`, x + 2, L.h - 4); }
     }
     // stage of each epoch on screen
-    g.textAlign = "right";
-    for (let e = Math.floor(v.start / 30) * 30; e < end; e += 30) {
-      g.fillStyle = "#37474f"; g.font = "bold 11px system-ui";
-      g.fillText(`epoch ${epochOf(e + 0.01)}: ${stageAt(e + 15)}`, Math.min(L.x1, L.X(e + 30)) - 4, LANE_H - 6);
-    }
-    g.textAlign = "left";
     // channel rows
     g.font = "11px system-ui";
     R.shown.forEach((label, i) => {
@@ -240,6 +241,13 @@
       if (ch && ch.role) g.fillText(ch.role, 4, mid + 23);
     });
     drawFixed(g, L); drawEditable(g, L); drawLane(g, L);
+    // stage of each epoch on screen, at the right end of the epoch in the lane
+    g.textAlign = "right";
+    for (let e = Math.floor(v.start / 30) * 30; e < end; e += 30) {
+      g.fillStyle = "#37474f"; g.font = "bold 11px system-ui";
+      g.fillText(`epoch ${epochOf(e + 0.01)}: ${stageAt(e + 15)}`, Math.min(L.x1, L.X(e + 30)) - 4, LANE_H - 6);
+    }
+    g.textAlign = "left"; g.font = "11px system-ui";
     // signals
     if (R.traces) R.traces.forEach((tr) => {
       const i = rowOfChannel(tr.label); if (i < 0) return;
@@ -376,10 +384,12 @@
       R.drag = { mode: "edge", edge, id: ev.id, onset: ev.onset_s, offset: ev.onset_s + ev.duration_s };
       return;
     }
-    const h = hit(p);
-    if (h) { R.selected = h; renderSelection(); drawTraces(); return; }
+    const h = hit(p), onLeg = p.channel && R.night.leg_channels[p.channel] !== undefined;
+    if (h && (h.type !== "fixed" || !onLeg)) { R.selected = h; renderSelection(); drawTraces(); return; }
+    // on a leg channel a drag adds a movement, also across an RSWA mini-epoch or unscorable
+    // stretch; a click there selects that stretch
     R.selected = null; renderSelection();
-    if (p.channel && R.night.leg_channels[p.channel] !== undefined) R.drag = { mode: "add", channel: p.channel, t0: p.t, t1: p.t };
+    if (onLeg) R.drag = { mode: "add", channel: p.channel, t0: p.t, t1: p.t, click: h };
     drawTraces();
   });
   window.addEventListener("mousemove", (e) => {
@@ -401,7 +411,7 @@
     const d = R.drag; R.drag = null; if (!d) return;
     if (d.mode === "add") {
       const a = Math.min(d.t0, d.t1), b = Math.max(d.t0, d.t1);
-      if (b - a < 0.1) { drawTraces(); return; }
+      if (b - a < 0.1) { if (d.click) { R.selected = d.click; renderSelection(); } drawTraces(); return; }
       await edit({ op: "add", onset_s: a, duration_s: b - a, channel: d.channel, trial_type: "leg_movement" });
       const ev = R.events.filter((x) => x.channel === d.channel && Math.abs(x.onset_s - a) < 0.01).pop();
       if (ev) { R.selected = { type: "edit", id: ev.id, t: ev.onset_s }; renderSelection(); drawTraces(); }
