@@ -68,12 +68,20 @@ class SignalStore:
         return thread
 
     def _load_all(self) -> None:
-        for lab in self.labels:
-            try:
-                self.samples(lab)
-                self.overview(lab)
-            except Exception as exc:  # noqa: BLE001 - a bad channel must not stop the others
-                logger.warning("channel %s: %s", lab, exc)
+        # The first screen's request decodes its channels in label order; this thread starts
+        # from the other end, so on two cores the two meet in the middle. The overviews
+        # (only needed for windows over 10 min) come after every channel is decoded.
+        try:
+            filter_segment(np.zeros(64, dtype=np.float32), 0, 64,
+                           sos=design_bandpass(512.0, low_hz=10.0, high_hz=100.0), pad=8)
+        except Exception as exc:  # noqa: BLE001 - warming the filter is only an optimisation
+            logger.debug("filter warm-up: %s", exc)
+        for step in (self.samples, self.overview):
+            for lab in reversed(self.labels):
+                try:
+                    step(lab)
+                except Exception as exc:  # noqa: BLE001 - a bad channel must not stop the others
+                    logger.warning("channel %s: %s", lab, exc)
 
     def describe(self) -> list[dict[str, Any]]:
         out = []
