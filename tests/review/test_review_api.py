@@ -428,3 +428,23 @@ def test_results_without_recording_are_served_without_signals(results_copy: Path
         assert client.get("/api/signal?channels=LAT")[0] == 404
         state = client.open_session()
         assert state["indices"] and not math.isnan(state["indices"][0]["value"])
+
+
+def test_score_events_results_are_reviewed_on_their_own_channels(
+        analysed_night: AnalysedNight, tmp_path: Path) -> None:
+    res = analysed_night.results
+    out = tmp_path / "rescored"
+    assert main(["score-events", str(res / "events.tsv"), "--hypnogram",
+                 str(res / "hypnogram.tsv"), "--out", str(out)]) == 0
+    with serving(out, None) as (server, client):
+        night = client.get("/api/night")[1]
+        state = client.open_session()
+        scored = json.loads((out / "summary.json").read_text())
+        assert _index({"indices": state["indices"]}, "plms_index") == pytest.approx(
+            _index(scored, "plms_index"), rel=1e-3)
+        # every movement can be edited on the channel it was scored on
+        for ev in [e for e in state["events"] if e["trial_type"] == "leg_movement"][:3]:
+            assert ev["channel"] in night["leg_channels"]
+            status, doc, _ = client.post("/api/edit", {"op": "modify", "id": ev["id"],
+                                                       "duration_s": ev["duration_s"] + 0.2})
+            assert status == 200, doc

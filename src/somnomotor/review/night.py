@@ -382,9 +382,10 @@ def load_review_night(
     leg_sides = {str(label): side for role, side in LEG_ROLE_SIDE.items()
                  for label in mapping.get(role, [])}
     for row in events.select(COMPONENT_TRIAL_TYPE).frame.to_dict("records"):
+        # results of score-events have no channel mapping: the movements' own channels
+        # (with their side, or none) are the leg rows
         leg = str(row.get("leg"))
-        if leg in ("left", "right"):
-            leg_sides.setdefault(str(row["channel"]), leg)
+        leg_sides.setdefault(str(row["channel"]), leg if leg in ("left", "right") else "unknown")
     unscorable = events.select("unscorable")
     if len(unscorable):
         on_leg = unscorable.frame["channel"].astype(str).isin(list(leg_sides)).to_numpy()
