@@ -42,7 +42,7 @@ from somnomotor.report.outputs import (
     sha256_of,
 )
 from somnomotor.results import AnalysisResult
-from somnomotor.score.plm import COMPONENT_TRIAL_TYPE, COMPONENTS_KEY, TRIAL_TYPE, score_plm
+from somnomotor.score.plm import COMPONENT_TRIAL_TYPE, TRIAL_TYPE, score_plm
 from somnomotor.score.plm_rules import PLMRules
 
 logger = logging.getLogger(__name__)

@@ -17,6 +17,7 @@ dependency that every installation would carry. Safety is explicit here:
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import errno
 import json
@@ -121,18 +122,23 @@ class ReviewApp:
         comp_frame = comps.frame if comps is not None else None
         leg_events = []
         other = []
-        lm_of_component: list[tuple[str, float, float, int]] = []
+        # each scored component, by channel in onset order: a mark belongs to the component
+        # of its channel that holds its onset (same-leg marks < 0.5 s apart are one component)
+        by_channel: dict[str, tuple[list[float], list[float], list[int]]] = {}
         if comp_frame is not None and len(comp_frame):
-            for row in comp_frame.to_dict("records"):
-                lm_of_component.append((str(row["channel"]), float(row["onset_s"]),
-                                        float(row["onset_s"]) + float(row["duration_s"]),
-                                        int(row["lm_id"])))
+            for row in comp_frame.sort_values("onset_s", kind="stable").to_dict("records"):
+                starts, ends, ids = by_channel.setdefault(str(row["channel"]), ([], [], []))
+                starts.append(float(row["onset_s"]))
+                ends.append(float(row["onset_s"]) + float(row["duration_s"]))
+                ids.append(int(row["lm_id"]))
         for ev in session.ordered():
             d = ev.to_dict()
             if ev.trial_type == "leg_movement":
-                d["lm_id"] = next((lm for ch, a, b, lm in lm_of_component
-                                   if ch == ev.channel and a - 1e-6 <= ev.onset_s <= b + 1e-6),
-                                  None)
+                d["lm_id"] = None
+                starts, ends, ids = by_channel.get(ev.channel, ([], [], []))
+                k = bisect.bisect_right(starts, ev.onset_s + 1e-6) - 1
+                if k >= 0 and ev.onset_s <= ends[k] + 1e-6:
+                    d["lm_id"] = ids[k]
                 leg_events.append(d)
             else:
                 other.append(d)

@@ -121,13 +121,12 @@ class ReviewSession:
                              round(duration, 3), kind, channel, side, fields)
 
     def _apply(self, op: dict[str, Any], *, reverse: bool) -> None:
-        before, after = (op["after"], op["before"]) if reverse else (op["before"], op["after"])
-        ident = op["id"]
-        if after is None:
-            self.events.pop(ident, None)
+        """Put the event of ``op`` into its after state (its before state when undoing)."""
+        target = op["before"] if reverse else op["after"]
+        if target is None:
+            self.events.pop(op["id"], None)
         else:
-            self.events[ident] = EditableEvent(**{k: v for k, v in after.items()})
-        del before
+            self.events[op["id"]] = EditableEvent(**target)
 
     def _rescore(self) -> None:
         self.result = self.night.score(self.ordered())
