@@ -576,6 +576,10 @@
       default: return;
     }
   });
+  window.addEventListener("beforeunload", (e) => {
+    // unsaved changes stay in the session edit log, but the scorer should know
+    if (R.state && R.state.pending_edits > 0) { e.preventDefault(); e.returnValue = ""; }
+  });
   window.addEventListener("resize", () => { R.cache.clear(); drawHypnogram(); loadTraces(); drawTraces(); });
 
   // -- start --------------------------------------------------------------------------------
