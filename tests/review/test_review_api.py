@@ -448,3 +448,15 @@ def test_score_events_results_are_reviewed_on_their_own_channels(
             status, doc, _ = client.post("/api/edit", {"op": "modify", "id": ev["id"],
                                                        "duration_s": ev["duration_s"] + 0.2})
             assert status == 200, doc
+
+
+def test_a_change_the_edit_log_cannot_record_is_not_made(review, results_copy: Path) -> None:
+    _, client = review
+    state = client.open_session()
+    (results_copy / "reviewed").write_text("not a folder")  # the log cannot be created
+    ev = next(e for e in state["events"] if e["trial_type"] == "leg_movement")
+    status, doc, _ = client.post("/api/edit", {"op": "delete", "id": ev["id"]})
+    assert status == 400 and "edit log" in doc["error"]
+    after = client.get("/api/state")[1]
+    assert after["revision"] == 0 and after["events"] == state["events"]
+    assert client.post("/api/save")[0] >= 400

@@ -155,12 +155,13 @@ class ReviewSession:
                           "after": changed.to_dict()}
             else:
                 raise ParameterError(f"unknown edit {kind!r}; allowed are add, delete, modify")
+            # logged first: a change the log cannot record is not made
+            self._log({"action": op["op"], "event_id": op["id"], "before": op["before"],
+                       "after": op["after"]})
             self._apply(op, reverse=False)
             self.undo_stack.append(op)
             self.redo_stack.clear()
             self._rescore()
-            self._log({"action": op["op"], "event_id": op["id"], "before": op["before"],
-                       "after": op["after"]})
             return op
 
     def undo(self, *, revision: int | None = None) -> dict[str, Any] | None:
@@ -168,12 +169,13 @@ class ReviewSession:
             self._check_revision(revision)
             if not self.undo_stack:
                 return None
-            op = self.undo_stack.pop()
+            op = self.undo_stack[-1]
+            self._log({"action": f"undo {op['op']}", "event_id": op["id"],
+                       "before": op["after"], "after": op["before"]})
+            self.undo_stack.pop()
             self._apply(op, reverse=True)
             self.redo_stack.append(op)
             self._rescore()
-            self._log({"action": f"undo {op['op']}", "event_id": op["id"],
-                       "before": op["after"], "after": op["before"]})
             return op
 
     def redo(self, *, revision: int | None = None) -> dict[str, Any] | None:
@@ -181,12 +183,13 @@ class ReviewSession:
             self._check_revision(revision)
             if not self.redo_stack:
                 return None
-            op = self.redo_stack.pop()
+            op = self.redo_stack[-1]
+            self._log({"action": f"redo {op['op']}", "event_id": op["id"],
+                       "before": op["before"], "after": op["after"]})
+            self.redo_stack.pop()
             self._apply(op, reverse=False)
             self.undo_stack.append(op)
             self._rescore()
-            self._log({"action": f"redo {op['op']}", "event_id": op["id"],
-                       "before": op["before"], "after": op["after"]})
             return op
 
     # -- saving -------------------------------------------------------------------------
