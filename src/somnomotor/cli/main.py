@@ -31,6 +31,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "report",
     "questionnaire",
     "export",
+    "review",
 )
 
 EXIT_OK = 0
