@@ -67,19 +67,22 @@ def _load() -> str:
     return f"load average {one:.1f}/{five:.1f}/{fifteen:.1f} on {os.cpu_count()} CPUs"
 
 
-def _measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one process, from /usr/bin/time -v."""
+def _measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MB) of one process, from
+    /usr/bin/time -v."""
     out = subprocess.run(["/usr/bin/time", "-v", *cmd], env=env, capture_output=True,
                          text=True)
     if out.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({out.returncode}):\n{out.stderr[-2000:]}")
     wall = re.search(r"Elapsed \(wall clock\) time .*: (?:(\d+):)?(\d+):([\d.]+)", out.stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", out.stderr)
-    if wall is None or rss is None:
+    user = re.search(r"User time \(seconds\): ([\d.]+)", out.stderr)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", out.stderr)
+    if wall is None or rss is None or user is None or system is None:
         raise RuntimeError(f"no /usr/bin/time -v output for {cmd}")
     hours, minutes, seconds = wall.groups()
     total = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
-    return total, int(rss.group(1)) / 1024
+    return total, float(user.group(1)) + float(system.group(1)), int(rss.group(1)) / 1024
 
 
 def main() -> int:
@@ -121,24 +124,29 @@ def main() -> int:
     for name, (cmd, case_env) in cases.items():  # warm-up: page cache, numba cache
         _measure(cmd, case_env)
     times: dict[str, list[float]] = {n: [] for n in cases}
+    cpus: dict[str, list[float]] = {n: [] for n in cases}
     peaks: dict[str, list[float]] = {n: [] for n in cases}
     for _ in range(args.runs):
         for name, (cmd, case_env) in cases.items():
-            wall, peak = _measure(cmd, case_env)
+            wall, cpu, peak = _measure(cmd, case_env)
             times[name].append(wall)
+            cpus[name].append(cpu)
             peaks[name].append(peak)
     psg = "psgscoring analyze_plm (8 h, two legs)"
     psg_t = statistics.median(times[psg]) if psg in times else None
+    psg_c = statistics.median(cpus[psg]) if psg in cpus else None
     psg_m = statistics.median(peaks[psg]) if psg in peaks else None
-    print("| case | wall s median (min-max) | peak RSS MB median | time / psgscoring "
-          "| memory / psgscoring |")
-    print("|---|---|---|---|---|")
+    print("| case | wall s median (min-max) | CPU s median | peak RSS MB median (min-max) "
+          "| wall / psgscoring | CPU / psgscoring | memory / psgscoring |")
+    print("|---|---|---|---|---|---|---|")
     for name in cases:
-        t, m = statistics.median(times[name]), statistics.median(peaks[name])
+        t, c, m = (statistics.median(times[name]), statistics.median(cpus[name]),
+                   statistics.median(peaks[name]))
         rt = f"{t / psg_t:.2f}" if psg_t else "-"
+        rc = f"{c / psg_c:.2f}" if psg_c else "-"
         rm = f"{m / psg_m:.2f}" if psg_m else "-"
-        print(f"| {name} | {t:.2f} ({min(times[name]):.2f}-{max(times[name]):.2f}) | {m:.0f} "
-              f"| {rt} | {rm} |")
+        print(f"| {name} | {t:.2f} ({min(times[name]):.2f}-{max(times[name]):.2f}) | {c:.2f} "
+              f"| {m:.0f} ({min(peaks[name]):.0f}-{max(peaks[name]):.0f}) | {rt} | {rc} | {rm} |")
     print(f"# end; {_load()}")
     return 0
 
