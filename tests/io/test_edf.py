@@ -102,20 +102,49 @@ def test_lazy_edf_reads_only_the_requested_signals(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     path, truth = _many_channels(tmp_path, bdf=False)
     rec = read_recording(path)
-    loads: list[int] = []
-    original = edfio._lazy_loading.LazyLoader.load
+    reads: list[int] = []
+    original = edf_module.BdfSignalReader.read_bytes
 
-    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        loads.append(int(self.start_sample))
-        return original(self, *args, **kwargs)
+    def counting(self):  # type: ignore[no-untyped-def]
+        reads.append(self.start_byte)
+        return original(self)
 
-    monkeypatch.setattr(edfio._lazy_loading.LazyLoader, "load", counting)
+    monkeypatch.setattr(edf_module.BdfSignalReader, "read_bytes", counting)
     wanted = ["EMG03", "EMG17", "EMG29"]
     for label in wanted:
         data = rec.channel(label).data()
         np.testing.assert_allclose(data, truth[label], atol=0.01)
-    # 30 signals of 20 samples per 1-s record: signal i starts at sample 20*i of a record
-    assert sorted(loads) == [20 * 3, 20 * 17, 20 * 29]
+    # 30 signals of 20 two-byte samples per 1-s record: signal i starts at byte 40*i
+    assert sorted(reads) == [40 * 3, 40 * 17, 40 * 29]
+
+
+@pytest.mark.parametrize("bdf", [False, True])
+def test_samples_are_read_in_blocks_without_a_memory_map(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bdf: bool) -> None:
+    """A memory map would keep every page of the night in resident memory (all channels
+    share each record); blocks of a few records must give the same samples."""
+    path, truth = _many_channels(tmp_path, bdf=bdf)
+    rec = read_recording(path)
+
+    def no_memmap(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the data records were memory-mapped")
+
+    monkeypatch.setattr(np, "memmap", no_memmap)
+    # 30 x 20 samples x 2-3 bytes per record: 1.6 records per block, so blocks end inside
+    # records' worth of bytes and the last block is short
+    monkeypatch.setattr(edf_module, "_READ_BLOCK_BYTES", 2000)
+    for label in ["EMG00", "EMG13", "EMG29"]:
+        np.testing.assert_allclose(rec.channel(label).data(), truth[label],
+                                   atol=1e-3 if bdf else 0.01)
+
+
+def test_a_file_cut_after_opening_is_an_input_error(tmp_path: Path) -> None:
+    path, _ = _many_channels(tmp_path, bdf=False)
+    rec = read_recording(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 500])
+    with pytest.raises(InputFileError, match="ended inside its data records"):
+        rec.channel("EMG05").data()
 
 
 def test_lazy_bdf_reads_only_the_requested_signals(tmp_path: Path,

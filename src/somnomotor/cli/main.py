@@ -4,12 +4,17 @@ Each subcommand lives in its own module of this package with two functions:
 ``add_parser(subparsers)`` registers its arguments, and ``run(args) -> int`` calls the
 library. This module only dispatches and turns errors into one line on stderr: bad input
 never shows a traceback unless ``--debug`` is given.
+
+Only the module of the subcommand that runs is imported (the others would pull in the
+simulator, scipy and pandas before anything happens); ``--help`` lists every subcommand
+from :data:`SUBCOMMAND_HELP`, which a test keeps equal to each module's ``HELP``.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import logging
 import signal
 import sys
@@ -34,6 +39,25 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "review",
 )
 
+#: One-line help of each subcommand, by command name (its module's name with "_" for "-"),
+#: as ``--help`` lists it without importing the module (tests/cli check that each equals
+#: what the module registers).
+SUBCOMMAND_HELP: dict[str, str] = {
+    "demo": "simulate an example night, analyse it and print the summary (start here)",
+    "analyze": "score one recording (EDF/EDF+/BDF) and write events.tsv and summary.json",
+    "cohort": "score many recordings (files or folders) the same way and write one table of "
+              "indices",
+    "channels": "list channels with rate, unit and inferred role, and what each analysis lacks",
+    "simulate": "simulate a night with known events: EDF+ plus a ground-truth sidecar",
+    "score-events": "apply the PLM rules to scored annotations (no signals) and write "
+                    "events.tsv and summary.json",
+    "report": "write the night report (report.html, report.pdf) from an analysis output folder",
+    "questionnaire": "answer the questionnaire on restless legs, dream enactment and warning "
+                     "signs",
+    "export": "export an analysis folder to EDF+ annotations, BIDS events, NSRR XML, CSV or "
+              "Parquet",
+}
+
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -42,9 +66,11 @@ EXIT_INTERNAL = 3
 logger = logging.getLogger("somnomotor")
 
 
-def _load_subcommands() -> list[ModuleType]:
+def _load_subcommands(only: str | None = None) -> list[ModuleType]:
     modules = []
     for name in SUBCOMMAND_MODULES:
+        if only is not None and name != only:
+            continue
         try:
             modules.append(importlib.import_module(f"somnomotor.cli.{name}"))
         except ModuleNotFoundError as exc:
@@ -53,8 +79,28 @@ def _load_subcommands() -> list[ModuleType]:
     return modules
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser (used by ``main`` and by the docs)."""
+def _command_in(argv: Sequence[str] | None) -> str:
+    """The subcommand named on the command line, or "" when none is (``--help``, ``--version``).
+
+    The global options take no value, so the first word not starting with "-" is the
+    subcommand; an unknown word is left for argparse to reject.
+    """
+    words = sys.argv[1:] if argv is None else list(argv)
+    for word in words:
+        if word == "--":
+            break
+        if not word.startswith("-"):
+            return word
+    return ""
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser (used by ``main`` and by the docs).
+
+    ``command=None`` registers every subcommand in full. A subcommand name registers that
+    one in full and the others by name and help only (what ``--help`` lists); ``""`` the
+    same for all, without importing any subcommand module.
+    """
     parser = argparse.ArgumentParser(
         prog="somnomotor",
         description=(
@@ -73,8 +119,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="only errors on stderr; no progress bars")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in _load_subcommands():
-        module.add_parser(sub)
+    if command is None:
+        for module in _load_subcommands():
+            module.add_parser(sub)
+        return parser
+    module_name = command.replace("-", "_")
+    loaded = _load_subcommands(module_name) if command in SUBCOMMAND_HELP else []
+    for name in SUBCOMMAND_MODULES:
+        if name == module_name and loaded:
+            loaded[0].add_parser(sub)
+        elif importlib.util.find_spec(f"somnomotor.cli.{name}") is not None:
+            sub.add_parser(name.replace("_", "-"), help=SUBCOMMAND_HELP[name.replace("_", "-")])
     return parser
 
 
@@ -103,7 +158,7 @@ def _configure_logging(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser()
+    parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)

@@ -4,12 +4,12 @@
 edfio, and returns a :class:`~somnomotor.recording.Recording` whose channels each read only
 their own samples from disk when :meth:`~somnomotor.recording.Channel.data` is called:
 
-* EDF: edfio memory-maps the data records (``edfio.read_edf(path, lazy_load_data=True)``)
-  and :meth:`edfio.EdfSignal.get_digital_slice` slices one signal's columns out of them
-  without caching anything in the signal object;
-* BDF: edfio reads BDF files only as a whole (its lazy loading is EDF-only), which for an
-  8-h, 30-channel, 512-Hz night means gigabytes. We let edfio parse the header alone and
-  memory-map the 24-bit data records ourselves, decoding one signal's columns per call.
+edfio parses the header; the samples are read by :class:`BdfSignalReader`, which reads the
+data records in blocks of a few MB and copies out one signal's columns per call (16-bit for
+EDF, 24-bit for BDF). edfio reads BDF files only as a whole (its lazy loading is EDF-only),
+which for an 8-h, 30-channel, 512-Hz night means gigabytes; and a memory map of the records
+(edfio's lazy EDF loading) keeps every page of the night that was touched - all of them, as
+each record holds every channel - in the process's resident memory.
 
 Values are calibrated with the header's physical and digital ranges and voltages scaled to
 µV (:mod:`somnomotor.io.units`); the result is float32.
@@ -186,8 +186,24 @@ def _read_layout(path: Path) -> _Layout:
                    legacy_starttime=_field(fixed, 176, 8))
 
 
+#: Bytes of data records read per system call when decoding one signal.
+_READ_BLOCK_BYTES = 4 * 1024 * 1024
+
+
+def _read_exactly(handle: Any, block: np.ndarray, path: Path) -> None:
+    """Fill ``block`` from ``handle`` (raw reads may return fewer bytes than asked)."""
+    view = memoryview(block).cast("B")
+    got = 0
+    while got < view.nbytes:
+        n = handle.readinto(view[got:])
+        if not n:
+            raise InputFileError(f"{path}: the file ended inside its data records "
+                                 f"(truncated while it was being read?)")
+        got += n
+
+
 class BdfSignalReader:
-    """Reads one signal of a BDF file (24-bit samples) from disk on each call.
+    """Reads one signal of a BDF (24-bit) or EDF (16-bit) file from disk on each call.
 
     Parameters
     ----------
@@ -203,21 +219,40 @@ class BdfSignalReader:
         self.path = path
         self.header_bytes = layout.header_bytes
         self.n_records = layout.n_records
+        self.bytes_per_sample = bytes_per_sample
         self.record_bytes = layout.record_samples * bytes_per_sample
         start, end = layout.offset_of(index)
         self.start_byte, self.end_byte = bytes_per_sample * start, bytes_per_sample * end
 
     def read_bytes(self) -> np.ndarray:
-        """The signal's raw bytes, record after record (uint8)."""
-        records = np.memmap(self.path, dtype=np.uint8, mode="r", offset=self.header_bytes,
-                            shape=(self.n_records, self.record_bytes))
-        try:
-            return np.array(records[:, self.start_byte : self.end_byte]).ravel()
-        finally:
-            del records  # unmap now rather than at garbage collection
+        """The signal's raw bytes, record after record (uint8).
+
+        The data records are read in blocks of ~4 MB into one reused buffer and the
+        signal's columns copied out. Memory-mapping the file instead would count every
+        page of the night touched (all channels share each record) in the process's
+        resident memory, which then grows with the night's length, not with the channels
+        read.
+        """
+        width = self.end_byte - self.start_byte
+        out = np.empty((self.n_records, width), dtype=np.uint8)
+        per_block = max(1, _READ_BLOCK_BYTES // max(self.record_bytes, 1))
+        buffer = np.empty(per_block * self.record_bytes, dtype=np.uint8)
+        with open(self.path, "rb", buffering=0) as handle:
+            handle.seek(self.header_bytes)
+            done = 0
+            while done < self.n_records:
+                count = min(per_block, self.n_records - done)
+                block = buffer[: count * self.record_bytes]
+                _read_exactly(handle, block, self.path)
+                out[done : done + count] = block.reshape(count, self.record_bytes)[
+                    :, self.start_byte : self.end_byte]
+                done += count
+        return out.ravel()
 
     def read_digital(self) -> np.ndarray:
-        """The signal's digital values as int32."""
+        """The signal's digital values: int16 for EDF, int32 for BDF (24-bit)."""
+        if self.bytes_per_sample == 2:
+            return self.read_bytes().view("<i2")
         raw = self.read_bytes().reshape(-1, 3)
         # Place the 3 little-endian bytes in the top of a 4-byte int; the arithmetic shift
         # then sign-extends the 24-bit two's complement value.
@@ -498,10 +533,8 @@ def read_recording(
         if problem:
             messages.append(f"{file.name}: channel {label!r} skipped as unusable: {problem}")
             continue
-        if layout.fmt == "BDF":
-            read_digital = BdfSignalReader(file, layout, index).read_digital
-        else:
-            read_digital = _edf_digital_reader(signal, layout)
+        read_digital = BdfSignalReader(file, layout, index,
+                                       bytes_per_sample=layout.bytes_per_sample).read_digital
         loader = _calibrated_loader(
             read_digital, digital_min=int(meta["dmin"]), digital_max=int(meta["dmax"]),
             physical_min=meta["pmin"], physical_max=meta["pmax"], to_unit=1.0)
@@ -636,17 +669,6 @@ def _signal_header(file: Path, layout: _Layout, index: int, signal: Any) -> dict
             f"{file}: invalid {layout.fmt} header for signal {index + 1} "
             f"({layout.labels[index]!r}): {exc}"
         ) from None
-
-
-def _edf_digital_reader(signal: Any, layout: _Layout) -> Callable[[], np.ndarray]:
-    duration = layout.n_records * layout.record_duration_s
-
-    def read() -> np.ndarray:
-        # get_digital_slice reads through the signal's lazy loader and, unlike .digital,
-        # caches nothing in the signal object: the Recording keeps no copy of the samples.
-        return np.asarray(signal.get_digital_slice(0.0, duration))
-
-    return read
 
 
 def _open_with_edfio(file: Path, layout: _Layout) -> Any:
