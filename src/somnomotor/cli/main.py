@@ -56,6 +56,7 @@ SUBCOMMAND_HELP: dict[str, str] = {
                      "signs",
     "export": "export an analysis folder to EDF+ annotations, BIDS events, NSRR XML, CSV or "
               "Parquet",
+    "review": "review and correct the scored events of a night in the browser (local web app)",
 }
 
 EXIT_OK = 0

@@ -95,21 +95,6 @@ def _row_from_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _write_night(analysis: Any, out_dir: Path, inputs: Sequence[InputDigest]) -> dict[str, Path]:
-    """pipeline.write_night_outputs with the checksums already computed for the night key
-    (hashing an 8-h recording again would cost about 0.3 s a night)."""
-    from somnomotor.report.outputs import InputFileInfo, write_outputs
-
-    return write_outputs(
-        out_dir, recording=analysis.recording, results=analysis.results,
-        rule_set=analysis.rule_set,
-        input_file=InputFileInfo(file=inputs[0].file, sha256=inputs[0].sha256),
-        annotation_files=[InputFileInfo(file=i.file, sha256=i.sha256) for i in inputs[1:]],
-        warnings=analysis.staging_warnings,
-        extra={"skipped_analyses": dict(analysis.skipped), **analysis.staging},
-    )
-
-
 def analyze_one(recording: Path, out_dir: Path, settings: CohortSettings, *,
                 run_id: str = "") -> dict[str, Any]:
     """Analyse one night into ``out_dir``, or keep its results, and return its table row.
@@ -119,7 +104,7 @@ def analyze_one(recording: Path, out_dir: Path, settings: CohortSettings, *,
     ``reason`` says why the night was kept or analysed. Never raises for a problem of this
     night: the row says ``status = "error"`` and why.
     """
-    from somnomotor.pipeline import analyze_recording, load_night
+    from somnomotor.pipeline import analyze_recording, load_night, write_night_outputs
     from somnomotor.report.outputs import SUMMARY_FILE, remove_stale_outputs
 
     row: dict[str, Any] = {"recording": str(recording), "output": str(out_dir),
@@ -157,7 +142,8 @@ def analyze_one(recording: Path, out_dir: Path, settings: CohortSettings, *,
         # manifest is written last: a run stopped in between analyses it again
         write_manifest(out_dir, recording=recording, inputs=inputs, settings=canonical,
                        key="", reason="writing")
-        written = _write_night(analysis, out_dir, inputs)
+        written = write_night_outputs(analysis, out_dir, input_checksums=[
+            (i.file, i.sha256) for i in inputs])
         manifest = write_manifest(out_dir, recording=recording, inputs=inputs,
                                   settings=canonical, key=key, reason=reason, run_id=run_id)
         remove_stale_outputs(out_dir, keep=[*written.values(), manifest])
