@@ -27,7 +27,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             "with its denominator, the rules and parameters used) and DIR/hypnogram.tsv."
         ),
     )
-    p.add_argument("recording", metavar="FILE", help="EDF, EDF+ or BDF recording")
+    p.add_argument("recording", metavar="FILE",
+                   help="EDF, EDF+ or BDF recording; or a raw ankle accelerometer recording "
+                   "(.cwa, .bin, .gt3x, .csv), scored separately (accel_* indices)")
     p.add_argument("--out", "-o", metavar="DIR", type=Path,
                    help="output folder (default: FILE's name + '.somnomotor' beside it)")
     p.add_argument("--annotations", "-a", metavar="FILE", action="append", default=[],
@@ -48,6 +50,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--export", metavar="FORMAT", action="append", choices=list(EXPORT_FORMATS),
                    default=[], help="also export events and stages to DIR/export/ (repeatable): "
                    f"{', '.join(EXPORT_FORMATS)}")
+    p.add_argument("--diary", metavar="FILE", type=Path,
+                   help="accelerometer nights: sleep diary (see docs/diary.md) giving the time "
+                   "in bed of this night; without it the recording's rest period is used")
     p.set_defaults(run=run)
 
 
@@ -66,6 +71,12 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.recording)
     if not path.exists():
         raise InputFileNotFoundError(f"recording {str(path)!r} does not exist")
+    from somnomotor.io.accel import is_accelerometer_file
+
+    if is_accelerometer_file(path):  # ankle accelerometer nights: somnomotor.accel_night
+        from somnomotor.cli.accel import run_accelerometer
+
+        return run_accelerometer(args, path, default_out_dir(path))
     for ann in args.annotations:
         if not Path(ann).exists():
             raise InputFileNotFoundError(f"annotation file {ann!r} does not exist")

@@ -1,0 +1,49 @@
+"""``somnomotor analyze FILE`` when FILE is a raw ankle accelerometer recording."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+from pathlib import Path
+
+from somnomotor._errors import InputFileNotFoundError, OutputError
+
+
+def run_accelerometer(args: argparse.Namespace, path: Path, default_out: Path) -> int:
+    """Analyse an accelerometer night and write events.tsv and summary.json."""
+    from somnomotor.accel_night import analyze_accelerometer, format_accel_summary, write_accel_outputs
+    from somnomotor.io.accel import read_accelerometer
+    from somnomotor.io.atomic import ensure_writable_dir
+    from somnomotor.report.outputs import SUMMARY_FILE
+
+    out_dir = args.out or default_out
+    if (out_dir / SUMMARY_FILE).exists() and not args.overwrite:
+        raise OutputError(f"{str(out_dir)!r} already holds results ({SUMMARY_FILE}); "
+                          "pass --overwrite to replace them or choose another --out")
+    rec = read_accelerometer(path)
+    bed = None
+    diary = getattr(args, "diary", None)
+    if diary is not None:
+        if not Path(diary).exists():
+            raise InputFileNotFoundError(f"diary {str(diary)!r} does not exist")
+        from somnomotor.io.diary import read_diary, time_in_bed_for
+
+        bed = time_in_bed_for(read_diary(diary), rec.start)
+    created = not out_dir.exists()
+    ensure_writable_dir(out_dir)
+    try:
+        analysis = analyze_accelerometer(rec, time_in_bed=bed)
+        written = write_accel_outputs(analysis, out_dir, input_path=path)
+    except BaseException:
+        if created:
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()
+        raise
+    summary = json.loads(written[SUMMARY_FILE].read_text(encoding="utf-8"))
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(format_accel_summary(summary))
+        print(f"\nresults written to {out_dir}")
+    return 0
