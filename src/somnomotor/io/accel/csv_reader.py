@@ -64,7 +64,8 @@ def read_accel_csv(path: Path) -> AccelRecording:
         )
     if len(frame) < 2:
         raise InputFileError(f"{path.name!r} holds fewer than two samples")
-    xyz = frame[[cols["x"], cols["y"], cols["z"]]].to_numpy(dtype=np.float64)
+    xyz = frame[[cols["x"], cols["y"], cols["z"]]].apply(pd.to_numeric, errors="coerce").to_numpy(
+        dtype=np.float64)
     bad = ~np.isfinite(xyz).all(axis=1)
     if bad.any():
         line = int(np.flatnonzero(bad)[0]) + 2
