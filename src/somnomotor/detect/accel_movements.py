@@ -65,7 +65,7 @@ class AccelMovementParams:
     smoothing_s: float = 0.2
     rest_window_s: int = 31
     min_on_g: float = 0.010
-    noise_factor: float = 8.0
+    noise_factor: float = 5.0
     off_fraction: float = 0.5
     quiet_s: float = 0.5
     leg: str = "unknown"
