@@ -30,6 +30,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "report",
     "questionnaire",
     "export",
+    "nights",
+    "diary",
 )
 
 EXIT_OK = 0
