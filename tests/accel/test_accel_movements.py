@@ -168,3 +168,22 @@ def test_params_refuse_bad_values() -> None:
         AccelMovementParams(leg="both")
     with pytest.raises(ParameterError, match="off_fraction"):
         AccelMovementParams(off_fraction=1.5)
+
+
+def test_analyze_takes_time_in_bed_from_the_diary(tmp_path: Path, capsys) -> None:
+    from somnomotor.cli.main import main
+
+    night = simulate_accel_night(duration_h=0.5, fs_hz=25.0, seed=8, pre_bed_min=4,
+                                 post_bed_min=4, start=dt.datetime(2026, 1, 5, 22, 30))
+    path = tmp_path / "night.csv"
+    write_accel_csv(night, str(path))
+    diary = tmp_path / "diary.csv"
+    diary.write_text("date,bedtime,rise_time\n2026-01-05,22:34,23:04\n")
+    out = tmp_path / "res"
+    assert main(["analyze", str(path), "--out", str(out), "--diary", str(diary)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["time_in_bed"]["source"] == "diary"
+    assert summary["time_in_bed"]["start_s"] == pytest.approx(240.0)
+    assert summary["time_in_bed"]["end_s"] == pytest.approx(2040.0)
+    hours = {i["name"]: i["value"] for i in summary["indices"]}["accel_time_in_bed_worn_h"]
+    assert hours == pytest.approx(0.5)

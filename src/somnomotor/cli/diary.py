@@ -19,11 +19,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def _ask(name: str, input_fn=input) -> object:  # type: ignore[no-untyped-def]
+def _ask(name: str) -> object:
     from somnomotor.io.diary import DESCRIPTIONS, REQUIRED, parse_field
 
     while True:
-        text = input_fn(f"{name} ({DESCRIPTIONS[name]}){'' if name in REQUIRED else ', empty to skip'}: ")
+        text = input(f"{name} ({DESCRIPTIONS[name]}){'' if name in REQUIRED else ', empty to skip'}: ")
         try:
             return parse_field(name, text)
         except ValueError as exc:
