@@ -36,6 +36,9 @@ CONDITIONS: dict[str, dict] = {
     "no_invisible_share": {"invisible_fraction": 0.0},
     "nonwear_70min": {"nonwear_min": 70.0, "pre_bed_min": 30.0},
     "rest_period": {"pre_bed_min": 60.0, "post_bed_min": 30.0},
+    # faint movements near any threshold: tilts from 0.6 deg, median 1.5 deg, kicks <= 10 mg
+    "near_threshold": {"fs_hz": 25.0, "noise_mg": 8.0, "angle_median_deg": 1.5,
+                       "min_visible_angle_deg": 0.6, "kick_max_g": 0.01},
 }
 
 

@@ -187,3 +187,14 @@ def test_analyze_takes_time_in_bed_from_the_diary(tmp_path: Path, capsys) -> Non
     assert summary["time_in_bed"]["end_s"] == pytest.approx(2040.0)
     hours = {i["name"]: i["value"] for i in summary["indices"]}["accel_time_in_bed_worn_h"]
     assert hours == pytest.approx(0.5)
+
+
+def test_diary_option_is_refused_for_an_edf_night(make_edf, two_leg_signals, tmp_path: Path,
+                                                  capsys) -> None:
+    from somnomotor.cli.main import main
+
+    edf = make_edf(signals=two_leg_signals)
+    diary = tmp_path / "diary.csv"
+    diary.write_text("date,bedtime,rise_time\n2026-01-01,22:00,06:00\n")
+    assert main(["analyze", str(edf), "--out", str(tmp_path / "o"), "--diary", str(diary)]) == 1
+    assert "--diary gives the time in bed of accelerometer nights" in capsys.readouterr().err

@@ -77,6 +77,11 @@ def run(args: argparse.Namespace) -> int:
         from somnomotor.cli.accel import run_accelerometer
 
         return run_accelerometer(args, path, default_out_dir(path))
+    if getattr(args, "diary", None) is not None:
+        from somnomotor._errors import ParameterError
+
+        raise ParameterError("--diary gives the time in bed of accelerometer nights (.cwa, .bin, "
+                             f".gt3x, .csv); {path.name!r} is not one")
     for ann in args.annotations:
         if not Path(ann).exists():
             raise InputFileNotFoundError(f"annotation file {ann!r} does not exist")

@@ -18,7 +18,6 @@ was met on only 34 % of single nights (scoring-rules.md section 7.3). One night 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import os
 from collections.abc import Sequence

@@ -70,9 +70,9 @@ def autocalibrate(xyz: np.ndarray, fs_hz: float, *, window_s: float = 10.0,
     mean, sd, _, _ = _block_stats(xyz, fs_hz, window_s)
     still = (sd < still_sd_g).all(axis=1) & (np.abs(np.linalg.norm(mean, axis=1) - 1.0) < 0.5)
     pts = mean[still]
-    ident = Calibration((0.0, 0.0, 0.0), (1.0, 1.0, 1.0), None, None, int(pts.shape[0]), False)
     if pts.shape[0] < 10:
-        return ident.__class__(**{**ident.__dict__, "reason": f"only {pts.shape[0]} still 10-s windows"})
+        return Calibration((0.0, 0.0, 0.0), (1.0, 1.0, 1.0), None, None, int(pts.shape[0]), False,
+                           f"only {pts.shape[0]} still 10-s windows (10 are needed)")
     spread = (pts.max(axis=0) > 0.3) & (pts.min(axis=0) < -0.3)
     err0 = float(np.mean(np.abs(np.linalg.norm(pts, axis=1) - 1.0)) * 1000.0)
     if not spread.all():

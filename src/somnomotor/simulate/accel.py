@@ -118,12 +118,15 @@ def simulate_accel_night(
     noise_mg: float = 4.0,
     nonwear_min: float = 0.0,
     miscalibrated: bool = True,
+    min_visible_angle_deg: float = 1.0,
+    kick_max_g: float = 0.06,
     start: dt.datetime = dt.datetime(2026, 1, 1, 22, 30),
 ) -> SimulatedAccelNight:
     """Simulate one ankle-worn accelerometer night (see the module doc).
 
     ``duration_h`` is the time in bed; ``nonwear_min`` minutes of the device lying on a table
-    come before ``pre_bed_min`` of walking.
+    come before ``pre_bed_min`` of walking. ``min_visible_angle_deg`` and ``kick_max_g``
+    set how faint a visible movement may be (lower them for movements near any threshold).
     """
     if not 10.0 <= fs_hz <= 200.0:
         raise ParameterError(f"fs_hz must be 10-200 Hz, received {fs_hz}")
@@ -220,7 +223,8 @@ def simulate_accel_night(
     truth_moves = []
     for onset, dur, sid in moves:
         visible = bool(rng.random() >= invisible_fraction)
-        angle = (float(np.clip(rng.lognormal(np.log(angle_median_deg), 0.6), 1.0, 40.0))
+        angle = (float(np.clip(rng.lognormal(np.log(angle_median_deg), 0.6),
+                               min_visible_angle_deg, 40.0))
                  if visible else float(rng.uniform(0.05, 0.6)))
         i0, i1 = idx(onset), idx(onset + dur)
         m = i1 - i0
@@ -233,7 +237,7 @@ def simulate_accel_night(
         axis = _unit(np.cross(base, rng.normal(size=3)))
         grav[i0:i1] = _rotate(base, axis, np.radians(angle) * prof)
         if visible:
-            dyn[i0:i1] += (rng.uniform(0.005, 0.06) * np.sin(np.pi * np.linspace(0, 1, m))[:, None]
+            dyn[i0:i1] += (rng.uniform(min(0.005, kick_max_g), kick_max_g) * np.sin(np.pi * np.linspace(0, 1, m))[:, None]
                            * _band_noise(rng, m, fs_hz, 2.0, 8.0))
         truth_moves.append(AccelTruthMovement(onset, dur, angle, visible, sid))
 
@@ -255,7 +259,8 @@ def simulate_accel_night(
         offset_g=tuple(offset.tolist()), scale=tuple(scale.tolist()),  # type: ignore[arg-type]
         settings={"duration_h": duration_h, "fs_hz": fs_hz, "seed": seed,
                   "invisible_fraction": invisible_fraction, "angle_median_deg": angle_median_deg,
-                  "noise_mg": noise_mg, "nonwear_min": nonwear_min},
+                  "noise_mg": noise_mg, "nonwear_min": nonwear_min,
+                  "min_visible_angle_deg": min_visible_angle_deg, "kick_max_g": kick_max_g},
     )
     return SimulatedAccelNight(rec, truth)
 
