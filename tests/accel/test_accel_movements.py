@@ -180,7 +180,8 @@ def test_analyze_takes_time_in_bed_from_the_diary(tmp_path: Path, capsys) -> Non
     diary = tmp_path / "diary.csv"
     diary.write_text("date,bedtime,rise_time\n2026-01-05,22:34,23:04\n")
     out = tmp_path / "res"
-    assert main(["analyze", str(path), "--out", str(out), "--diary", str(diary)]) == 0
+    assert main(["analyze", str(path), "--out", str(out), "--diary", str(diary), "--report"]) == 0
+    assert "Only 1 night(s): too few for a median" in (out / "nights.html").read_text()
     summary = json.loads((out / "summary.json").read_text())
     assert summary["time_in_bed"]["source"] == "diary"
     assert summary["time_in_bed"]["start_s"] == pytest.approx(240.0)

@@ -124,3 +124,12 @@ def test_nights_command_and_missing_folder(tmp_path: Path, capsys) -> None:
     assert "Median of 3 nights: 9.0" in capsys.readouterr().out
     assert main(["nights", str(tmp_path / "none")]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_psg_report_refuses_an_accelerometer_folder(tmp_path: Path, capsys) -> None:
+    from somnomotor.cli.main import main
+
+    _summary(tmp_path / "a0", dt.datetime(2026, 1, 1, 22), "accelerometer", 9.0)
+    assert main(["report", str(tmp_path / "a0")]) == 1
+    assert "somnomotor nights" in capsys.readouterr().err
+    assert not (tmp_path / "a0" / "report.html").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import sys
 from pathlib import Path
 
 from somnomotor._errors import InputFileNotFoundError, OutputError
@@ -23,13 +24,18 @@ def run_accelerometer(args: argparse.Namespace, path: Path, default_out: Path) -
                           "pass --overwrite to replace them or choose another --out")
     rec = read_accelerometer(path)
     bed = None
+    entries = []
     diary = getattr(args, "diary", None)
     if diary is not None:
         if not Path(diary).exists():
             raise InputFileNotFoundError(f"diary {str(diary)!r} does not exist")
         from somnomotor.io.diary import read_diary, time_in_bed_for
 
-        bed = time_in_bed_for(read_diary(diary), rec.start)
+        entries = read_diary(diary)
+        bed = time_in_bed_for(entries, rec.start)
+        if bed is None:
+            print(f"warning: the diary has no entry for the night of {rec.start}; the "
+                  "recording's rest period is used", file=sys.stderr)
     created = not out_dir.exists()
     ensure_writable_dir(out_dir)
     try:
@@ -41,6 +47,11 @@ def run_accelerometer(args: argparse.Namespace, path: Path, default_out: Path) -
                 out_dir.rmdir()
         raise
     summary = json.loads(written[SUMMARY_FILE].read_text(encoding="utf-8"))
+    if getattr(args, "report", False):  # the one-night page of 'somnomotor nights'
+        from somnomotor.report.nights import collect_nights
+        from somnomotor.report.nights_page import render_nights_page
+
+        render_nights_page(collect_nights([out_dir]), entries, out_dir)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

@@ -194,5 +194,22 @@ def summarise(nights: Sequence[Night], kind: str) -> KindSummary:
     return KindSummary(kind, head, n, med, q1, q3, *lo_hi, slope, low, high, statement)
 
 
+def refuse_accelerometer_folder(folder: str | os.PathLike[str]) -> None:
+    """Raise when ``folder`` holds an accelerometer night: the PSG night report would show
+    an empty hypnogram and no leg movements for it. Its page is ``somnomotor nights``."""
+    path = Path(folder) / "summary.json"
+    try:
+        kind = json.loads(path.read_text(encoding="utf-8")).get("recording_kind")
+    except (OSError, ValueError, AttributeError):
+        return
+    if kind == "accelerometer":
+        from somnomotor._errors import ParameterError
+
+        raise ParameterError(
+            f"{str(folder)!r} holds an ankle accelerometer night; its page is made by "
+            f"'somnomotor nights {folder}' (or 'analyze FILE --report'), not by the PSG report"
+        )
+
+
 __all__ = ["KINDS", "MIN_NIGHTS_MEDIAN", "MIN_NIGHTS_TREND", "VARIABILITY_NOTE", "KindSummary",
-           "Night", "collect_nights", "nights_table", "summarise"]
+           "Night", "collect_nights", "nights_table", "refuse_accelerometer_folder", "summarise"]
