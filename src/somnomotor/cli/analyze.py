@@ -11,7 +11,8 @@ from pathlib import Path
 from somnomotor._errors import InputFileNotFoundError, OutputError
 from somnomotor.cli._progress import progress_bar
 
-HELP = "score one recording (EDF/EDF+/BDF) and write events.tsv and summary.json"
+HELP = ("score one recording (EDF/EDF+/BDF, or an ankle accelerometer .cwa/.bin/.gt3x/.csv) and "
+        "write events.tsv and summary.json")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
