@@ -99,6 +99,7 @@ def test_page_keeps_psg_and_accelerometer_apart_and_renders(tmp_path: Path) -> N
     assert "does not show that caffeine caused it" in page
     assert "Please see a doctor" in page and "5 of 8 nights" in page  # discomfort >= 5
     assert "When to see a doctor" in page and "seizure" in page
+    assert "is a cramp" not in page  # no cramps in this diary
     assert not re.search(r"\d+(\.\d+)? ?(mg|mcg|ml)\b", page, re.I)
     assert "diagnosis" in page and "r = 0.87" in page
     tsv = written["comparisons.tsv"].read_text()

@@ -174,6 +174,8 @@ def render_nights_page(nights: Sequence[Night], diary: Sequence[DiaryEntry],
         if any(e.medicines for e in diary):
             ids["factor_medicines"] = None
         parts.extend(statement(sid) for sid in ids)
+        if any(e.cramps for e in diary):
+            parts.append(statement("explain_cramps"))
     parts.append("<h2>When to see a doctor</h2><div class='doctor'><ul>")
     for st in lib.statements.values():
         if st.section == "when_doctor":
