@@ -104,6 +104,11 @@ def test_page_keeps_psg_and_accelerometer_apart_and_renders(tmp_path: Path) -> N
     assert "diagnosis" in page and "r = 0.87" in page
     tsv = written["comparisons.tsv"].read_text()
     assert "medicine_iron" in tsv
+    # one table per kind: the two indices never share a table
+    acc_tsv = written["nights_accelerometer.tsv"].read_text().splitlines()[0]
+    psg_tsv = written["nights_psg.tsv"].read_text().splitlines()[0]
+    assert "accel_plm_index" in acc_tsv and "plms_index" not in acc_tsv.replace("accel_plm", "")
+    assert "plms_index" in psg_tsv and "accel" not in psg_tsv
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:

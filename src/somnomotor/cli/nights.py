@@ -13,7 +13,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "nights", help=HELP,
         description=("Gather the results of many nights of one person (folders written by "
                      "'somnomotor analyze', PSG or ankle accelerometer, kept apart) into "
-                     "nights.tsv and a self-contained page nights.html: the index per night, "
+                     "nights_psg.tsv / nights_accelerometer.tsv and a self-contained page nights.html: the index per night, "
                      "median and spread, a trend, and with --diary the nights with and without "
                      "each possible trigger side by side (never as a cause)."))
     p.add_argument("folders", metavar="DIR", nargs="+",

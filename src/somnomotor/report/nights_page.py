@@ -32,7 +32,8 @@ from somnomotor.report.nights import (
 from somnomotor.report.triggers import TRIGGERS, Comparison, compare_trigger, medicine_triggers
 
 NIGHTS_HTML = "nights.html"
-NIGHTS_TSV = "nights.tsv"
+#: One table per kind, so that PSG and accelerometer indices never share a table.
+NIGHTS_TSV = {"psg": "nights_psg.tsv", "accelerometer": "nights_accelerometer.tsv"}
 COMPARISONS_TSV = "comparisons.tsv"
 #: Diary nights with leg discomfort >= this (of 10) count towards the doctor statement.
 DISCOMFORT_HIGH = 5
@@ -96,7 +97,8 @@ def compare_all(nights: Sequence[Night], diary: Sequence[DiaryEntry], kind: str
 
 def render_nights_page(nights: Sequence[Night], diary: Sequence[DiaryEntry],
                        out_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """Write nights.html, nights.tsv and comparisons.tsv into ``out_dir`` (atomically)."""
+    """Write nights.html, nights_psg.tsv / nights_accelerometer.tsv (one table per kind) and
+    comparisons.tsv into ``out_dir`` (atomically)."""
     out = ensure_writable_dir(out_dir)
     lib = load_library()
     table = nights_table(nights, diary)
@@ -189,13 +191,18 @@ def render_nights_page(nights: Sequence[Night], diary: Sequence[DiaryEntry],
         if k in used) + "</ul>")
     parts.append(f"<p class='src'>somnomotor {__version__}</p></body></html>")
     atomic_write_text(out / NIGHTS_HTML, "\n".join(p for p in parts if p))
-    atomic_write_text(out / NIGHTS_TSV, table.to_csv(sep="\t", index=False, na_rep="n/a",
+    written = {NIGHTS_HTML: out / NIGHTS_HTML}
+    for kind, name in NIGHTS_TSV.items():
+        sub = table[table["kind"] == kind].dropna(axis=1, how="all")
+        if len(sub):
+            atomic_write_text(out / name, sub.to_csv(sep="\t", index=False, na_rep="n/a",
                                                      float_format="%.6g"))
+            written[name] = out / name
     comp_frame = pd.DataFrame([c.__dict__ for c in all_comparisons])
     atomic_write_text(out / COMPARISONS_TSV, comp_frame.to_csv(sep="\t", index=False, na_rep="n/a",
                                                                float_format="%.6g"))
-    return {NIGHTS_HTML: out / NIGHTS_HTML, NIGHTS_TSV: out / NIGHTS_TSV,
-            COMPARISONS_TSV: out / COMPARISONS_TSV}
+    written[COMPARISONS_TSV] = out / COMPARISONS_TSV
+    return written
 
 
 __all__ = ["COMPARISONS_TSV", "NIGHTS_HTML", "NIGHTS_TSV", "compare_all", "render_nights_page"]
