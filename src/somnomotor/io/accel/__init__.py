@@ -2,11 +2,12 @@
 
 Every reader returns an :class:`AccelRecording`: three axes in g at one sampling rate, the
 start time as written by the device, and the file it came from. Binary formats are read
-with packages made for them (the optional extra ``accel``):
+with packages made for them where a suitable one exists (the optional extra ``accel``):
 
 * Axivity ``.cwa`` and GENEActiv ``.bin``: ``scikit-digital-health`` (``skdh.io.ReadCwa``,
   ``skdh.io.ReadBin``; C readers of the published formats, maintained by Pfizer R&D).
-* ActiGraph ``.gt3x``: ``pygt3x`` (ActiGraph's own reader).
+* ActiGraph ``.gt3x``: our own reader of ActiGraph's published format
+  (:mod:`somnomotor.io.accel.gt3x`; ActiGraph's pygt3x is GPL-3.0).
 * ``.csv``: our own reader (:mod:`somnomotor.io.accel.csv_reader`): columns time, x, y, z in
   g, or a GENEActiv CSV export.
 """
@@ -116,25 +117,12 @@ def _read_skdh(path: Path, device: str) -> AccelRecording:
 
 
 def _read_gt3x(path: Path) -> AccelRecording:
-    try:
-        from pygt3x.reader import FileReader
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise InputFileError(
-            "reading .gt3x files needs pygt3x; install the extra: pip install 'somnomotor[accel]'"
-        ) from exc
-    try:
-        with FileReader(str(path)) as reader:
-            frame = reader.to_pandas()
-            fs = float(reader.info.sample_rate)
-    except Exception as exc:  # pygt3x raises plain exceptions on damaged files
-        raise InputFileError(f"{path.name!r} could not be read as an ActiGraph .gt3x file: {exc}"
-                             ) from exc
-    xyz = frame[["X", "Y", "Z"]].to_numpy(dtype=np.float64)
-    time_s = frame.index.to_numpy(dtype=np.float64)
+    from somnomotor.io.accel.gt3x import read_gt3x
+
+    time_s, xyz, fs, start, _info = read_gt3x(path)
     if xyz.shape[0] < 2:
         raise InputFileError(f"{path.name!r} holds fewer than two samples")
-    return AccelRecording(regular_grid(time_s, xyz, fs), fs, _from_unix(time_s[0]), "actigraph",
-                          path.name)
+    return AccelRecording(regular_grid(time_s, xyz, fs), fs, start, "actigraph", path.name)
 
 
 def read_accelerometer(path: str | os.PathLike[str]) -> AccelRecording:
