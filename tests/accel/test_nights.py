@@ -139,3 +139,26 @@ def test_psg_report_refuses_an_accelerometer_folder(tmp_path: Path, capsys) -> N
     assert main(["report", str(tmp_path / "a0")]) == 1
     assert "somnomotor nights" in capsys.readouterr().err
     assert not (tmp_path / "a0" / "report.html").exists()
+
+
+def test_real_psg_and_accelerometer_outputs_are_gathered_apart(tmp_path: Path) -> None:
+    """summary.json as the two pipelines write them (not hand-made)."""
+    from somnomotor.accel_night import analyze_accelerometer, write_accel_outputs
+    from somnomotor.pipeline import analyze_recording, write_night_outputs
+    from somnomotor.simulate import simulate_night
+    from somnomotor.simulate.accel import simulate_accel_night
+
+    psg = simulate_night("plmd", seed=1, duration_h=0.5)
+    analysis = analyze_recording(psg.recording, auto_stage=False, analyses=["leg_movements"])
+    write_night_outputs(analysis, tmp_path / "psg")
+    acc = simulate_accel_night(duration_h=0.5, fs_hz=25.0, seed=2,
+                               start=dt.datetime(2026, 1, 3, 22, 0))
+    write_accel_outputs(analyze_accelerometer(acc.recording), tmp_path / "acc")
+    nights = collect_nights([tmp_path])
+    kinds = {n.kind: n for n in nights}
+    assert set(kinds) == {"psg", "accelerometer"}
+    plms = analysis.result("leg_movements").index("plms_index").value
+    assert kinds["psg"].indices["plms_index"] == pytest.approx(plms)
+    assert "accel_plm_index" not in kinds["psg"].indices
+    assert "plms_index" not in kinds["accelerometer"].indices
+    assert kinds["accelerometer"].date == dt.date(2026, 1, 3)
