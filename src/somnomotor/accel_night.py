@@ -112,6 +112,39 @@ def analyze_accelerometer(
                               rec.duration_s, rec.fs_hz, rec.device, rec.source, tuple(warnings))
 
 
+#: Recordings longer than this are split into nights (noon to noon).
+MULTI_NIGHT_MIN_S = 30 * 3600.0
+#: A noon-to-noon window needs this much recording to be analysed as a night.
+MIN_NIGHT_WINDOW_S = 2 * 3600.0
+
+
+def split_nights(rec: AccelRecording) -> list[tuple[dt.date, AccelRecording]]:
+    """Noon-to-noon windows of a multi-day recording, each as its own recording (views of
+    the samples, no copy), labelled by the evening's date; windows shorter than
+    :data:`MIN_NIGHT_WINDOW_S` are left out. Home devices record a week or more in one file.
+    """
+    if rec.start is None:
+        raise ParameterError(f"{rec.source!r} has no start time, so it cannot be split into "
+                             "nights; give the CSV ISO date-times")
+    first_noon = dt.datetime.combine(rec.start.date(), dt.time(12))
+    if rec.start < first_noon:
+        first_noon -= dt.timedelta(days=1)
+    out = []
+    noon = first_noon
+    end = rec.start + dt.timedelta(seconds=rec.duration_s)
+    while noon < end:
+        a = max(0, int(round((noon - rec.start).total_seconds() * rec.fs_hz)))
+        b = min(rec.n_samples,
+                int(round((noon + dt.timedelta(days=1) - rec.start).total_seconds() * rec.fs_hz)))
+        if (b - a) / rec.fs_hz >= MIN_NIGHT_WINDOW_S:
+            piece_start = rec.start + dt.timedelta(seconds=a / rec.fs_hz)
+            out.append((noon.date(), AccelRecording(rec.acceleration_g[a:b], rec.fs_hz,
+                                                    piece_start, rec.device, rec.source,
+                                                    rec.warnings)))
+        noon += dt.timedelta(days=1)
+    return out
+
+
 def build_accel_summary(analysis: AccelNightAnalysis, input_path: str | os.PathLike[str] | None
                         ) -> dict[str, Any]:
     """summary.json content of an accelerometer night."""
@@ -187,5 +220,5 @@ def format_accel_summary(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["RECORDING_KIND", "AccelNightAnalysis", "analyze_accelerometer", "build_accel_summary",
+__all__ = ["MULTI_NIGHT_MIN_S", "RECORDING_KIND", "AccelNightAnalysis", "split_nights", "analyze_accelerometer", "build_accel_summary",
            "format_accel_summary", "write_accel_outputs"]

@@ -199,3 +199,42 @@ def test_diary_option_is_refused_for_an_edf_night(make_edf, two_leg_signals, tmp
     diary.write_text("date,bedtime,rise_time\n2026-01-01,22:00,06:00\n")
     assert main(["analyze", str(edf), "--out", str(tmp_path / "o"), "--diary", str(diary)]) == 1
     assert "--diary gives the time in bed of accelerometer nights" in capsys.readouterr().err
+
+
+def test_a_recording_of_several_days_is_split_into_nights(tmp_path: Path, capsys) -> None:
+    """Two evenings in one 32-h file: noon-to-noon windows, one folder per night."""
+    from somnomotor.accel_night import split_nights
+    from somnomotor.cli.main import main
+
+    fs = 10.0
+    start = dt.datetime(2026, 1, 1, 18, 0)
+    pieces = []
+    for k, post_min in enumerate((1080, 120)):  # 18:00 -> 18:00, then 18:00 -> 02:00
+        n = simulate_accel_night(duration_h=2.0, fs_hz=fs, seed=20 + k, pre_bed_min=240,
+                                 post_bed_min=post_min, start=start + dt.timedelta(days=k))
+        pieces.append(n.recording.acceleration_g)
+    rec = AccelRecording(np.vstack(pieces), fs, start, "csv", "week.csv")
+    nights = split_nights(rec)
+    # Jan 1 evening: 18:00 -> Jan 2 noon (18 h); Jan 2 evening: noon -> Jan 3 02:00 (14 h)
+    assert [d for d, _ in nights] == [dt.date(2026, 1, 1), dt.date(2026, 1, 2)]
+    assert nights[0][1].duration_s == pytest.approx(18 * 3600)
+    assert nights[1][1].start == dt.datetime(2026, 1, 2, 12, 0)
+    assert nights[1][1].duration_s == pytest.approx(14 * 3600)
+    path = tmp_path / "week.csv"
+    import pandas as pd
+
+    times = pd.Timestamp(start) + pd.to_timedelta(np.arange(rec.n_samples) / fs, unit="s")
+    pd.DataFrame({"time": times.strftime("%Y-%m-%d %H:%M:%S.%f"), "x": rec.acceleration_g[:, 0],
+                  "y": rec.acceleration_g[:, 1], "z": rec.acceleration_g[:, 2]}
+                 ).to_csv(path, index=False, float_format="%.4f")
+    diary = tmp_path / "diary.csv"
+    diary.write_text("date,bedtime,rise_time\n" + "".join(
+        f"2026-01-0{k},22:00,00:00\n" for k in (1, 2)))
+    out = tmp_path / "res"
+    assert main(["analyze", str(path), "--out", str(out), "--diary", str(diary), "--report"]) == 0
+    for k in (1, 2):
+        summary = json.loads((out / f"2026-01-0{k}" / "summary.json").read_text())
+        assert summary["time_in_bed"]["source"] == "diary"
+        assert summary["time_in_bed"]["end_s"] - summary["time_in_bed"]["start_s"] == 7200.0
+    assert (out / "nights.html").exists()
+    assert "not the PSG plms_index" in capsys.readouterr().out
