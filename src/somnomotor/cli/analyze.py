@@ -10,7 +10,8 @@ from pathlib import Path
 from somnomotor._errors import InputFileNotFoundError, OutputError
 from somnomotor.cli._progress import progress_bar
 
-HELP = "score one recording (EDF/EDF+/BDF) and write events.tsv and summary.json"
+HELP = ("score one recording (EDF/EDF+/BDF, or an ankle accelerometer .cwa/.bin/.gt3x/.csv) and "
+        "write events.tsv and summary.json")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +27,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             "with its denominator, the rules and parameters used) and DIR/hypnogram.tsv."
         ),
     )
-    p.add_argument("recording", metavar="FILE", help="EDF, EDF+ or BDF recording")
+    p.add_argument("recording", metavar="FILE",
+                   help="EDF, EDF+ or BDF recording; or a raw ankle accelerometer recording "
+                   "(.cwa, .bin, .gt3x, .csv), scored separately (accel_* indices)")
     p.add_argument("--out", "-o", metavar="DIR",
                    help="output folder, created with its parents if missing (default: FILE's "
                    "name + '.somnomotor' beside it); locked while the run writes there")
@@ -49,6 +52,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--export", metavar="FORMAT", action="append", choices=list(EXPORT_FORMATS),
                    default=[], help="also export events and stages to DIR/export/ (repeatable): "
                    f"{', '.join(EXPORT_FORMATS)}")
+    p.add_argument("--diary", metavar="FILE", type=Path,
+                   help="accelerometer nights: sleep diary (see docs/diary.md) giving the time "
+                   "in bed of this night; without it the recording's rest period is used")
     p.set_defaults(run=run)
 
 
@@ -67,6 +73,17 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.recording)
     if not path.exists():
         raise InputFileNotFoundError(f"recording {str(path)!r} does not exist")
+    from somnomotor.io.accel import is_accelerometer_file
+
+    if is_accelerometer_file(path):  # ankle accelerometer nights: somnomotor.accel_night
+        from somnomotor.cli.accel import run_accelerometer
+
+        return run_accelerometer(args, path, default_out_dir(path))
+    if getattr(args, "diary", None) is not None:
+        from somnomotor._errors import ParameterError
+
+        raise ParameterError("--diary gives the time in bed of accelerometer nights (.cwa, .bin, "
+                             f".gt3x, .csv); {path.name!r} is not one")
     for ann in args.annotations:
         if not Path(ann).exists():
             raise InputFileNotFoundError(f"annotation file {ann!r} does not exist")

@@ -37,6 +37,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "questionnaire",
     "export",
     "review",
+    "nights",
+    "diary",
 )
 
 #: One-line help of each subcommand, by command name (its module's name with "_" for "-"),
@@ -44,7 +46,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
 #: what the module registers).
 SUBCOMMAND_HELP: dict[str, str] = {
     "demo": "simulate an example night, analyse it and print the summary (start here)",
-    "analyze": "score one recording (EDF/EDF+/BDF) and write events.tsv and summary.json",
+    "analyze": "score one recording (EDF/EDF+/BDF, or an ankle accelerometer "
+               ".cwa/.bin/.gt3x/.csv) and write events.tsv and summary.json",
     "cohort": "score many recordings (files or folders) the same way and write one table of "
               "indices",
     "channels": "list channels with rate, unit and inferred role, and what each analysis lacks",
@@ -57,6 +60,8 @@ SUBCOMMAND_HELP: dict[str, str] = {
     "export": "export an analysis folder to EDF+ annotations, BIDS events, NSRR XML, CSV or "
               "Parquet",
     "review": "review and correct the scored events of a night in the browser (local web app)",
+    "nights": "several analysed nights of one person side by side (table, page, diary comparisons)",
+    "diary": "check a sleep diary file, or add a night to it interactively",
 }
 
 EXIT_OK = 0

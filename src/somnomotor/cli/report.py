@@ -89,6 +89,9 @@ def _render(args: argparse.Namespace) -> Any:
     from somnomotor.report.html import render_report
     from somnomotor.report.questionnaire import QuestionnaireAnswers
 
+    from somnomotor.report.nights import refuse_accelerometer_folder
+
+    refuse_accelerometer_folder(args.out_dir)  # the night report is for PSG nights
     answers = QuestionnaireAnswers.load(args.answers) if args.answers else None
     recording = None
     if args.input is not None:

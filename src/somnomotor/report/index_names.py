@@ -199,6 +199,14 @@ INDEX_LABELS: Mapping[str, IndexLabel] = {
     "bruxism_episode_index": IndexLabel("Bruxism episodes per hour of sleep", "episodes"),
     "bruxism_burst_index": IndexLabel("Jaw-muscle bursts per hour of sleep", "bursts"),
     "bruxism_bursts_per_episode": IndexLabel("Jaw-muscle bursts per bruxism episode"),
+    # -- ankle accelerometer nights (not PSG: per hour in bed, ankle movements only) --------
+    "accel_lm_index": IndexLabel("Ankle-sensor leg movements per hour in bed", "movements"),
+    "accel_plm_index": IndexLabel("Ankle-sensor periodic movements per h in bed",
+                                  "periodic movements"),
+    "accel_lm_count": IndexLabel("Number of ankle-sensor leg movements"),
+    "accel_plm_count": IndexLabel("Number of ankle-sensor periodic movements"),
+    "accel_plm_series_count": IndexLabel("Number of ankle-sensor periodic series"),
+    "accel_time_in_bed_worn_h": IndexLabel("Hours in bed with the ankle sensor worn"),
 }
 
 
