@@ -51,6 +51,7 @@ from somnomotor.signal.envelope import (
     hysteresis_events,
     moving_average,
     running_max,
+    segment_count_above,
     segment_max_window_mean_above,
     segment_means,
     segment_peak_mean_above,
@@ -164,6 +165,14 @@ class LegMovementDetectionParams:
     pop_jump_uV, pop_ratio : float
         Electrode pop: a jump of at least 50 µV between consecutive raw samples that is at
         least 15 times the mean envelope over the next 0.5 s. Implementation choice.
+    unusable_leg_fraction : float
+        A leg channel unscorable for at least this fraction of the recording (0.9) while
+        another leg channel is not is *left out*: its movements and its unscorable
+        stretches are not reported, so the other leg is scored over the whole night (an
+        unscorable stretch of either leg is unscorable time for both in PLM scoring). A
+        channel with no samples, NaN/inf or constant all night is left out the same way.
+        When every leg is unusable, :class:`SignalQualityError` is raised. Implementation
+        choice (docs/leg-movement-detection.md, "One unusable leg").
     ecg_suppression : bool
         Blank ECG (QRS) bleed before detection.
     ecg_half_width_s : float
@@ -191,6 +200,7 @@ class LegMovementDetectionParams:
     onset_above_baseline_uV: float = 8.0
     offset_above_baseline_uV: float = 2.0
     onset_level_window_s: float | None = 0.5
+    onset_level_min_time_s: float | None = None
     offset_min_s: float = 0.5
     min_duration_s: float = 0.5
     morphology_window_s: float | None = 0.5
@@ -200,6 +210,7 @@ class LegMovementDetectionParams:
     rail_block_min_s: float = 0.5
     pop_jump_uV: float = 50.0
     pop_ratio: float = 15.0
+    unusable_leg_fraction: float = 0.9
     ecg_suppression: bool = True
     ecg_half_width_s: float = 0.08
     ecg_min_contrast_uV: float = 0.5
@@ -235,6 +246,9 @@ class LegMovementDetectionParams:
         if self.morphology_window_s is not None and not self.morphology_window_s > 0:
             raise ParameterError("morphology_window_s must be > 0 s or None, received "
                                  f"{self.morphology_window_s!r}")
+        if not 0.0 < self.unusable_leg_fraction <= 1.0:
+            raise ParameterError("unusable_leg_fraction must be in (0, 1], received "
+                                 f"{self.unusable_leg_fraction!r}")
         if self.onset_level_window_s is not None and not self.onset_level_window_s > 0:
             raise ParameterError("onset_level_window_s must be > 0 s or None, received "
                                  f"{self.onset_level_window_s!r}")
@@ -277,6 +291,11 @@ class LegMovementDetection:
         Number of QRS complexes blanked per channel label.
     notch_hz : dict
         Mains notch applied per channel label (``None``: none).
+    legs_scored : tuple of str
+        Sides (``left``, ``right``, ``bilateral``) whose movements are in ``events``.
+    legs_left_out : dict
+        Side -> why that leg channel was left out (flat, saturated or unscorable all
+        night ...); its movements and unscorable stretches are not reported.
     """
 
     events: EventTable
@@ -287,6 +306,8 @@ class LegMovementDetection:
     baseline_uV: dict[str, float] = field(default_factory=dict)
     ecg_beats_blanked: dict[str, int] = field(default_factory=dict)
     notch_hz: dict[str, float | None] = field(default_factory=dict)
+    legs_scored: tuple[str, ...] = ()
+    legs_left_out: dict[str, str] = field(default_factory=dict)
 
     def to_analysis_result(self) -> AnalysisResult:
         """The detection as an :class:`~somnomotor.results.AnalysisResult` (no indices)."""
@@ -295,7 +316,8 @@ class LegMovementDetection:
             unscorable=self.unscorable, warnings=self.warnings,
             extra={"unscorable_s": dict(self.unscorable_s), "baseline_uV": dict(self.baseline_uV),
                    "ecg_beats_blanked": dict(self.ecg_beats_blanked),
-                   "notch_hz": dict(self.notch_hz)})
+                   "notch_hz": dict(self.notch_hz), "legs_scored": list(self.legs_scored),
+                   "legs_left_out": dict(self.legs_left_out)})
 
 
 @dataclass(frozen=True)
@@ -309,6 +331,10 @@ class _ChannelOutput:
     ecg_beats: int
     notch_hz: float | None
     warnings: tuple[str, ...]
+    #: why the whole channel cannot be scored (None: it can)
+    unusable: str | None = None
+    #: nothing at all to score (no samples, NaN, constant), as opposed to mostly unscorable
+    empty: bool = False
 
 
 def _check_channel(ch: Channel, x: np.ndarray) -> None:
@@ -318,19 +344,34 @@ def _check_channel(ch: Channel, x: np.ndarray) -> None:
             f"leg channel {ch.label!r} is sampled at {ch.fs_hz} Hz; leg EMG needs at least "
             "50 Hz (AASM asks for 200 Hz, 500 Hz desirable)")
     if x.size == 0:
-        raise SignalQualityError(f"leg channel {ch.label!r} has no samples")
+        raise _Unusable("no samples", f"leg channel {ch.label!r} has no samples")
+
+
+class _Unusable(SignalQualityError):
+    """A leg channel with nothing to score all night; ``reason`` is the short form."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def _check_blocks(ch: Channel, x: np.ndarray, blocks: BlockEnvelope) -> None:
     """NaN/inf and constant channels, from the block statistics of the filter pass (a NaN or
     inf sample makes the filtered envelope non-finite; a constant channel has no jump)."""
     if not np.isfinite(np.sum(blocks.envelope_uV, dtype=np.float64)):
-        raise SignalQualityError(
-            f"leg channel {ch.label!r} contains NaN or infinite samples; expected finite µV")
+        raise _Unusable(
+            "contains NaN or infinite samples", f"leg channel {ch.label!r} contains NaN or "
+            "infinite samples; expected finite µV")
     if float(blocks.max_jump_uV.max()) == 0.0:
         lo = float(x[0])
-        what = "all zero" if lo == 0 else f"constant at {lo} µV"
-        raise SignalQualityError(
+        what = "all zero" if lo == 0 else f"constant at {lo:g} µV"
+        rail = (ch.physical_range is not None and ch.unit == "uV"
+                and lo in (float(ch.physical_range[0]), float(ch.physical_range[1])))
+        short = ("flat all night (all zero)" if lo == 0 else
+                 f"saturated all night (at the rail, {lo:g} µV)" if rail else
+                 f"flat all night (constant at {lo:g} µV)")
+        raise _Unusable(
+            short,
             f"leg channel {ch.label!r} is {what} over the whole recording: no EMG to score "
             "(electrode disconnected or wrong channel). Check the channel or assign another "
             "with --channel leg_left=LABEL / leg_right=LABEL")
@@ -384,6 +425,17 @@ def _intervals_table(masks: Mapping[str, np.ndarray], fs_env: float, label: str)
 def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
                     r_peaks_s: np.ndarray | None | Callable[[], np.ndarray | None]
                     ) -> _ChannelOutput:
+    try:
+        return _detect_usable_channel(ch, side, params, r_peaks_s)
+    except _Unusable as exc:
+        return _ChannelOutput(ch.label, side, EventTable.empty(EVENT_COLUMNS),
+                              EventTable.empty(("reason",)), ch.duration_s, float("nan"), 0,
+                              None, (), unusable=exc.reason, empty=True)
+
+
+def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
+                           r_peaks_s: np.ndarray | None | Callable[[], np.ndarray | None]
+                           ) -> _ChannelOutput:
     x = ch.data()
     _check_channel(ch, x)
     fs = ch.fs_hz
@@ -495,6 +547,11 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
             np.minimum(ends + w // 2, smooth.size), step=k, window=w)
         keep = sustained >= params.onset_above_baseline_uV
         starts, ends, on_s, off_s = starts[keep], ends[keep], on_s[keep], off_s[keep]
+    if params.onset_level_min_time_s is not None and starts.size:
+        above = segment_count_above(smooth, base_c, starts, ends, step=k,
+                                    offset=params.onset_above_baseline_uV)
+        keep = above >= params.onset_level_min_time_s * fs_env - 1e-9
+        starts, ends, on_s, off_s = starts[keep], ends[keep], on_s[keep], off_s[keep]
     keep = np.ones(starts.size, dtype=bool)
     if params.morphology_window_s is not None and starts.size:
         morph_w = window_samples(params.morphology_window_s, fs, odd=True)
@@ -526,11 +583,16 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
     counts[~np.isfinite(base_c)] = 0
     baseline = _weighted_median(base_c, counts)
     frac = unscorable_s / max(ch.duration_s, 1e-9)
+    unusable = None
+    if frac >= params.unusable_leg_fraction:
+        reasons = sorted({str(r) for r in unscorable.frame["reason"]}) if len(unscorable) else []
+        unusable = (f"unscorable for {100 * frac:.0f} % of the recording "
+                    f"({', '.join(reasons) or 'artefact'})")
     if frac > 0.5:
         notes.append(f"leg channel {ch.label!r}: {100 * frac:.0f} % of the recording is "
                      "unscorable (noise, flat, saturation or pops); results cover the rest only")
     return _ChannelOutput(ch.label, side, events, unscorable, unscorable_s, baseline, n_beats,
-                          notch, tuple(notes))
+                          notch, tuple(notes), unusable=unusable)
 
 
 def detect_leg_movements(
@@ -562,7 +624,9 @@ def detect_leg_movements(
     ChannelNotFoundError
         The recording has no leg channel.
     SignalQualityError
-        A leg channel is constant or all zero over the whole recording.
+        No leg channel can be scored (each is empty, constant, all zero or NaN over the
+        whole recording). One such leg next to a usable one is left out instead
+        (``legs_left_out``), with a warning.
 
     References
     ----------
@@ -596,7 +660,25 @@ def detect_leg_movements(
             return out
 
         outputs = list(pool.map(work, items))
+    hard = [o for o in outputs if o.empty]
+    if len(hard) == len(outputs):  # nothing at all to score
+        raise SignalQualityError(
+            "no leg channel can be scored: " + "; ".join(
+                f"{o.label!r} ({o.side}) is {o.unusable}" for o in hard)
+            + ". Check the channels or assign others with --channel leg_left=LABEL / "
+            "leg_right=LABEL")
+    usable = [o for o in outputs if o.unusable is None]
+    # A leg unusable all night is left out while another can be scored: otherwise its
+    # unscorable time (the union over both legs in PLM scoring) would remove the whole
+    # night from the other leg as well. When no leg is usable, all are kept as they are.
+    left_out = {o.side: o for o in outputs if o.unusable is not None} if usable else {
+        o.side: o for o in hard}
     notes: list[str] = []
+    scored_sides = [o.side for o in outputs if o.side not in left_out]
+    for o in left_out.values():
+        notes.append(f"leg channel {o.label!r} ({o.side}) left out: {o.unusable}; leg "
+                     f"movements are scored on {', '.join(scored_sides)} only")
+    outputs = [o for o in outputs if o.side not in left_out]
     for out in outputs:
         notes.extend(out.warnings)
     for note in notes:
@@ -614,7 +696,9 @@ def detect_leg_movements(
         unscorable_s={o.label: o.unscorable_s for o in outputs}, params=params,
         warnings=tuple(notes), baseline_uV={o.label: o.baseline_uV for o in outputs},
         ecg_beats_blanked={o.label: o.ecg_beats for o in outputs},
-        notch_hz={o.label: o.notch_hz for o in outputs})
+        notch_hz={o.label: o.notch_hz for o in outputs},
+        legs_scored=tuple(o.side for o in outputs),
+        legs_left_out={side: o.unusable or "" for side, o in left_out.items()})
 
 
 __all__ = [
