@@ -172,11 +172,12 @@ def _run_leg_movements(recording: Recording, rule_set: str) -> AnalysisResult:
     detection = detect_leg_movements(recording, det_params)
     left_out = dict(detection.legs_left_out)
     notes: list[str] = []
-    for side, why in _missing_legs(recording).items():
+    for side, (why, told) in _missing_legs(recording).items():
         left_out[side] = why
         note = (f"{side} leg left out: {why}; leg movements are scored on "
                 f"{', '.join(detection.legs_scored)} only")
-        logger.warning("%s", note)  # one stderr line, like the detector's own warnings
+        if not told:  # one stderr line: the reader's, when it skipped the channel
+            logger.warning("%s", note)
         notes.append(note)
     rules = getattr(PLMRules, rule_set)()
     result = score_plm(
@@ -198,25 +199,25 @@ def _run_leg_movements(recording: Recording, rule_set: str) -> AnalysisResult:
     )
 
 
-def _missing_legs(recording: Recording) -> dict[str, str]:
-    """Side -> why, for a left or right leg that has no channel while the other has one
-    (a single combined channel is not a missing leg)."""
+def _missing_legs(recording: Recording) -> dict[str, tuple[str, bool]]:
+    """Side -> (why, whether the reader already warned about it), for a left or right leg
+    that has no channel while the other has one (a single combined channel is not a
+    missing leg)."""
     legs = recording.leg_channels()
     if "bilateral" in legs or not legs or len(legs) == 2:
         return {}
     from somnomotor.io.roles import role_of_label
 
     side = "right" if "left" in legs else "left"
-    why = f"no {side}-leg (tibialis) channel in the recording"
     # a channel the reader skipped (e.g. an empty physical range) may have been that leg
     for note in recording.warnings:
         marker = "skipped as unusable: "
         if marker in note and "channel '" in note:
             label = note.split("channel '", 1)[1].split("'", 1)[0]
             if role_of_label(label) == f"leg_{side}":
-                why = f"channel {label!r} skipped as unusable: {note.split(marker, 1)[1]}"
-                break
-    return {side: why}
+                return {side: (f"channel {label!r} skipped as unusable: "
+                               f"{note.split(marker, 1)[1]}", True)}
+    return {side: (f"no {side}-leg (tibialis) channel in the recording", False)}
 
 
 def _run_rswa(recording: Recording, leg: AnalysisResult | None) -> AnalysisResult:

@@ -51,7 +51,6 @@ from somnomotor.signal.envelope import (
     hysteresis_events,
     moving_average,
     running_max,
-    segment_count_above,
     segment_max_window_mean_above,
     segment_means,
     segment_peak_mean_above,
@@ -123,8 +122,11 @@ class LegMovementDetectionParams:
         Centred moving average of the rectified EMG in s (0.1 s) - smooths the envelope
         so that the 8-µV and 2-µV thresholds apply to the EMG level, not to single cycles.
     baseline_max_window_s, baseline_min_window_s : float
-        Resting baseline = 60-s running minimum of the 0.5-s running maximum of the envelope
-        (rlslabgit/MATPLM ``dt_rev1.m``), in s.
+        Resting baseline = running minimum of the 0.5-s running maximum of the envelope
+        (rlslabgit/MATPLM ``dt_rev1.m``: 0.5 s and 60 s), in s; here the higher of the
+        minima over ``baseline_min_window_s / 2`` before and after (120 s: 60 s on each
+        side, longer than the longest leg movement, 45 s, so that a long movement does not
+        become its own baseline; :mod:`somnomotor.signal.baseline`).
     baseline_floor_uV : float
         Lowest resting baseline in µV (0.5 µV, MATPLM).
     onset_above_baseline_uV : float
@@ -134,10 +136,11 @@ class LegMovementDetectionParams:
         Offset threshold: 2 µV above the resting baseline (AASM and WASM 2016).
     onset_level_window_s : float or None
         The onset amplitude is the EMG level the LM sustains: the envelope averaged over
-        this window (0.5 s, the shortest LM) must reach the onset threshold somewhere in the
-        LM; the onset time is still the 0.1-s envelope's first crossing. Without it a
-        0.1-s fluctuation of a spiky carrier makes a 5-µV burst cross +8 µV (measured in
-        docs/leg-movement-detection.md). Implementation choice; ``None``: off.
+        this window (0.3 s) must reach the onset threshold somewhere in the LM; the onset
+        time is still the 0.1-s envelope's first crossing. Without it a 0.1-s fluctuation
+        of a spiky carrier makes a 5-µV burst cross +8 µV; 0.5 s (the shortest LM) lost
+        short near-threshold movements (measured in docs/leg-movement-detection.md,
+        "Sustained onset level"). Implementation choice; ``None``: off.
     offset_min_s : float
         The offset is the start of a period of at least 0.5 s below the offset threshold.
     min_duration_s : float
@@ -159,6 +162,10 @@ class LegMovementDetectionParams:
     noise_limit_uV : float
         Resting baseline above this (15 µV) makes a stretch unscorable ("noise"); MATPLM
         disables detection above 15 µV. WASM 2016 gives no number (scoring-rules.md 1.2).
+    noise_min_s : float
+        ... but only when the level stays above it for at least 60 s: a leg active for up to
+        45 s is a long movement (IRLSSG large-muscle-group movements last 3-45 s,
+        scoring-rules.md 5.5), not noise. Implementation choice.
     flat_limit_uV, flat_min_s : float
         A smoothed envelope below 0.1 µV for at least 2 s is "flat" (or "disconnected" when
         the raw samples are exactly 0): no muscle signal. Implementation choice.
@@ -180,6 +187,13 @@ class LegMovementDetectionParams:
         replaces ±0.1 s).
     ecg_min_contrast_uV : float
         Mean QRS-triggered envelope contrast in µV over 60 s that counts as bleed (0.5 µV).
+    ecg_self_min_train_beats : int or None
+        Without an ECG channel the leg's own envelope is searched for bleed peaks; a 60-s
+        block counts only when it holds a regular train of at least this many peaks in a
+        row (10; intervals 0.4-1.5 s, changing <= 15 % beat to beat): EMG without bleed
+        has chance peaks at heart-rate intervals, but not a heartbeat's regularity
+        (:func:`somnomotor.signal.ecg.find_bleed_peaks`). ``None``: no train needed.
+        Implementation choice.
     chunk_s, pad_s : float
         Processing chunk and filter padding in s (300 s, 2 s): memory, not results.
     """
@@ -195,16 +209,16 @@ class LegMovementDetectionParams:
     block_rate_hz: float = 100.0
     envelope_window_s: float = 0.1
     baseline_max_window_s: float = 0.5
-    baseline_min_window_s: float = 60.0
+    baseline_min_window_s: float = 120.0
     baseline_floor_uV: float = 0.5
     onset_above_baseline_uV: float = 8.0
     offset_above_baseline_uV: float = 2.0
-    onset_level_window_s: float | None = 0.5
-    onset_level_min_time_s: float | None = None
+    onset_level_window_s: float | None = 0.3
     offset_min_s: float = 0.5
     min_duration_s: float = 0.5
     morphology_window_s: float | None = 0.5
     noise_limit_uV: float = 15.0
+    noise_min_s: float = 60.0
     flat_limit_uV: float = 0.1
     flat_min_s: float = 2.0
     rail_block_min_s: float = 0.5
@@ -214,6 +228,7 @@ class LegMovementDetectionParams:
     ecg_suppression: bool = True
     ecg_half_width_s: float = 0.08
     ecg_min_contrast_uV: float = 0.5
+    ecg_self_min_train_beats: int | None = 10
     chunk_s: float = 300.0
     pad_s: float = 2.0
 
@@ -223,7 +238,8 @@ class LegMovementDetectionParams:
                 f"rule_set must be 'wasm_2016' or 'aasm', received {self.rule_set!r}")
         positive = ("band_low_hz", "band_high_hz", "block_rate_hz", "envelope_window_s",
                     "baseline_max_window_s", "baseline_min_window_s", "onset_above_baseline_uV",
-                    "offset_min_s", "min_duration_s", "noise_limit_uV", "flat_min_s",
+                    "offset_min_s", "min_duration_s", "noise_limit_uV", "noise_min_s",
+                    "flat_min_s",
                     "rail_block_min_s",
                     "pop_jump_uV", "pop_ratio", "ecg_half_width_s", "chunk_s", "pad_s",
                     "auto_notch_ratio")
@@ -252,6 +268,11 @@ class LegMovementDetectionParams:
         if self.onset_level_window_s is not None and not self.onset_level_window_s > 0:
             raise ParameterError("onset_level_window_s must be > 0 s or None, received "
                                  f"{self.onset_level_window_s!r}")
+        if self.ecg_self_min_train_beats is not None and not (
+                isinstance(self.ecg_self_min_train_beats, int)
+                and self.ecg_self_min_train_beats >= 3):
+            raise ParameterError("ecg_self_min_train_beats must be an integer >= 3 or None, "
+                                 f"received {self.ecg_self_min_train_beats!r}")
         if self.notch_hz is not None and not self.notch_hz > 0:
             raise ParameterError(f"notch_hz must be > 0 Hz or None, received {self.notch_hz!r}")
 
@@ -479,7 +500,8 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
             peaks = np.floor(r_peaks_s * fs_env).astype(np.int64)
             peaks = peaks[(peaks >= 0) & (peaks < env.size)]
         n_beats = suppress_ecg(env, fs_env, r_peaks=peaks, half_width_s=params.ecg_half_width_s,
-                               min_contrast_uV=params.ecg_min_contrast_uV)
+                               min_contrast_uV=params.ecg_min_contrast_uV,
+                               min_train_beats=params.ecg_self_min_train_beats)
     # Pops are bridged so that their ringing neither starts a movement nor cuts one.
     blank_runs(env, masks["pop"], context=max(2, window_samples(0.05, fs_env)))
     contact = measure_context(contact, env, q, fs)
@@ -500,7 +522,7 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
                                  floor_uV=params.baseline_floor_uV)
     del block_peaks
     noise = noise_mask_coarse(upper_c, k, smooth.size, fs_env,
-                              noise_limit_uV=params.noise_limit_uV)
+                              noise_limit_uV=params.noise_limit_uV, min_s=params.noise_min_s)
     if noise.any():  # full-length mask operations only when there is something to mask
         noise &= ~bad
         noise &= ~masks["pop"]
@@ -537,7 +559,7 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
         starts, ends, on_s, off_s = starts[clean], ends[clean], on_s[clean], off_s[clean]
     if params.onset_level_window_s is not None and starts.size:
         # The onset rule's amplitude is the EMG level the LM sustains, not a 0.1-s
-        # fluctuation: some 0.5-s stretch of it must average >= baseline + 8 µV (see
+        # fluctuation: some 0.3-s stretch of it must average >= baseline + 8 µV (see
         # docs/leg-movement-detection.md, "Sustained onset level"). Timing stays with the
         # 0.1-s envelope's crossings.
         w = window_samples(params.onset_level_window_s, fs_env, odd=True)
@@ -546,11 +568,6 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
             smooth, base_c, np.maximum(starts - w // 2, 0),
             np.minimum(ends + w // 2, smooth.size), step=k, window=w)
         keep = sustained >= params.onset_above_baseline_uV
-        starts, ends, on_s, off_s = starts[keep], ends[keep], on_s[keep], off_s[keep]
-    if params.onset_level_min_time_s is not None and starts.size:
-        above = segment_count_above(smooth, base_c, starts, ends, step=k,
-                                    offset=params.onset_above_baseline_uV)
-        keep = above >= params.onset_level_min_time_s * fs_env - 1e-9
         starts, ends, on_s, off_s = starts[keep], ends[keep], on_s[keep], off_s[keep]
     keep = np.ones(starts.size, dtype=bool)
     if params.morphology_window_s is not None and starts.size:

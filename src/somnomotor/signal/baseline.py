@@ -9,9 +9,11 @@ a 60-s look-back minimum of the smoothed rectified EMG), with centred windows:
 
 1. ``m = running_max(envelope, 0.5 s)`` (on 0.1-s block maxima) - the upper edge of the resting fluctuations; a
    quiet 0.5-s stretch gives its own peak level, a movement raises ``m`` for its length;
-2. ``baseline = max(min(m over the 30 s before), min(m over the 30 s after))`` - the
-   quietest 0.5 s on each side, and of the two sides the higher. Movements (0.5-15 s,
-   separated by rest) do not lift it, since each 30-s side holds rest; slow changes of the
+2. ``baseline = max(min(m over the 60 s before), min(m over the 60 s after))`` - the
+   quietest 0.5 s on each side, and of the two sides the higher. Movements (0.5-45 s,
+   separated by rest) do not lift it, since each 60-s side holds rest (with 30-s sides,
+   MATPLM's 60 s in total, a movement longer than 30 s became its own baseline near its
+   ends and was cut in two: measured on 44-s bursts, 2026-12-03); slow changes of the
    electrode noise are followed. Taking the higher side instead of one centred 60-s minimum
    (MATPLM) makes a *step* of the resting level (electrode, posture) take effect at the
    step itself: with a centred minimum, the lower level reaches 30 s across the step, so a
@@ -40,7 +42,7 @@ def resting_baseline(
     fs_hz: float,
     *,
     max_window_s: float = 0.5,
-    min_window_s: float = 60.0,
+    min_window_s: float = 120.0,
     floor_uV: float = 0.5,
 ) -> np.ndarray:
     """Running resting-EMG level in µV (float32, same length as ``envelope``).
@@ -54,7 +56,8 @@ def resting_baseline(
     max_window_s : float
         Length in s of the running maximum (0.5 s, MATPLM).
     min_window_s : float
-        Length in s of the running minimum (60 s, MATPLM).
+        Length in s of the two one-sided running minima together (120 s; MATPLM: one
+        centred 60-s minimum).
     floor_uV : float
         Lowest baseline in µV.
 
@@ -77,7 +80,7 @@ def coarse_factor(fs_hz: float) -> int:
     return max(1, int(round(fs_hz / 10.0)))
 
 
-def baseline_from_upper(upper: np.ndarray, fs_hz: float, *, min_window_s: float = 60.0,
+def baseline_from_upper(upper: np.ndarray, fs_hz: float, *, min_window_s: float = 120.0,
                         floor_uV: float = 0.5) -> np.ndarray:
     """Steps 2-3 of :func:`resting_baseline` on an upper envelope already computed (µV,
     float32, sampled at ``fs_hz`` Hz, usually the 10-Hz coarse grid; +inf marks artefact

@@ -177,35 +177,6 @@ def segment_max_window_mean_above(x: np.ndarray, ref: np.ndarray, starts: np.nda
 
 
 @njit(cache=True, nogil=True)
-def _count_above(x: np.ndarray, ref: np.ndarray, step: int, offset: float, starts: np.ndarray,
-                 ends: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - numba
-    for k in range(starts.size):
-        c = 0
-        for i in range(starts[k], ends[k]):
-            if x[i] - ref[i // step] >= offset:
-                c += 1
-        out[k] = c
-
-
-def segment_count_above(x: np.ndarray, ref: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-                        *, offset: float, step: int = 1) -> np.ndarray:
-    """Number of samples of each segment ``[starts[k], ends[k])`` with ``x - ref >= offset``
-    (int64). With ``step`` > 1, ``ref`` holds one value per ``step`` samples of ``x``."""
-    s = np.ascontiguousarray(starts, dtype=np.int64)
-    e = np.ascontiguousarray(ends, dtype=np.int64)
-    if step < 1 or ref.size != -(-x.size // step) or s.shape != e.shape:
-        raise ParameterError(f"x and ref (step {step!r}), starts and ends must have matching "
-                             f"shapes, received {x.shape}, {ref.shape}, {s.shape}, {e.shape}")
-    out = np.zeros(s.size, dtype=np.int64)
-    if s.size:
-        if int(s.min()) < 0 or int(e.max()) > x.size or np.any(e < s):
-            raise ParameterError(f"segments must lie within 0..{x.size}")
-        _count_above(np.ascontiguousarray(x), np.ascontiguousarray(ref), int(step),
-                     float(offset), s, e, out)
-    return out
-
-
-@njit(cache=True, nogil=True)
 def _running_extreme(x: np.ndarray, w: int, want_max: bool, out: np.ndarray) -> None:  # pragma: no cover
     # Monotonic deque over the centred window [i - w//2, i - w//2 + w), kept in a ring
     # buffer whose power-of-two size lets a bit mask replace the modulo.
@@ -594,7 +565,6 @@ __all__ = [
     "running_max",
     "running_min",
     "samples_at_least",
-    "segment_count_above",
     "segment_max_window_mean_above",
     "segment_means",
     "segment_peak_mean_above",
