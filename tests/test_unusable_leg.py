@@ -2,8 +2,8 @@
 the indices come from and why the other was left out (one warning line), and every other
 analysis runs (docs/leg-movement-detection.md, "One unusable leg").
 
-The night is made here: 20 min of sleep (N2, then REM) at 256 Hz, 1-µV rest, 2-s bursts of 30 µV on the left
-leg every 24 s and on the right leg every 24 s, 12 s after the left ones. Both legs: one PLM
+The night is made here: 20 min of sleep (N2, then REM) at 256 Hz, 1-µV rest, 2-s bursts of
+30 µV on the left leg every 24 s and on the right leg every 24 s, 12 s after the left ones. Both legs: one PLM
 series of monolateral LMs 12 s apart (2 per 24 s); one leg: LMs 24 s apart (1 per 24 s).
 The PLMS index of the one-leg night is therefore about half the two-leg index, computed
 here from the burst times, not from the code.

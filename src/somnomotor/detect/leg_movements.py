@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -39,6 +39,13 @@ from somnomotor._errors import (
 )
 from somnomotor._validation import check_non_negative, check_positive
 from somnomotor.detect._cardiac import ecg_r_peak_times_s
+from somnomotor.detect._leg_checks import (
+    _check_blocks,
+    _check_channel,
+    _intervals_table,
+    _Unusable,
+    _weighted_median,
+)
 from somnomotor.events import EventTable
 from somnomotor.recording import Channel, Recording
 from somnomotor.results import AnalysisResult, params_to_dict
@@ -57,7 +64,6 @@ from somnomotor.signal.envelope import (
     window_samples,
 )
 from somnomotor.signal.filters import (
-    BlockEnvelope,
     block_envelope,
     design_bandpass,
     design_notch,
@@ -65,7 +71,6 @@ from somnomotor.signal.filters import (
     median_windows_above,
 )
 from somnomotor.signal.quality import (
-    REASONS,
     blank_runs,
     noise_mask_coarse,
     quality_segments,
@@ -358,89 +363,12 @@ class _ChannelOutput:
     empty: bool = False
 
 
-def _check_channel(ch: Channel, x: np.ndarray) -> None:
-    """Checks that need no pass over the samples (the sample checks: :func:`_check_blocks`)."""
-    if ch.fs_hz < 2.2 * 10.0 + 1:
-        raise ParameterError(
-            f"leg channel {ch.label!r} is sampled at {ch.fs_hz} Hz; leg EMG needs at least "
-            "50 Hz (AASM asks for 200 Hz, 500 Hz desirable)")
-    if x.size == 0:
-        raise _Unusable("no samples", f"leg channel {ch.label!r} has no samples")
-
-
-class _Unusable(SignalQualityError):
-    """A leg channel with nothing to score all night; ``reason`` is the short form."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
-def _check_blocks(ch: Channel, x: np.ndarray, blocks: BlockEnvelope) -> None:
-    """NaN/inf and constant channels, from the block statistics of the filter pass (a NaN or
-    inf sample makes the filtered envelope non-finite; a constant channel has no jump)."""
-    if not np.isfinite(np.sum(blocks.envelope_uV, dtype=np.float64)):
-        raise _Unusable(
-            "contains NaN or infinite samples", f"leg channel {ch.label!r} contains NaN or "
-            "infinite samples; expected finite µV")
-    if float(blocks.max_jump_uV.max()) == 0.0:
-        lo = float(x[0])
-        what = "all zero" if lo == 0 else f"constant at {lo:g} µV"
-        rail = (ch.physical_range is not None and ch.unit == "uV"
-                and lo in (float(ch.physical_range[0]), float(ch.physical_range[1])))
-        short = ("flat all night (all zero)" if lo == 0 else
-                 f"saturated all night (at the rail, {lo:g} µV)" if rail else
-                 f"flat all night (constant at {lo:g} µV)")
-        raise _Unusable(
-            short,
-            f"leg channel {ch.label!r} is {what} over the whole recording: no EMG to score "
-            "(electrode disconnected or wrong channel). Check the channel or assign another "
-            "with --channel leg_left=LABEL / leg_right=LABEL")
-
-
-def _weighted_median(values: np.ndarray, counts: np.ndarray) -> float:
-    """``np.median`` of ``values`` each repeated ``counts`` times (NaN if none), without
-    building the repeated array."""
-    keep = counts > 0
-    v = values[keep]
-    c = counts[keep]
-    total = int(c.sum())
-    if total == 0:
-        return float("nan")
-    order = np.argsort(v, kind="stable")
-    v, cum = v[order], np.cumsum(c[order])
-
-    def at(pos: int) -> np.floating:
-        return v[int(np.searchsorted(cum, pos, side="right"))]
-
-    if total % 2:
-        return float(at(total // 2))
-    return float((at(total // 2 - 1) + at(total // 2)) / 2)  # same dtype arithmetic as np.median
-
-
 def _ecg_r_peaks(recording: Recording, params: LegMovementDetectionParams) -> np.ndarray | None:
     """R-peak times in s from the ECG channel, or None (also when suppression is off)."""
     if not params.ecg_suppression:
         return None
     return ecg_r_peak_times_s(recording, envelope_rate_hz=params.block_rate_hz,
                               chunk_s=params.chunk_s, pad_s=params.pad_s)
-
-
-def _intervals_table(masks: Mapping[str, np.ndarray], fs_env: float, label: str) -> EventTable:
-    onsets: list[float] = []
-    durs: list[float] = []
-    reasons: list[str] = []
-    for reason in REASONS:
-        mask = masks.get(reason)
-        if mask is None:
-            continue
-        for s, e in zip(*runs(mask)):
-            onsets.append(s / fs_env)
-            durs.append((e - s) / fs_env)
-            reasons.append(reason)
-    if not onsets:
-        return EventTable.empty(("reason",))
-    return EventTable.from_arrays(onsets, durs, "unscorable", label, reason=reasons)
 
 
 def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
