@@ -129,9 +129,14 @@ class LegMovementDetectionParams:
     baseline_max_window_s, baseline_min_window_s : float
         Resting baseline = running minimum of the 0.5-s running maximum of the envelope
         (rlslabgit/MATPLM ``dt_rev1.m``: 0.5 s and 60 s), in s; here the higher of the
-        minima over ``baseline_min_window_s / 2`` before and after (120 s: 60 s on each
-        side, longer than the longest leg movement, 45 s, so that a long movement does not
-        become its own baseline; :mod:`somnomotor.signal.baseline`).
+        minima over ``baseline_min_window_s / 2`` before and after (60 s: 30 s on each
+        side; :mod:`somnomotor.signal.baseline`).
+    baseline_long_window_s : float or None
+        Where the baseline is more than the offset threshold (2 µV) above the same measure
+        with this window (120 s: 60 s on each side, longer than the longest leg movement,
+        45 s), a 30-s side lies inside a long movement and the 120-s value is used, so that
+        a 30-45-s movement does not become its own baseline and is not cut in two.
+        Implementation choice; ``None``: off.
     baseline_floor_uV : float
         Lowest resting baseline in µV (0.5 µV, MATPLM).
     onset_above_baseline_uV : float
@@ -214,7 +219,8 @@ class LegMovementDetectionParams:
     block_rate_hz: float = 100.0
     envelope_window_s: float = 0.1
     baseline_max_window_s: float = 0.5
-    baseline_min_window_s: float = 120.0
+    baseline_min_window_s: float = 60.0
+    baseline_long_window_s: float | None = 120.0
     baseline_floor_uV: float = 0.5
     onset_above_baseline_uV: float = 8.0
     offset_above_baseline_uV: float = 2.0
@@ -270,6 +276,9 @@ class LegMovementDetectionParams:
         if not 0.0 < self.unusable_leg_fraction <= 1.0:
             raise ParameterError("unusable_leg_fraction must be in (0, 1], received "
                                  f"{self.unusable_leg_fraction!r}")
+        if self.baseline_long_window_s is not None and not self.baseline_long_window_s > 0:
+            raise ParameterError("baseline_long_window_s must be > 0 s or None, received "
+                                 f"{self.baseline_long_window_s!r}")
         if self.onset_level_window_s is not None and not self.onset_level_window_s > 0:
             raise ParameterError("onset_level_window_s must be > 0 s or None, received "
                                  f"{self.onset_level_window_s!r}")
@@ -447,7 +456,9 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
         block_peaks[block_any(bad, k)] = np.inf
     base_c = baseline_from_upper(running_max(block_peaks, w_max), fs_env / k,
                                  min_window_s=params.baseline_min_window_s,
-                                 floor_uV=params.baseline_floor_uV)
+                                 floor_uV=params.baseline_floor_uV,
+                                 long_window_s=params.baseline_long_window_s,
+                                 long_margin_uV=params.offset_above_baseline_uV)
     del block_peaks
     noise = noise_mask_coarse(upper_c, k, smooth.size, fs_env,
                               noise_limit_uV=params.noise_limit_uV, min_s=params.noise_min_s)
