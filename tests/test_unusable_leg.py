@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import warnings
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,7 +26,6 @@ from somnomotor.detect.leg_movements import detect_leg_movements
 from somnomotor.hypnogram import Hypnogram
 from somnomotor.pipeline import analyze_recording, load_night, write_night_outputs
 from somnomotor.recording import Channel, Recording
-from conftest import write_edf
 
 FS = 256.0
 DURATION_S = 1200.0
@@ -147,14 +148,13 @@ def test_missing_right_leg_is_named(caplog: pytest.LogCaptureFixture) -> None:
     assert len(named) == 1 and "left out" in named[0], lines
 
 
-def _edf(tmp_path: object, right_label: str | None) -> object:
+def _edf(make_edf: Callable[..., Path], right_label: str | None) -> Path:
     signals = {"LAT": (LEFT.astype(float), FS), "Chin1-Chin2": (CHIN.astype(float), FS)}
     if right_label is not None:
         signals[right_label] = (RIGHT.astype(float), FS)
     stages = [(30.0 * i, 30.0, "Sleep stage 2" if i < 30 else "Sleep stage R")
               for i in range(int(DURATION_S // 30))]
-    return write_edf(tmp_path / "night.edf", signals, annotations=stages,  # type: ignore[operator]
-                     physical_range=RANGE_UV)
+    return make_edf(signals=signals, annotations=stages, physical_range=RANGE_UV)
 
 
 def _empty_range(path: object, label: str) -> None:
@@ -170,9 +170,9 @@ def _empty_range(path: object, label: str) -> None:
 
 
 @pytest.mark.parametrize("case", ["missing", "empty label", "empty range"])
-def test_right_leg_lost_in_the_file_is_named(case: str, tmp_path: object,
+def test_right_leg_lost_in_the_file_is_named(case: str, make_edf: Callable[..., Path],
                                              caplog: pytest.LogCaptureFixture) -> None:
-    path = _edf(tmp_path, {"missing": None, "empty label": "", "empty range": "RAT"}[case])
+    path = _edf(make_edf, {"missing": None, "empty label": "", "empty range": "RAT"}[case])
     if case == "empty range":
         _empty_range(path, "RAT")
     rec = load_night(path)
@@ -213,16 +213,16 @@ def test_no_usable_leg_skips_leg_analysis_but_not_the_night(
 
 
 def test_command_line_flat_right_leg_exits_0_with_one_stderr_line(
-        tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, make_edf: Callable[..., Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
     from somnomotor.cli.main import main
 
     signals = {"LAT": (LEFT.astype(float), FS), "RAT": (np.zeros(RIGHT.size), FS),
                "Chin1-Chin2": (CHIN.astype(float), FS)}
     stages = [(30.0 * i, 30.0, "Sleep stage 2" if i < 30 else "Sleep stage R")
               for i in range(int(DURATION_S // 30))]
-    path = write_edf(tmp_path / "night.edf", signals, annotations=stages,  # type: ignore[operator]
-                     physical_range=RANGE_UV)
-    out = tmp_path / "out"  # type: ignore[operator]
+    path = make_edf(signals=signals, annotations=stages, physical_range=RANGE_UV)
+    out = tmp_path / "out"
     assert main(["analyze", str(path), "--out", str(out)]) == 0
     err = capsys.readouterr().err
     named = [ln for ln in err.splitlines() if "RAT" in ln]
