@@ -73,15 +73,27 @@ def _recording(right: np.ndarray | None, *, right_range: tuple[float, float] | N
                      hypnogram=HYPNOGRAM)
 
 
-def _analyze(rec: Recording, caplog: pytest.LogCaptureFixture
+def _analyze(rec: Recording, caplog: pytest.LogCaptureFixture | None = None
              ) -> tuple[object, list[str]]:
     """The night analysed, and every warning line it gave (warnings and logged warnings,
     which the command line prints to stderr)."""
-    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
-        warnings.simplefilter("always")
-        night = analyze_recording(rec, auto_stage=False)
-    lines = [str(w.message) for w in caught] + [r.getMessage() for r in caplog.records
-                                                 if r.levelno >= logging.WARNING]
+    # a handler on the package logger itself: the command line (run by other tests in
+    # the same process) stops it from propagating to the root logger caplog listens to
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    pkg = logging.getLogger("somnomotor")
+    level = pkg.level
+    pkg.addHandler(handler)
+    pkg.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            night = analyze_recording(rec, auto_stage=False)
+    finally:
+        pkg.removeHandler(handler)
+        pkg.setLevel(level)
+    lines = [str(w.message) for w in caught] + [r.getMessage() for r in records]
     return night, lines
 
 
