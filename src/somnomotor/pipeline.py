@@ -17,6 +17,7 @@ from typing import Any
 from somnomotor._errors import (
     ChannelNotFoundError,
     ParameterError,
+    SignalQualityError,
 )
 from somnomotor.events import RESPIRATORY_TYPES, EventTable
 from somnomotor.recording import Channel, Recording
@@ -169,6 +170,15 @@ def _run_leg_movements(recording: Recording, rule_set: str) -> AnalysisResult:
 
     det_params = getattr(LegMovementDetectionParams, rule_set)()
     detection = detect_leg_movements(recording, det_params)
+    left_out = dict(detection.legs_left_out)
+    notes: list[str] = []
+    for side, (why, told) in _missing_legs(recording).items():
+        left_out[side] = why
+        note = (f"{side} leg left out: {why}; leg movements are scored on "
+                f"{', '.join(detection.legs_scored)} only")
+        if not told:  # one stderr line: the reader's, when it skipped the channel
+            logger.warning("%s", note)
+        notes.append(note)
     rules = getattr(PLMRules, rule_set)()
     result = score_plm(
         detection.events,
@@ -183,8 +193,31 @@ def _run_leg_movements(recording: Recording, rule_set: str) -> AnalysisResult:
         result,
         unscorable=detection.unscorable,
         params={"detection": params_to_dict(detection.params), "scoring": dict(result.params)},
-        warnings=tuple(detection.warnings) + tuple(result.warnings),
+        warnings=tuple(detection.warnings) + tuple(notes) + tuple(result.warnings),
+        extra={**result.extra, "legs_scored": list(detection.legs_scored),
+               "legs_left_out": left_out},
     )
+
+
+def _missing_legs(recording: Recording) -> dict[str, tuple[str, bool]]:
+    """Side -> (why, whether the reader already warned about it), for a left or right leg
+    that has no channel while the other has one (a single combined channel is not a
+    missing leg)."""
+    legs = recording.leg_channels()
+    if "bilateral" in legs or not legs or len(legs) == 2:
+        return {}
+    from somnomotor.io.roles import role_of_label
+
+    side = "right" if "left" in legs else "left"
+    # a channel the reader skipped (e.g. an empty physical range) may have been that leg
+    for note in recording.warnings:
+        marker = "skipped as unusable: "
+        if marker in note and "channel '" in note:
+            label = note.split("channel '", 1)[1].split("'", 1)[0]
+            if role_of_label(label) == f"leg_{side}":
+                return {side: (f"channel {label!r} skipped as unusable: "
+                               f"{note.split(marker, 1)[1]}", True)}
+    return {side: (f"no {side}-leg (tibialis) channel in the recording", False)}
 
 
 def _run_rswa(recording: Recording, leg: AnalysisResult | None) -> AnalysisResult:
@@ -336,7 +369,16 @@ def analyze_recording(
             results.append(count_leg_motion(
                 recording, channels=[c.label for c in leg_sensor.channels]))
         elif name == "leg_movements":
-            leg_result = _run_leg_movements(recording, rule_set)
+            try:
+                leg_result = _run_leg_movements(recording, rule_set)
+            except SignalQualityError as exc:
+                if explicit:
+                    raise
+                # no leg channel has anything to score (flat, saturated ... all night):
+                # the night's other analyses still run
+                skipped[name] = str(exc)
+                logger.warning("skipping %s: %s", name, exc)
+                continue
             if leg_sensor.warnings:
                 leg_result = replace(leg_result,
                                      warnings=tuple(leg_result.warnings) + leg_sensor.warnings)

@@ -53,9 +53,12 @@ def test_header_record_count_that_does_not_match_the_data(capsys, tmp_path, make
     assert "night.edf" in line
 
 
-def test_constant_leg_channel(capsys, tmp_path, make_edf, two_leg_signals):
+def test_constant_leg_channels(capsys, tmp_path, make_edf, two_leg_signals):
+    # one constant leg is left out and the other scored (tests/test_unusable_leg.py); with
+    # both constant there is nothing to score
     signals = dict(two_leg_signals)
-    signals["LAT"] = (np.zeros_like(signals["LAT"][0]), signals["LAT"][1])
+    for label in ("LAT", "RAT"):
+        signals[label] = (np.zeros_like(signals[label][0]), signals[label][1])
     path = make_edf(signals=signals)
     line = _run_failing(capsys, ["analyze", str(path), "--only", "leg_movements",
                                  "--out", str(tmp_path / "o")])

@@ -15,6 +15,7 @@ from somnomotor._errors import (
     ParameterError,
     SignalQualityError,
     SomnomotorError,
+    SomnomotorWarning,
 )
 from somnomotor.detect.leg_movements import (
     LegMovementDetection,
@@ -125,12 +126,25 @@ def test_no_leg_channel_raises_channel_not_found() -> None:
 
 
 @pytest.mark.parametrize("value", [0.0, 12.5])
-def test_constant_leg_channel_raises_signal_quality_error_naming_it(value: float) -> None:
+def test_constant_leg_channels_raise_signal_quality_error_naming_them(value: float) -> None:
     x, _ = synth_leg(np.random.default_rng(1), duration_s=60)
-    rec = recording(("leg_left", x), ("leg_right", np.full(x.size, value, np.float32)))
-    with pytest.raises(SignalQualityError, match="RAT") as info:
+    rec = recording(("leg_left", np.full(x.size, value, np.float32)),
+                    ("leg_right", np.full(x.size, value, np.float32)))
+    with pytest.raises(SignalQualityError, match="LAT.*RAT") as info:
         detect_leg_movements(rec)
     assert isinstance(info.value, SomnomotorError) and isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("value", [0.0, 12.5])
+def test_one_constant_leg_is_left_out_and_the_other_scored(value: float) -> None:
+    x, _ = synth_leg(np.random.default_rng(1), duration_s=60)
+    rec = recording(("leg_left", x), ("leg_right", np.full(x.size, value, np.float32)))
+    with pytest.warns(SomnomotorWarning, match="RAT.*left out: flat all night"):
+        res = detect_leg_movements(rec)
+    assert res.legs_scored == ("left",)
+    assert list(res.legs_left_out) == ["right"]
+    assert set(res.events.frame["channel"]) <= {"LAT"}
+    assert not len(res.unscorable) or set(res.unscorable.frame["channel"]) == {"LAT"}
 
 
 # -- the LM rules at their boundaries -------------------------------------------------------

@@ -92,23 +92,30 @@ def bursts_scored(result: LegMovementDetection, truth: list[tuple[float, float]]
 
 # -- sub-threshold bursts -------------------------------------------------------------------
 
+@pytest.mark.parametrize("excess_uV", [4.0, 5.0])
 @pytest.mark.parametrize("spiky", [False, True], ids=["gaussian", "spiky"])
-def test_5_uV_bursts_with_55_percent_modulation_are_not_scored(spiky: bool) -> None:
-    """A 5-µV excess modulated by +-55 % peaks at 7.75 µV over rest, and its 0.1-s envelope
-    crosses +8 µV on most bursts (measured before the fix: 43 % Gaussian, 68 % spiky)."""
+def test_sub_threshold_bursts_with_55_percent_modulation_are_not_scored(
+        spiky: bool, excess_uV: float) -> None:
+    """A 5-µV excess modulated by +-55 % peaks at 7.75 µV over rest (4 µV: 6.2 µV), and
+    its 0.1-s envelope crosses +8 µV on most bursts (5 µV, measured before the sustained
+    level: 43 % Gaussian, 68 % spiky)."""
     total = scored = 0
     for seed in (1, 2, 3, 4):
-        x, truth = burst_night(seed, excess_uV=5.0, modulation=0.55, spiky=spiky,
+        x, truth = burst_night(seed, excess_uV=excess_uV, modulation=0.55, spiky=spiky,
                                plateau_s=(0.5, 3.0), duration_s=900.0)
         res = detect(x)
         total += len(truth)
         scored += bursts_scored(res, truth)
         assert bursts_scored(res, truth) == len(res.events)  # nothing else is found
     assert total >= 200
-    # Measured with the 0.5-s sustained level: 0 of 243 (Gaussian), 8 of 245 (spiky: the
-    # modulation alone lifts the 0.5-s level to ~7 µV, the heavy tail does the rest; 1 of
-    # 245 at 4 µV). Before: 92 of 243 and 166 of 245.
-    assert scored <= (0 if not spiky else 10), f"{scored} of {total} sub-threshold bursts scored"
+    # Measured with the 0.3-s sustained level (and no ECG blanking of these ECG-free
+    # signals): 5 µV 5 of 243 (Gaussian), 47 of 245 (spiky: the modulation alone lifts the
+    # level to 7.75 µV, 3 % under the rule, and the heavy tail does the rest); 4 µV 0 of
+    # 243 and 6 of 245. With the 0.5-s level: 0 / 14 and 0 / 0; without any: 92 / 166
+    # (5 µV). The 0.3 s is the simulator's choice (docs/leg-movement-detection.md).
+    limit = {(4.0, False): 0, (4.0, True): 8, (5.0, False): 8, (5.0, True): 55}[
+        (excess_uV, spiky)]
+    assert scored <= limit, f"{scored} of {total} sub-threshold bursts scored"
 
 
 # -- near-threshold movements -------------------------------------------------------------
@@ -120,15 +127,13 @@ def test_10_5_uV_movements_are_scored(spiky: bool) -> None:
     x, truth = burst_night(11, excess_uV=10.5, modulation=0.4, spiky=spiky,
                            plateau_s=(0.7, 3.0), duration_s=1200.0)
     assert len(truth) >= 70
-    # There is no ECG here, but the leg's own bleed-peak search blanks 80-ms pieces of the
-    # envelope at 120-200 "beats" in these 20 min, and so lowers one burst of each night
-    # below +8 µV sustained: without it every burst is found, with it all but one.
+    # There is no ECG here: the leg's own bleed search finds no train and blanks nothing
+    # (it blanked 120-200 "beats" here before and lost one burst per night).
     no_ecg = detect(x, params=dataclasses.replace(LegMovementDetectionParams(),
                                                    ecg_suppression=False))
     assert bursts_scored(no_ecg, truth) == len(truth) == len(no_ecg.events)
     res = detect(x)
-    assert bursts_scored(res, truth) >= len(truth) - 1
-    assert len(res.events) == bursts_scored(res, truth)
+    assert bursts_scored(res, truth) == len(truth) == len(res.events)
 
 
 # -- the rule at its boundary, deterministic levels ----------------------------------------
@@ -156,24 +161,25 @@ def test_steady_burst_is_scored_only_above_8_uV(excess_uV: float, expected: int)
         assert res.events.offset_s[0] == pytest.approx(62.0, abs=0.06)
 
 
-def sustained_level(peak_s: float) -> float:
-    """From first principles: the largest 0.5-s mean, after the onset, of the 0.1-s moving
-    average of a level that is +6 µV for 1 s, +9 µV for ``peak_s``, +6 µV for 1 s."""
+def sustained_level(peak_s: float, window_s: float = 0.3) -> float:
+    """From first principles: the largest ``window_s`` mean, after the onset, of the 0.1-s
+    moving average of a level that is +6 µV for 1 s, +9 µV for ``peak_s``, +6 µV for 1 s."""
     dt = 1e-3
     t = np.arange(-1.0, 3.5, dt)
     level = np.where((t >= 0) & (t < 2 + peak_s), 6.0, 0.0)
     level[(t >= 1) & (t < 1 + peak_s)] = 9.0
     smooth = np.convolve(level, np.ones(101) / 101, mode="same")
     onset = int(np.argmax(smooth >= 8.0))
-    means = np.convolve(smooth[onset:], np.ones(500) / 500, mode="valid")
+    w = int(round(window_s / dt))
+    means = np.convolve(smooth[onset:], np.ones(w) / w, mode="valid")
     return float(means.max())
 
 
-@pytest.mark.parametrize("peak_s,expected", [(0.25, 0), (0.45, 1)])
-def test_a_short_peak_above_8_uV_counts_only_if_sustained_for_0_5_s(peak_s: float,
+@pytest.mark.parametrize("peak_s,expected", [(0.15, 0), (0.3, 1)])
+def test_a_short_peak_above_8_uV_counts_only_if_sustained_for_0_3_s(peak_s: float,
                                                                    expected: int) -> None:
     """+9 µV for ``peak_s`` inside a +6-µV burst: the 0.1-s envelope crosses +8 µV in both
-    cases; the level sustained over 0.5 s is 7.3 µV (0.25 s) or 8.6 µV (0.45 s)."""
+    cases; the level sustained over 0.3 s is 7.3 µV (0.15 s) or 8.7 µV (0.3 s)."""
     reference = sustained_level(peak_s)
     assert (reference >= 8.0) == bool(expected)
     assert abs(reference - 8.0) >= 0.5  # away from the boundary by more than the filter's 1 %

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import signal as sps
 
-from somnomotor.detect.leg_movements import _weighted_median
+from somnomotor.detect._leg_checks import _weighted_median
 from somnomotor.signal.envelope import (
     block_any,
     block_max,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -39,6 +39,13 @@ from somnomotor._errors import (
 )
 from somnomotor._validation import check_non_negative, check_positive
 from somnomotor.detect._cardiac import ecg_r_peak_times_s
+from somnomotor.detect._leg_checks import (
+    _check_blocks,
+    _check_channel,
+    _intervals_table,
+    _Unusable,
+    _weighted_median,
+)
 from somnomotor.events import EventTable
 from somnomotor.recording import Channel, Recording
 from somnomotor.results import AnalysisResult, params_to_dict
@@ -57,7 +64,6 @@ from somnomotor.signal.envelope import (
     window_samples,
 )
 from somnomotor.signal.filters import (
-    BlockEnvelope,
     block_envelope,
     design_bandpass,
     design_notch,
@@ -65,7 +71,6 @@ from somnomotor.signal.filters import (
     median_windows_above,
 )
 from somnomotor.signal.quality import (
-    REASONS,
     blank_runs,
     noise_mask_coarse,
     quality_segments,
@@ -122,8 +127,16 @@ class LegMovementDetectionParams:
         Centred moving average of the rectified EMG in s (0.1 s) - smooths the envelope
         so that the 8-µV and 2-µV thresholds apply to the EMG level, not to single cycles.
     baseline_max_window_s, baseline_min_window_s : float
-        Resting baseline = 60-s running minimum of the 0.5-s running maximum of the envelope
-        (rlslabgit/MATPLM ``dt_rev1.m``), in s.
+        Resting baseline = running minimum of the 0.5-s running maximum of the envelope
+        (rlslabgit/MATPLM ``dt_rev1.m``: 0.5 s and 60 s), in s; here the higher of the
+        minima over ``baseline_min_window_s / 2`` before and after (60 s: 30 s on each
+        side; :mod:`somnomotor.signal.baseline`).
+    baseline_long_window_s : float or None
+        Where the baseline is more than the offset threshold (2 µV) above the same measure
+        with this window (120 s: 60 s on each side, longer than the longest leg movement,
+        45 s), a 30-s side lies inside a long movement and the 120-s value is used, so that
+        a 30-45-s movement does not become its own baseline and is not cut in two.
+        Implementation choice; ``None``: off.
     baseline_floor_uV : float
         Lowest resting baseline in µV (0.5 µV, MATPLM).
     onset_above_baseline_uV : float
@@ -133,10 +146,11 @@ class LegMovementDetectionParams:
         Offset threshold: 2 µV above the resting baseline (AASM and WASM 2016).
     onset_level_window_s : float or None
         The onset amplitude is the EMG level the LM sustains: the envelope averaged over
-        this window (0.5 s, the shortest LM) must reach the onset threshold somewhere in the
-        LM; the onset time is still the 0.1-s envelope's first crossing. Without it a
-        0.1-s fluctuation of a spiky carrier makes a 5-µV burst cross +8 µV (measured in
-        docs/leg-movement-detection.md). Implementation choice; ``None``: off.
+        this window (0.3 s) must reach the onset threshold somewhere in the LM; the onset
+        time is still the 0.1-s envelope's first crossing. Without it a 0.1-s fluctuation
+        of a spiky carrier makes a 5-µV burst cross +8 µV; 0.5 s (the shortest LM) lost
+        short near-threshold movements (measured in docs/leg-movement-detection.md,
+        "Sustained onset level"). Implementation choice; ``None``: off.
     offset_min_s : float
         The offset is the start of a period of at least 0.5 s below the offset threshold.
     min_duration_s : float
@@ -158,12 +172,24 @@ class LegMovementDetectionParams:
     noise_limit_uV : float
         Resting baseline above this (15 µV) makes a stretch unscorable ("noise"); MATPLM
         disables detection above 15 µV. WASM 2016 gives no number (scoring-rules.md 1.2).
+    noise_min_s : float
+        ... but only when the level stays above it for at least 60 s: a leg active for up to
+        45 s is a long movement (IRLSSG large-muscle-group movements last 3-45 s,
+        scoring-rules.md 5.5), not noise. Implementation choice.
     flat_limit_uV, flat_min_s : float
         A smoothed envelope below 0.1 µV for at least 2 s is "flat" (or "disconnected" when
         the raw samples are exactly 0): no muscle signal. Implementation choice.
     pop_jump_uV, pop_ratio : float
         Electrode pop: a jump of at least 50 µV between consecutive raw samples that is at
         least 15 times the mean envelope over the next 0.5 s. Implementation choice.
+    unusable_leg_fraction : float
+        A leg channel unscorable for at least this fraction of the recording (0.9) while
+        another leg channel is not is *left out*: its movements and its unscorable
+        stretches are not reported, so the other leg is scored over the whole night (an
+        unscorable stretch of either leg is unscorable time for both in PLM scoring). A
+        channel with no samples, NaN/inf or constant all night is left out the same way.
+        When every leg is unusable, :class:`SignalQualityError` is raised. Implementation
+        choice (docs/leg-movement-detection.md, "One unusable leg").
     ecg_suppression : bool
         Blank ECG (QRS) bleed before detection.
     ecg_half_width_s : float
@@ -171,6 +197,13 @@ class LegMovementDetectionParams:
         replaces ±0.1 s).
     ecg_min_contrast_uV : float
         Mean QRS-triggered envelope contrast in µV over 60 s that counts as bleed (0.5 µV).
+    ecg_self_min_train_beats : int or None
+        Without an ECG channel the leg's own envelope is searched for bleed peaks; a 60-s
+        block counts only when it holds a regular train of at least this many peaks in a
+        row (10; intervals 0.4-1.5 s, changing <= 15 % beat to beat): EMG without bleed
+        has chance peaks at heart-rate intervals, but not a heartbeat's regularity
+        (:func:`somnomotor.signal.ecg.find_bleed_peaks`). ``None``: no train needed.
+        Implementation choice.
     chunk_s, pad_s : float
         Processing chunk and filter padding in s (300 s, 2 s): memory, not results.
     """
@@ -187,22 +220,26 @@ class LegMovementDetectionParams:
     envelope_window_s: float = 0.1
     baseline_max_window_s: float = 0.5
     baseline_min_window_s: float = 60.0
+    baseline_long_window_s: float | None = 120.0
     baseline_floor_uV: float = 0.5
     onset_above_baseline_uV: float = 8.0
     offset_above_baseline_uV: float = 2.0
-    onset_level_window_s: float | None = 0.5
+    onset_level_window_s: float | None = 0.3
     offset_min_s: float = 0.5
     min_duration_s: float = 0.5
     morphology_window_s: float | None = 0.5
     noise_limit_uV: float = 15.0
+    noise_min_s: float = 60.0
     flat_limit_uV: float = 0.1
     flat_min_s: float = 2.0
     rail_block_min_s: float = 0.5
     pop_jump_uV: float = 50.0
     pop_ratio: float = 15.0
+    unusable_leg_fraction: float = 0.9
     ecg_suppression: bool = True
     ecg_half_width_s: float = 0.08
     ecg_min_contrast_uV: float = 0.5
+    ecg_self_min_train_beats: int | None = 10
     chunk_s: float = 300.0
     pad_s: float = 2.0
 
@@ -212,7 +249,8 @@ class LegMovementDetectionParams:
                 f"rule_set must be 'wasm_2016' or 'aasm', received {self.rule_set!r}")
         positive = ("band_low_hz", "band_high_hz", "block_rate_hz", "envelope_window_s",
                     "baseline_max_window_s", "baseline_min_window_s", "onset_above_baseline_uV",
-                    "offset_min_s", "min_duration_s", "noise_limit_uV", "flat_min_s",
+                    "offset_min_s", "min_duration_s", "noise_limit_uV", "noise_min_s",
+                    "flat_min_s",
                     "rail_block_min_s",
                     "pop_jump_uV", "pop_ratio", "ecg_half_width_s", "chunk_s", "pad_s",
                     "auto_notch_ratio")
@@ -235,9 +273,20 @@ class LegMovementDetectionParams:
         if self.morphology_window_s is not None and not self.morphology_window_s > 0:
             raise ParameterError("morphology_window_s must be > 0 s or None, received "
                                  f"{self.morphology_window_s!r}")
+        if not 0.0 < self.unusable_leg_fraction <= 1.0:
+            raise ParameterError("unusable_leg_fraction must be in (0, 1], received "
+                                 f"{self.unusable_leg_fraction!r}")
+        if self.baseline_long_window_s is not None and not self.baseline_long_window_s > 0:
+            raise ParameterError("baseline_long_window_s must be > 0 s or None, received "
+                                 f"{self.baseline_long_window_s!r}")
         if self.onset_level_window_s is not None and not self.onset_level_window_s > 0:
             raise ParameterError("onset_level_window_s must be > 0 s or None, received "
                                  f"{self.onset_level_window_s!r}")
+        if self.ecg_self_min_train_beats is not None and not (
+                isinstance(self.ecg_self_min_train_beats, int)
+                and self.ecg_self_min_train_beats >= 3):
+            raise ParameterError("ecg_self_min_train_beats must be an integer >= 3 or None, "
+                                 f"received {self.ecg_self_min_train_beats!r}")
         if self.notch_hz is not None and not self.notch_hz > 0:
             raise ParameterError(f"notch_hz must be > 0 Hz or None, received {self.notch_hz!r}")
 
@@ -277,6 +326,11 @@ class LegMovementDetection:
         Number of QRS complexes blanked per channel label.
     notch_hz : dict
         Mains notch applied per channel label (``None``: none).
+    legs_scored : tuple of str
+        Sides (``left``, ``right``, ``bilateral``) whose movements are in ``events``.
+    legs_left_out : dict
+        Side -> why that leg channel was left out (flat, saturated or unscorable all
+        night ...); its movements and unscorable stretches are not reported.
     """
 
     events: EventTable
@@ -287,6 +341,8 @@ class LegMovementDetection:
     baseline_uV: dict[str, float] = field(default_factory=dict)
     ecg_beats_blanked: dict[str, int] = field(default_factory=dict)
     notch_hz: dict[str, float | None] = field(default_factory=dict)
+    legs_scored: tuple[str, ...] = ()
+    legs_left_out: dict[str, str] = field(default_factory=dict)
 
     def to_analysis_result(self) -> AnalysisResult:
         """The detection as an :class:`~somnomotor.results.AnalysisResult` (no indices)."""
@@ -295,7 +351,8 @@ class LegMovementDetection:
             unscorable=self.unscorable, warnings=self.warnings,
             extra={"unscorable_s": dict(self.unscorable_s), "baseline_uV": dict(self.baseline_uV),
                    "ecg_beats_blanked": dict(self.ecg_beats_blanked),
-                   "notch_hz": dict(self.notch_hz)})
+                   "notch_hz": dict(self.notch_hz), "legs_scored": list(self.legs_scored),
+                   "legs_left_out": dict(self.legs_left_out)})
 
 
 @dataclass(frozen=True)
@@ -309,51 +366,10 @@ class _ChannelOutput:
     ecg_beats: int
     notch_hz: float | None
     warnings: tuple[str, ...]
-
-
-def _check_channel(ch: Channel, x: np.ndarray) -> None:
-    """Checks that need no pass over the samples (the sample checks: :func:`_check_blocks`)."""
-    if ch.fs_hz < 2.2 * 10.0 + 1:
-        raise ParameterError(
-            f"leg channel {ch.label!r} is sampled at {ch.fs_hz} Hz; leg EMG needs at least "
-            "50 Hz (AASM asks for 200 Hz, 500 Hz desirable)")
-    if x.size == 0:
-        raise SignalQualityError(f"leg channel {ch.label!r} has no samples")
-
-
-def _check_blocks(ch: Channel, x: np.ndarray, blocks: BlockEnvelope) -> None:
-    """NaN/inf and constant channels, from the block statistics of the filter pass (a NaN or
-    inf sample makes the filtered envelope non-finite; a constant channel has no jump)."""
-    if not np.isfinite(np.sum(blocks.envelope_uV, dtype=np.float64)):
-        raise SignalQualityError(
-            f"leg channel {ch.label!r} contains NaN or infinite samples; expected finite µV")
-    if float(blocks.max_jump_uV.max()) == 0.0:
-        lo = float(x[0])
-        what = "all zero" if lo == 0 else f"constant at {lo} µV"
-        raise SignalQualityError(
-            f"leg channel {ch.label!r} is {what} over the whole recording: no EMG to score "
-            "(electrode disconnected or wrong channel). Check the channel or assign another "
-            "with --channel leg_left=LABEL / leg_right=LABEL")
-
-
-def _weighted_median(values: np.ndarray, counts: np.ndarray) -> float:
-    """``np.median`` of ``values`` each repeated ``counts`` times (NaN if none), without
-    building the repeated array."""
-    keep = counts > 0
-    v = values[keep]
-    c = counts[keep]
-    total = int(c.sum())
-    if total == 0:
-        return float("nan")
-    order = np.argsort(v, kind="stable")
-    v, cum = v[order], np.cumsum(c[order])
-
-    def at(pos: int) -> np.floating:
-        return v[int(np.searchsorted(cum, pos, side="right"))]
-
-    if total % 2:
-        return float(at(total // 2))
-    return float((at(total // 2 - 1) + at(total // 2)) / 2)  # same dtype arithmetic as np.median
+    #: why the whole channel cannot be scored (None: it can)
+    unusable: str | None = None
+    #: nothing at all to score (no samples, NaN, constant), as opposed to mostly unscorable
+    empty: bool = False
 
 
 def _ecg_r_peaks(recording: Recording, params: LegMovementDetectionParams) -> np.ndarray | None:
@@ -364,26 +380,20 @@ def _ecg_r_peaks(recording: Recording, params: LegMovementDetectionParams) -> np
                               chunk_s=params.chunk_s, pad_s=params.pad_s)
 
 
-def _intervals_table(masks: Mapping[str, np.ndarray], fs_env: float, label: str) -> EventTable:
-    onsets: list[float] = []
-    durs: list[float] = []
-    reasons: list[str] = []
-    for reason in REASONS:
-        mask = masks.get(reason)
-        if mask is None:
-            continue
-        for s, e in zip(*runs(mask)):
-            onsets.append(s / fs_env)
-            durs.append((e - s) / fs_env)
-            reasons.append(reason)
-    if not onsets:
-        return EventTable.empty(("reason",))
-    return EventTable.from_arrays(onsets, durs, "unscorable", label, reason=reasons)
-
-
 def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
                     r_peaks_s: np.ndarray | None | Callable[[], np.ndarray | None]
                     ) -> _ChannelOutput:
+    try:
+        return _detect_usable_channel(ch, side, params, r_peaks_s)
+    except _Unusable as exc:
+        return _ChannelOutput(ch.label, side, EventTable.empty(EVENT_COLUMNS),
+                              EventTable.empty(("reason",)), ch.duration_s, float("nan"), 0,
+                              None, (), unusable=exc.reason, empty=True)
+
+
+def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
+                           r_peaks_s: np.ndarray | None | Callable[[], np.ndarray | None]
+                           ) -> _ChannelOutput:
     x = ch.data()
     _check_channel(ch, x)
     fs = ch.fs_hz
@@ -427,7 +437,8 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
             peaks = np.floor(r_peaks_s * fs_env).astype(np.int64)
             peaks = peaks[(peaks >= 0) & (peaks < env.size)]
         n_beats = suppress_ecg(env, fs_env, r_peaks=peaks, half_width_s=params.ecg_half_width_s,
-                               min_contrast_uV=params.ecg_min_contrast_uV)
+                               min_contrast_uV=params.ecg_min_contrast_uV,
+                               min_train_beats=params.ecg_self_min_train_beats)
     # Pops are bridged so that their ringing neither starts a movement nor cuts one.
     blank_runs(env, masks["pop"], context=max(2, window_samples(0.05, fs_env)))
     contact = measure_context(contact, env, q, fs)
@@ -445,10 +456,12 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
         block_peaks[block_any(bad, k)] = np.inf
     base_c = baseline_from_upper(running_max(block_peaks, w_max), fs_env / k,
                                  min_window_s=params.baseline_min_window_s,
-                                 floor_uV=params.baseline_floor_uV)
+                                 floor_uV=params.baseline_floor_uV,
+                                 long_window_s=params.baseline_long_window_s,
+                                 long_margin_uV=params.offset_above_baseline_uV)
     del block_peaks
     noise = noise_mask_coarse(upper_c, k, smooth.size, fs_env,
-                              noise_limit_uV=params.noise_limit_uV)
+                              noise_limit_uV=params.noise_limit_uV, min_s=params.noise_min_s)
     if noise.any():  # full-length mask operations only when there is something to mask
         noise &= ~bad
         noise &= ~masks["pop"]
@@ -485,7 +498,7 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
         starts, ends, on_s, off_s = starts[clean], ends[clean], on_s[clean], off_s[clean]
     if params.onset_level_window_s is not None and starts.size:
         # The onset rule's amplitude is the EMG level the LM sustains, not a 0.1-s
-        # fluctuation: some 0.5-s stretch of it must average >= baseline + 8 µV (see
+        # fluctuation: some 0.3-s stretch of it must average >= baseline + 8 µV (see
         # docs/leg-movement-detection.md, "Sustained onset level"). Timing stays with the
         # 0.1-s envelope's crossings.
         w = window_samples(params.onset_level_window_s, fs_env, odd=True)
@@ -526,11 +539,16 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
     counts[~np.isfinite(base_c)] = 0
     baseline = _weighted_median(base_c, counts)
     frac = unscorable_s / max(ch.duration_s, 1e-9)
+    unusable = None
+    if frac >= params.unusable_leg_fraction:
+        reasons = sorted({str(r) for r in unscorable.frame["reason"]}) if len(unscorable) else []
+        unusable = (f"unscorable for {100 * frac:.0f} % of the recording "
+                    f"({', '.join(reasons) or 'artefact'})")
     if frac > 0.5:
         notes.append(f"leg channel {ch.label!r}: {100 * frac:.0f} % of the recording is "
                      "unscorable (noise, flat, saturation or pops); results cover the rest only")
     return _ChannelOutput(ch.label, side, events, unscorable, unscorable_s, baseline, n_beats,
-                          notch, tuple(notes))
+                          notch, tuple(notes), unusable=unusable)
 
 
 def detect_leg_movements(
@@ -562,7 +580,9 @@ def detect_leg_movements(
     ChannelNotFoundError
         The recording has no leg channel.
     SignalQualityError
-        A leg channel is constant or all zero over the whole recording.
+        No leg channel can be scored (each is empty, constant, all zero or NaN over the
+        whole recording). One such leg next to a usable one is left out instead
+        (``legs_left_out``), with a warning.
 
     References
     ----------
@@ -596,7 +616,25 @@ def detect_leg_movements(
             return out
 
         outputs = list(pool.map(work, items))
+    hard = [o for o in outputs if o.empty]
+    if len(hard) == len(outputs):  # nothing at all to score
+        raise SignalQualityError(
+            "no leg channel can be scored: " + "; ".join(
+                f"{o.label!r} ({o.side}) is {o.unusable}" for o in hard)
+            + ". Check the channels or assign others with --channel leg_left=LABEL / "
+            "leg_right=LABEL")
+    usable = [o for o in outputs if o.unusable is None]
+    # A leg unusable all night is left out while another can be scored: otherwise its
+    # unscorable time (the union over both legs in PLM scoring) would remove the whole
+    # night from the other leg as well. When no leg is usable, all are kept as they are.
+    left_out = {o.side: o for o in outputs if o.unusable is not None} if usable else {
+        o.side: o for o in hard}
     notes: list[str] = []
+    scored_sides = [o.side for o in outputs if o.side not in left_out]
+    for o in left_out.values():
+        notes.append(f"leg channel {o.label!r} ({o.side}) left out: {o.unusable}; leg "
+                     f"movements are scored on {', '.join(scored_sides)} only")
+    outputs = [o for o in outputs if o.side not in left_out]
     for out in outputs:
         notes.extend(out.warnings)
     for note in notes:
@@ -614,7 +652,9 @@ def detect_leg_movements(
         unscorable_s={o.label: o.unscorable_s for o in outputs}, params=params,
         warnings=tuple(notes), baseline_uV={o.label: o.baseline_uV for o in outputs},
         ecg_beats_blanked={o.label: o.ecg_beats for o in outputs},
-        notch_hz={o.label: o.notch_hz for o in outputs})
+        notch_hz={o.label: o.notch_hz for o in outputs},
+        legs_scored=tuple(o.side for o in outputs),
+        legs_left_out={side: o.unusable or "" for side, o in left_out.items()})
 
 
 __all__ = [

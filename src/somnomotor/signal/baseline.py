@@ -10,8 +10,12 @@ a 60-s look-back minimum of the smoothed rectified EMG), with centred windows:
 1. ``m = running_max(envelope, 0.5 s)`` (on 0.1-s block maxima) - the upper edge of the resting fluctuations; a
    quiet 0.5-s stretch gives its own peak level, a movement raises ``m`` for its length;
 2. ``baseline = max(min(m over the 30 s before), min(m over the 30 s after))`` - the
-   quietest 0.5 s on each side, and of the two sides the higher. Movements (0.5-15 s,
-   separated by rest) do not lift it, since each 30-s side holds rest; slow changes of the
+   quietest 0.5 s on each side, and of the two sides the higher. Movements (0.5-30 s,
+   separated by rest) do not lift it, since each 30-s side holds rest. A movement of
+   30-45 s (IRLSSG: up to 45 s) fills one 30-s side near its start and end and would
+   become its own baseline there (a 44-s burst was cut in two, measured 2026-12-03): where
+   this baseline is more than ``long_margin_uV`` (2 µV) above the same measure with 60-s
+   sides, the 30-s side lies inside a long movement and the 60-s value is used; slow changes of the
    electrode noise are followed. Taking the higher side instead of one centred 60-s minimum
    (MATPLM) makes a *step* of the resting level (electrode, posture) take effect at the
    step itself: with a centred minimum, the lower level reaches 30 s across the step, so a
@@ -54,7 +58,8 @@ def resting_baseline(
     max_window_s : float
         Length in s of the running maximum (0.5 s, MATPLM).
     min_window_s : float
-        Length in s of the running minimum (60 s, MATPLM).
+        Length in s of the two one-sided running minima together (60 s, as MATPLM's one
+        centred 60-s minimum); 120 s inside long movements (see the module docstring).
     floor_uV : float
         Lowest baseline in µV.
 
@@ -78,12 +83,20 @@ def coarse_factor(fs_hz: float) -> int:
 
 
 def baseline_from_upper(upper: np.ndarray, fs_hz: float, *, min_window_s: float = 60.0,
-                        floor_uV: float = 0.5) -> np.ndarray:
+                        floor_uV: float = 0.5, long_window_s: float | None = 120.0,
+                        long_margin_uV: float = 2.0) -> np.ndarray:
     """Steps 2-3 of :func:`resting_baseline` on an upper envelope already computed (µV,
     float32, sampled at ``fs_hz`` Hz, usually the 10-Hz coarse grid; +inf marks artefact
-    blocks). Returns the baseline in µV on the same grid."""
-    base = _two_sided_min(np.ascontiguousarray(upper, dtype=np.float32),
-                          window_samples(min_window_s / 2.0, fs_hz))
+    blocks). Returns the baseline in µV on the same grid. ``long_window_s`` (both sides
+    together; None: off): where the ``min_window_s`` baseline is more than
+    ``long_margin_uV`` above the one over ``long_window_s``, the latter is used (a long
+    movement, see the module docstring)."""
+    x = np.ascontiguousarray(upper, dtype=np.float32)
+    base = _two_sided_min(x, window_samples(min_window_s / 2.0, fs_hz))
+    if long_window_s is not None and long_window_s > min_window_s:
+        wide = _two_sided_min(x, window_samples(long_window_s / 2.0, fs_hz))
+        inside = base > wide + np.float32(long_margin_uV)
+        base[inside] = wide[inside]
     np.maximum(base, np.float32(floor_uV), out=base)
     return base
 

@@ -79,7 +79,9 @@ def _thin(idx: np.ndarray, min_gap: int) -> np.ndarray:
 
 def find_bleed_peaks(envelope: np.ndarray, fs_hz: float, *, min_rr_s: float = 0.3,
                      max_rr_s: float = 2.0, max_rr_change: float = 0.3,
-                     min_prominence_uV: float = 1.0) -> np.ndarray:
+                     min_prominence_uV: float = 1.0, min_train_beats: int | None = 10,
+                     train_rr_s: tuple[float, float] = (0.4, 1.5),
+                     train_rr_change: float = 0.15, block_s: float = 60.0) -> np.ndarray:
     """Regularly recurring narrow peaks in a leg envelope (likely QRS bleed), sample indices.
 
     Candidates are local maxima over ±0.2 s that exceed twice the mean level 0.2-0.4 s on
@@ -88,6 +90,19 @@ def find_bleed_peaks(envelope: np.ndarray, fs_hz: float, *, min_rr_s: float = 0.
     the interval to a neighbouring candidate lies in ``min_rr_s``-``max_rr_s`` s (30-200
     beats/min) and differs from the adjacent interval by at most ``max_rr_change``
     (fraction).
+
+    EMG without bleed has such peaks too: the peaks of its own noise, some of them by
+    chance at heart-rate intervals (measured on ECG-free hand-made EMG, 15-20 min: 121-200
+    candidates kept by the pair rule, in runs of at most 4 regular intervals; on the
+    simulator's spiky carrier, 2-h nights, chance runs of up to 10). A heart beats on:
+    bleed is only accepted in the ``block_s`` (60-s) blocks that hold a *train* of at
+    least ``min_train_beats`` (10) candidates in a row whose intervals lie in
+    ``train_rr_s`` (0.4-1.5 s: 40-150 beats/min, sleep heart rates) and change by at most
+    ``train_rr_change`` (15 %) from one to the next; only candidates in those blocks are
+    returned. Measured on the simulator's 2-h nights, seeds 1-3, both legs (720 blocks
+    per condition): with bleed (``ecg_bleed``) 698 blocks accepted; without bleed
+    (``spiky``, ``subthreshold``, ``clean``) none (8 beats and 20 %: 18 and 4 chance
+    blocks). ``min_train_beats=None``: no train needed (the old rule).
     """
     env = np.asarray(envelope, dtype=np.float32)
     n = env.size
@@ -112,7 +127,34 @@ def find_bleed_peaks(envelope: np.ndarray, fs_hz: float, *, min_rr_s: float = 0.
     keep[1:-1] |= ok_pair
     keep[:-2] |= ok_pair
     keep[2:] |= ok_pair
+    if min_train_beats is not None:
+        keep &= _in_train_blocks(cand, rr, fs_hz, min_beats=int(min_train_beats),
+                                 rr_range_s=train_rr_s, max_change=train_rr_change,
+                                 block=max(1, int(round(block_s * fs_hz))))
     return cand[keep]
+
+
+def _in_train_blocks(cand: np.ndarray, rr_s: np.ndarray, fs_hz: float, *, min_beats: int,
+                     rr_range_s: tuple[float, float], max_change: float,
+                     block: int) -> np.ndarray:
+    """Whether each candidate lies in a block (of ``block`` samples) that holds a regular
+    train of at least ``min_beats`` candidates in a row (see :func:`find_bleed_peaks`)."""
+    good = (rr_s >= rr_range_s[0]) & (rr_s <= rr_range_s[1])
+    # link j joins candidates j and j+1; pair j (links j, j+1) is regular when both are
+    # good and the second differs from the first by at most max_change
+    regular = good[1:] & good[:-1] & (np.abs(rr_s[1:] / rr_s[:-1] - 1.0) <= max_change)
+    in_train = np.zeros(cand.size, dtype=bool)
+    if regular.size == 0:
+        return in_train
+    # a run of r regular pairs in a row spans r + 2 candidates
+    padded = np.concatenate([[False], regular, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    for a, b in zip(edges[::2], edges[1::2]):
+        if b - a + 2 >= min_beats:
+            in_train[a:b + 2] = True
+    blocks = cand // block
+    bleeding = np.unique(blocks[in_train])
+    return np.isin(blocks, bleeding)
 
 
 def bleed_contrast(envelope: np.ndarray, peaks: np.ndarray, fs_hz: float, *,
@@ -175,7 +217,8 @@ def blank_intervals(envelope: np.ndarray, centres: np.ndarray, *, half_width: in
 
 
 def suppress_ecg(envelope: np.ndarray, fs_hz: float, *, r_peaks: np.ndarray | None = None,
-                 half_width_s: float = 0.08, min_contrast_uV: float = 0.5) -> int:
+                 half_width_s: float = 0.08, min_contrast_uV: float = 0.5,
+                 min_train_beats: int | None = 10) -> int:
     """Blank QRS bleed in a leg envelope in place; returns the number of beats blanked.
 
     Parameters
@@ -192,8 +235,12 @@ def suppress_ecg(envelope: np.ndarray, fs_hz: float, *, r_peaks: np.ndarray | No
         ±0.1 s).
     min_contrast_uV : float
         Mean QRS-triggered contrast in µV a 60-s block must show to be blanked.
+    min_train_beats : int or None
+        Without R peaks: the regular train of bleed peaks a 60-s block must hold
+        (:func:`find_bleed_peaks`).
     """
-    peaks = find_bleed_peaks(envelope, fs_hz) if r_peaks is None else np.asarray(r_peaks)
+    peaks = (find_bleed_peaks(envelope, fs_hz, min_train_beats=min_train_beats)
+             if r_peaks is None else np.asarray(r_peaks))
     if peaks.size == 0:
         return 0
     # Only beats whose 60-s block shows bleed are blanked (contrast measured on a lightly

@@ -5,9 +5,10 @@ the resting baseline; every segment is a half-open block interval ``[start, end)
 reason. The rules (documented with their numbers in docs/leg-movement-detection.md):
 
 noise
-    resting baseline above ``noise_limit_uV`` (15 µV, as MATPLM disables detection above a
-    15-µV baseline, rlslabgit/MATPLM ``findIndices.m``): an 8-µV rise cannot be told from
-    the noise.
+    resting level above ``noise_limit_uV`` (15 µV, as MATPLM disables detection above a
+    15-µV baseline, rlslabgit/MATPLM ``findIndices.m``) for at least 60 s: an 8-µV rise
+    cannot be told from the noise. Shorter raised stretches are long leg movements (up to
+    45 s, IRLSSG large-muscle-group movements), not noise.
 flat / disconnected
     smoothed envelope below ``flat_limit_uV`` for at least ``flat_min_s``: no EMG at all
     (a living muscle with an electrode on it always shows some µV of noise); "disconnected"
@@ -237,15 +238,19 @@ def blank_runs(envelope: np.ndarray, mask: np.ndarray, *, context: int = 3) -> N
 
 
 def noise_mask(upper_envelope: np.ndarray, fs_hz: float, *, noise_limit_uV: float,
-               window_s: float = 10.0, min_s: float = 30.0) -> np.ndarray:
+               window_s: float = 10.0, min_s: float = 60.0) -> np.ndarray:
     """Blocks of a stretch whose resting level stays above ``noise_limit_uV`` µV.
 
     ``upper_envelope`` is the 0.5-s running maximum of the envelope (µV). Its running
-    minimum over ``window_s`` s (10 s) is the resting level at short range; a run of at
-    least ``min_s`` s (30 s) above the limit is noise, widened by half the window on both
-    sides (the running minimum shortens runs by that much). The short window places the
-    edges of a noisy stretch within seconds, where the 60-s baseline would lag by 30 s;
-    ``min_s`` keeps long strong movements (< 30 s) from being called noise.
+    minimum over ``window_s`` s (10 s) is the resting level at short range: it stays above
+    the limit for ``window_s`` less than the raised stretch lasts. A stretch raised for at
+    least ``min_s`` s (60 s; a run of the minimum of ``min_s - window_s``) is noise; the
+    run is widened by half the window on both sides, back to the raised stretch. The short
+    window places the edges of a noisy stretch within seconds, where the 60-s baseline
+    would lag by 30 s. ``min_s`` keeps long movements from being called noise: IRLSSG
+    large-muscle-group movements last 3-45 s in adults (scoring-rules.md 5.5), so a leg
+    active for 45 s is a movement; 60 s leaves 15 s for its slow rise and decay and for
+    two movements in a row.
     """
     from somnomotor.signal.envelope import block_min
 
@@ -256,7 +261,7 @@ def noise_mask(upper_envelope: np.ndarray, fs_hz: float, *, noise_limit_uV: floa
 
 def noise_mask_coarse(upper_coarse: np.ndarray, k: int, n: int, fs_hz: float, *,
                       noise_limit_uV: float, window_s: float = 10.0,
-                      min_s: float = 30.0) -> np.ndarray:
+                      min_s: float = 60.0) -> np.ndarray:
     """:func:`noise_mask` from the upper envelope on a grid of ``k``-sample blocks (µV);
     returns the mask for ``n`` samples at ``fs_hz`` Hz."""
     from somnomotor.signal.envelope import running_min
@@ -265,7 +270,8 @@ def noise_mask_coarse(upper_coarse: np.ndarray, k: int, n: int, fs_hz: float, *,
     high_c = np.isfinite(level) & (level > noise_limit_uV)
     out = np.zeros(n, dtype=bool)
     half = window_samples(window_s / 2, fs_hz)
-    min_len = window_samples(min_s, fs_hz)
+    # the running minimum is above the limit for window_s less than the raised stretch
+    min_len = window_samples(max(min_s - window_s, 0.1), fs_hz)
     for s, e in zip(*runs(high_c)):
         s, e = s * k, min(n, e * k)  # the run on the fine grid
         if e - s >= min_len:
