@@ -34,6 +34,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from somnomotor.report.index_names import finite_number
+
 import numpy as np
 import pandas as pd
 import yaml
@@ -213,14 +215,6 @@ class Findings:
         )
 
 
-def _num(value: Any) -> float | None:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return out if math.isfinite(out) else None
-
-
 def _index_map(summary: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {str(ix.get("name")): ix for ix in summary.get("indices") or []}
 
@@ -229,20 +223,20 @@ def _rswa_flag(summary: Mapping[str, Any], rem_s: float | None) -> tuple[bool | 
     indices = _index_map(summary)
     rswa = {n: ix for n, ix in indices.items()
             if n.startswith(RSWA_INDEX_PREFIXES) or ix.get("family") == "rswa"}
-    if not rswa or all(_num(ix.get("value")) is None for ix in rswa.values()):
+    if not rswa or all(finite_number(ix.get("value")) is None for ix in rswa.values()):
         return None, ""
     if rem_s is not None and rem_s < MIN_REM_FOR_RSWA_S:
         return None, ""
     library = load_library()
     for name, ix in rswa.items():
-        value = _num(ix.get("value"))
+        value = finite_number(ix.get("value"))
         if value is not None and str(ix.get("flag") or "").strip():
             # the cut-off without its clinical remark in brackets (written for specialists)
             cutoff = str(ix.get("cutoff") or "").split(" (")[0].strip()
             return True, (f"{library.plain(name)}: {value:.3g}{_unit(ix)}"
                           + (f"; published cut-off {cutoff}" if cutoff else ""))
     for name, op, cut, source in RSWA_CUTOFFS:
-        value = _num(indices.get(name, {}).get("value"))
+        value = finite_number(indices.get(name, {}).get("value"))
         if value is None:
             continue
         if (op == ">" and value > cut) or (op == "<" and value < cut):
@@ -281,11 +275,11 @@ def findings_from_outputs(summary: Mapping[str, Any], events: pd.DataFrame) -> F
     """
     indices = _index_map(summary)
     hyp = summary.get("hypnogram") or {}
-    rem_s = _num((hyp.get("stage_durations_s") or {}).get("R"))
+    rem_s = finite_number((hyp.get("stage_durations_s") or {}).get("R"))
     flagged, detail = _rswa_flag(summary, rem_s)
     kinds = events["trial_type"].astype(str) if len(events) else pd.Series(dtype=str)
     n_starts = int((kinds == "sleep_start").sum())
-    ss = _num(indices.get("sleep_start_count", {}).get("value"))
+    ss = finite_number(indices.get("sleep_start_count", {}).get("value"))
     if ss is not None:
         n_starts = max(n_starts, int(ss))
     fm_flag = any(str(ix.get("flag") or "").strip() for n, ix in indices.items()
@@ -296,8 +290,8 @@ def findings_from_outputs(summary: Mapping[str, Any], events: pd.DataFrame) -> F
     block = ensure_reliability(summary).get("reliability") or {}
     return Findings(
         caveats=tuple(str(c["text"]) for c in block.get("caveats") or []),
-        plms_index=_num(indices.get("plms_index", {}).get("value")),
-        plmw_index=_num(indices.get("plmw_index", {}).get("value")),
+        plms_index=finite_number(indices.get("plms_index", {}).get("value")),
+        plmw_index=finite_number(indices.get("plmw_index", {}).get("value")),
         rswa_flagged=flagged,
         rswa_detail=detail,
         rem_s=rem_s,

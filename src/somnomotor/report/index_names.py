@@ -220,7 +220,9 @@ def plain_name(name: str) -> str:
     return label_of(name).plain
 
 
-def _num(value: Any) -> float | None:
+def finite_number(value: Any) -> float | None:
+    """``value`` as a finite float, or None (missing, not a number, NaN or infinite): how
+    summary.json values are read by the terminal, the report and the guidance."""
     try:
         out = float(value)
     except (TypeError, ValueError):
@@ -265,8 +267,8 @@ def counts_text(index: Mapping[str, Any]) -> str:
     ratio with a countable denominator "196 of 208 CLM in series". The count is rate x
     denominator (rounded), as the analyses compute the rate as count / denominator.
     """
-    value = _num(index.get("value"))
-    den = _num(index.get("denominator_value"))
+    value = finite_number(index.get("value"))
+    den = finite_number(index.get("denominator_value"))
     unit = str(index.get("unit") or "")
     den_text = str(index.get("denominator") or "")
     label = label_of(str(index.get("name", "")))

@@ -37,9 +37,10 @@ besides the night (the project's choice: a long night in bed with set-up time st
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from somnomotor.report.index_names import finite_number
 
 #: Total sleep time (h) below which per-night sleep indices are marked as less certain.
 MIN_SLEEP_H = 4.0
@@ -50,14 +51,6 @@ MAX_NIGHT_H = 16.0
 
 #: Families whose indices rest on REM sleep rather than on the whole night's sleep.
 REM_FAMILIES: frozenset[str] = frozenset({"rswa"})
-
-
-def _num(value: Any) -> float | None:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return out if math.isfinite(out) else None
 
 
 def _hm(hours: float) -> str:
@@ -102,14 +95,14 @@ def assess_reliability(summary: Mapping[str, Any]) -> dict[str, Any]:
     indices: Sequence[Mapping[str, Any]] = summary.get("indices") or []
     inp = summary.get("input") or {}
     hyp = summary.get("hypnogram") or None
-    recording_s = _num(inp.get("duration_s"))
+    recording_s = finite_number(inp.get("duration_s"))
     recording_h = recording_s / 3600.0 if recording_s is not None else None
-    sleep_s = _num(hyp.get("total_sleep_time_s")) if hyp else None
+    sleep_s = finite_number(hyp.get("total_sleep_time_s")) if hyp else None
     sleep_h = sleep_s / 3600.0 if sleep_s is not None else None
-    rem_min = next((_num(ix.get("value")) for ix in indices
+    rem_min = next((finite_number(ix.get("value")) for ix in indices
                     if ix.get("name") == "rswa_rem_minutes"), None)
     if rem_min is None and hyp:
-        rem_s = _num((hyp.get("stage_durations_s") or {}).get("R"))
+        rem_s = finite_number((hyp.get("stage_durations_s") or {}).get("R"))
         rem_min = rem_s / 60.0 if rem_s is not None else None
     judged = [ix for ix in indices if _compared_with_norms(ix)]
     names = [str(ix.get("name")) for ix in judged]
