@@ -25,17 +25,12 @@ from somnomotor.cohort.identity import (
     write_manifest,
 )
 from somnomotor.cohort.naming import annotation_file, assign_output_folders, find_recordings
-from somnomotor.io.atomic import (
-    atomic_write_text,
-    atomic_write_with,
-    check_output_path,
-    ensure_writable_dir,
-    output_folder,
-)
+from somnomotor.io.atomic import check_output_path, ensure_writable_dir, output_folder
 
 logger = logging.getLogger("somnomotor.cohort")
 
-#: The cohort table, tab-separated (and the same as Parquet).
+#: The cohort table, tab-separated (and the same as a Parquet dataset: a folder of one file
+#: per night, see somnomotor.cohort.table).
 TABLE_FILE = "cohort.tsv"
 PARQUET_FILE = "cohort.parquet"
 #: Columns before the indices, in this order.
@@ -106,7 +101,8 @@ def _write_night(analysis: Any, out_dir: Path, inputs: Sequence[InputDigest]) ->
         input_file=InputFileInfo(file=inputs[0].file, sha256=inputs[0].sha256),
         annotation_files=[InputFileInfo(file=i.file, sha256=i.sha256) for i in inputs[1:]],
         warnings=analysis.staging_warnings,
-        extra={"skipped_analyses": dict(analysis.skipped), **analysis.staging},
+        extra={"skipped_analyses": dict(analysis.skipped), **analysis.staging,
+               **({"leg_sensor": dict(analysis.leg_sensor)} if analysis.leg_sensor else {})},
     )
 
 
@@ -190,11 +186,6 @@ def cohort_table(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return frame.sort_values("recording", kind="stable").reset_index(drop=True)
 
 
-def _write_table(root: Path, table: pd.DataFrame) -> None:
-    atomic_write_text(root / TABLE_FILE, table.to_csv(sep="\t", index=False, na_rep="n/a"))
-    atomic_write_with(root / PARQUET_FILE, lambda tmp: table.to_parquet(tmp, index=False))
-
-
 class CohortInterrupted(KeyboardInterrupt):
     """The run was stopped (Ctrl-C); the table of the nights finished so far is written.
 
@@ -220,6 +211,9 @@ def run_cohort(
     *,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: str | None = None,
+    retries: int | None = None,
+    on_row: Callable[[Mapping[str, Any]], None] | None = None,
 ) -> pd.DataFrame:
     """Analyse every recording in ``paths`` and write the cohort table into ``out_dir``.
 
@@ -229,13 +223,26 @@ def run_cohort(
         Recordings, or folders searched recursively for ``.edf``/``.bdf`` files.
     out_dir : path-like
         Gets one folder per night (``<name>/events.tsv``, ``summary.json``,
-        ``hypnogram.tsv``, ``cohort-night.json``), ``cohort.tsv`` and ``cohort.parquet``.
-        Locked while the run writes there: a second run into it is refused.
+        ``hypnogram.tsv``, ``cohort-night.json``), the table as ``cohort.tsv`` and as the
+        Parquet dataset ``cohort.parquet/`` (one file per night, written as each night
+        finishes), and ``cohort_qc.tsv`` (signal quality per night); see
+        :mod:`somnomotor.cohort.table`. Locked while the run writes there: a second run
+        into it is refused.
     settings : CohortSettings, optional
     jobs : int
-        Nights analysed at the same time, in separate processes (1).
+        Nights analysed at the same time, in separate local processes (1). Not used with
+        ``scheduler``.
     progress : callable, optional
         Called as ``progress(nights_done, nights_total)`` after each night.
+    scheduler : str, optional
+        Address of a running ``dask.distributed`` scheduler (``"tcp://host:8786"``): each
+        night is a task on that cluster (:mod:`somnomotor.cohort.dask_executor`), whose
+        workers must see ``paths`` and ``out_dir`` at the same paths.
+    retries : int, optional
+        With ``scheduler``: times a night's task that raised is run again (default
+        :data:`somnomotor.cohort.dask_executor.DEFAULT_RETRIES`).
+    on_row : callable, optional
+        Called with each night's row as it arrives (e.g. for a progress line).
 
     Returns
     -------
@@ -249,6 +256,7 @@ def run_cohort(
         table of the finished ones was written.
     """
     from somnomotor.cohort.executor import NightTask, ctrl_c_ignored, run_processes
+    from somnomotor.cohort.table import TableWriter
 
     settings = settings or CohortSettings()
     if jobs < 1:
@@ -260,19 +268,43 @@ def run_cohort(
         tasks = [NightTask(rec, out, settings, run_id)
                  for rec, out in zip(recordings, assign_output_folders(recordings, root),
                                      strict=True)]
+        if scheduler:
+            from somnomotor.cohort.dask_executor import DEFAULT_RETRIES, run_dask
+
+            rows_in = run_dask(tasks, scheduler,
+                               retries=DEFAULT_RETRIES if retries is None else retries)
+        else:
+            rows_in = run_processes(tasks, jobs)
+        writer = TableWriter(root)
+        writer.start()
         rows: list[dict[str, Any]] = []
+        seen: set[str] = set()
         try:
-            for row in run_processes(tasks, jobs):
+            for row in rows_in:
+                if row["recording"] in seen:  # never counted twice, whatever an executor did
+                    logger.warning("%s: a second row for this night was ignored",
+                                   row["recording"])
+                    continue
+                seen.add(row["recording"])
                 rows.append(row)
+                writer.add(row)
+                if on_row is not None:
+                    on_row(row)
                 if progress is not None:
                     progress(len(rows), len(tasks))
         except KeyboardInterrupt:
             with ctrl_c_ignored():
+                close = getattr(rows_in, "close", None)
+                if close is not None:  # stop the executor before reading what finished
+                    close()
                 table = _interrupted_table(rows, tasks)
-                _write_table(root, table)
+                writer.finish(table)
             raise CohortInterrupted(table, root / TABLE_FILE) from None
-        table = cohort_table(rows)
-        _write_table(root, table)
+        # an executor that ended without a row for some night (a lost cluster): those
+        # finished on disk are read back, the others are "interrupted", never left out
+        table = cohort_table(rows) if len(rows) == len(tasks) else \
+            _interrupted_table(rows, tasks)
+        writer.finish(table)
     return table
 
 
