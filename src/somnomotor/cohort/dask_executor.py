@@ -67,9 +67,13 @@ def failure_row(task: NightTask, exc: BaseException | None, *, lost: bool = Fals
                          "or unreachable); its folder is as the last finished run left it")
         return row
     if name == "KilledWorker":
+        allowed = getattr(exc, "allowed_failures", None)
+        last = getattr(getattr(exc, "last_worker", None), "address", None)
+        tries = "" if allowed is None else f" {allowed + 1} times"
         row["reason"] = "every worker that ran this night died"
-        row["error"] = (f"KilledWorker: the workers running this night died (the scheduler's "
-                        f"allowed-failures was reached): {exc}")
+        row["error"] = (f"KilledWorker: the worker running this night died{tries} (the "
+                        "scheduler's allowed-failures was reached; out of memory?)"
+                        + (f", last on {last}" if last else ""))
     else:
         row["reason"] = f"the night's task failed on the cluster {retries + 1} times"
         row["error"] = f"cluster task failed: {name}: {exc}"
