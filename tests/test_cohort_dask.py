@@ -52,24 +52,24 @@ def _wait_for(condition, timeout_s: float, what: str) -> None:  # type: ignore[n
         time.sleep(0.02)
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[str]:
-    """A scheduler and two single-threaded workers; yields the scheduler's address."""
+@contextlib.contextmanager
+def _cluster(n_workers: int, **scheduler_env: str) -> Iterator[str]:
+    """A scheduler and ``n_workers`` single-threaded workers; yields the scheduler's address."""
     address = f"tcp://127.0.0.1:{_free_port()}"
     dask_cli = [sys.executable, "-m", "dask"]
     procs: list[subprocess.Popen] = []
     try:
         procs.append(subprocess.Popen(
             [*dask_cli, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
-             "--no-dashboard"], env=_env(), stdout=subprocess.DEVNULL,
+             "--no-dashboard"], env={**_env(), **scheduler_env}, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True))
-        for _ in range(2):
+        for _ in range(n_workers):
             procs.append(subprocess.Popen(
                 [*dask_cli, "worker", address, "--nworkers", "1", "--nthreads", "1",
                  "--no-dashboard", "--host", "127.0.0.1"], env=_env(),
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
         with distributed.Client(address, timeout=60, set_as_default=False) as client:
-            client.wait_for_workers(2, timeout=120)
+            client.wait_for_workers(n_workers, timeout=120)
         yield address
     finally:  # each process leads its own group: the nanny and its worker go together
         for proc in procs:
@@ -77,6 +77,13 @@ def cluster() -> Iterator[str]:
                 os.killpg(proc.pid, signal.SIGKILL)
         for proc in procs:
             proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    """A scheduler and two single-threaded workers (the default allowed-failures, 3)."""
+    with _cluster(2) as address:
+        yield address
 
 
 @pytest.fixture(scope="module")
@@ -219,6 +226,33 @@ def test_a_rule_change_recomputes_every_night_once_and_a_killed_client_loses_not
     # the same rules once more: nothing to do
     kept = run_cohort([nights], out, CohortSettings(**LEGS, rule_set="aasm"), scheduler=cluster)
     assert (kept.loc[kept["status"] != "error", "status"] == "kept").all()
+
+
+def test_a_night_whose_worker_dies_more_often_than_allowed_is_an_error_row(
+        nights: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    night = nights / "night0.edf"
+    # allowed-failures 0: the first death of a worker running the night is one too many
+    with _cluster(1, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="0") as address:
+        proc = _cli(str(night), "--out", str(out), "--scheduler", address, "--only",
+                    "leg_movements", "--no-auto-staging")
+        try:
+            with distributed.Client(address, timeout=30, set_as_default=False) as client:
+                _wait_for(lambda: any(client.processing().values()) or proc.poll() is not None,
+                          120, "the night to start")
+                assert proc.poll() is None and not _finished(out)
+                (pid,) = client.run(os.getpid).values()
+                os.kill(pid, signal.SIGKILL)
+            stdout, stderr = proc.communicate(timeout=120)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 1 and "Traceback" not in stderr, stderr
+    table = pd.read_csv(out / "cohort.tsv", sep="\t")
+    assert table["status"].tolist() == ["error"]
+    assert table["error"].item().startswith("KilledWorker"), table["error"].item()
+    assert len(pd.read_parquet(out / "cohort.parquet")) == 1
+    assert not _finished(out)  # no finished manifest: the next run analyses it
 
 
 def test_a_night_whose_workers_died_is_an_error_row_that_says_so(tmp_path: Path) -> None:
