@@ -175,6 +175,12 @@ def test_a_worker_killed_mid_run_loses_no_night_and_counts_none_twice(
     assert (ok["status"] == "ok").all(), ok[["status", "error"]]
     for rec, plms in local_plms.items():
         assert ok.loc[rec, "plms_index"] == plms, rec
+    # the quality table: the simulator's legs are EMG at 512 Hz on 0.3-h (18-min) nights
+    qc = pd.read_csv(out / "cohort_qc.tsv", sep="\t").set_index("recording")
+    assert (qc.loc[ok.index, "leg_sensor_kind"] == "emg").all()
+    assert (qc.loc[ok.index, "leg_rate_hz"] == 512.0).all()
+    assert (qc.loc[ok.index, "recording_min"] == 18.0).all()
+    assert (qc.loc[ok.index, "usable_min_leg_left"] <= 18.0).all()
     # each night's folder holds one finished manifest of this run
     run_ids = {json.loads((Path(o) / "cohort-night.json").read_text())["run_id"]
                for o in ok["output"]}
@@ -226,6 +232,10 @@ def test_a_rule_change_recomputes_every_night_once_and_a_killed_client_loses_not
     # the same rules once more: nothing to do
     kept = run_cohort([nights], out, CohortSettings(**LEGS, rule_set="aasm"), scheduler=cluster)
     assert (kept.loc[kept["status"] != "error", "status"] == "kept").all()
+    for folder in ok["output"]:  # the manifest says why it was computed, and why kept
+        manifest = json.loads((Path(folder) / "cohort-night.json").read_text())
+        assert "rule_set" in manifest["reason"]
+        assert manifest["kept_by"]["reason"].startswith("kept: same recording")
 
 
 def test_a_night_whose_worker_dies_more_often_than_allowed_is_an_error_row(

@@ -111,6 +111,9 @@ def run_dask(tasks: Sequence[NightTask], scheduler: str, *,
 def _rows(distributed: Any, client: Any, tasks: Sequence[NightTask],
           retries: int) -> Iterator[dict[str, Any]]:
     futures: dict[Any, NightTask] = {}
+    if not tasks:
+        _close(client)
+        return
     try:
         run_tag = (tasks[0].run_id or "run")[:12]
         for i, task in enumerate(tasks):

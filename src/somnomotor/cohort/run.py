@@ -20,6 +20,7 @@ from somnomotor.cohort.identity import (
     InputDigest,
     canonical_settings,
     keep_or_recompute,
+    mark_kept,
     night_key,
     read_manifest,
     write_manifest,
@@ -128,13 +129,16 @@ def analyze_one(recording: Path, out_dir: Path, settings: CohortSettings, *,
                   *(InputDigest.of("annotations", a) for a in annotations)]
         canonical = settings.canonical()
         key = night_key(inputs, canonical)
-        keep, reason = keep_or_recompute(read_manifest(out_dir),
+        manifest = read_manifest(out_dir)
+        keep, reason = keep_or_recompute(manifest,
                                          results_present=summary_path.exists(), inputs=inputs,
                                          settings=canonical, key=key,
                                          overwrite=settings.overwrite)
         row["reason"] = reason
         if keep:
             row["status"] = "kept"
+            if manifest is not None:
+                mark_kept(out_dir, manifest, reason=reason, run_id=run_id)
             row.update(_row_from_summary(json.loads(summary_path.read_text(encoding="utf-8"))))
             return row
         with warnings.catch_warnings():
@@ -154,9 +158,10 @@ def analyze_one(recording: Path, out_dir: Path, settings: CohortSettings, *,
         write_manifest(out_dir, recording=recording, inputs=inputs, settings=canonical,
                        key="", reason="writing")
         written = _write_night(analysis, out_dir, inputs)
-        manifest = write_manifest(out_dir, recording=recording, inputs=inputs,
-                                  settings=canonical, key=key, reason=reason, run_id=run_id)
-        remove_stale_outputs(out_dir, keep=[*written.values(), manifest])
+        manifest_path = write_manifest(out_dir, recording=recording, inputs=inputs,
+                                       settings=canonical, key=key, reason=reason,
+                                       run_id=run_id)
+        remove_stale_outputs(out_dir, keep=[*written.values(), manifest_path])
         row.update(_row_from_summary(json.loads(written[SUMMARY_FILE].read_text(
             encoding="utf-8"))))
     except Exception as exc:  # one odd file must not end a run over thousands
