@@ -144,22 +144,23 @@ def test_a_worker_killed_mid_run_loses_no_night_and_counts_none_twice(
     out = tmp_path / "o"
     proc = _cli(str(nights), "--out", str(out), "--scheduler", cluster, "--only",
                 "leg_movements", "--no-auto-staging")
-    killed = None
+    killed: list[int] = []  # nights finished when the worker was killed
     try:
         with distributed.Client(cluster, timeout=30, set_as_default=False) as client:
-            def busy_worker() -> int | None:
-                if not _finished(out):
-                    return None
+            def kill_a_busy_worker() -> bool:
+                # the first night on each fresh worker also loads somnomotor (seconds):
+                # a worker busy now is killed in the middle of a night
                 for addr, keys in client.processing().items():
                     if keys:
-                        return int(client.run(os.getpid, workers=[addr])[addr])
-                return None
+                        pid = int(client.run(os.getpid, workers=[addr])[addr])
+                        os.kill(pid, signal.SIGKILL)
+                        killed.append(len(_finished(out)))
+                        return True
+                return proc.poll() is not None
 
-            _wait_for(lambda: busy_worker() is not None or proc.poll() is not None, 120,
-                      "a finished night and a worker busy with another")
-            killed = busy_worker()
-            assert killed is not None, "the run ended before a worker could be killed"
-            os.kill(killed, signal.SIGKILL)
+            _wait_for(kill_a_busy_worker, 120, "a worker busy with a night")
+            assert killed, "the run ended before a worker could be killed"
+            assert killed[0] < N_NIGHTS  # nights were left when the worker died
         stdout, stderr = proc.communicate(timeout=180)
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -204,8 +205,14 @@ def test_a_rule_change_recomputes_every_night_once_and_a_killed_client_loses_not
     with distributed.Client(cluster, timeout=30, set_as_default=False) as client:
         # nights already running on a worker finish (they cannot be stopped from outside;
         # the scheduler forgets them when their client goes, the worker's thread does not)
-        _wait_for(lambda: not any(client.run(lambda dask_worker: len(
-            dask_worker.active_threads)).values()), 120, "an idle cluster")
+        def idle() -> bool:
+            return not any(client.processing().values()) and not any(client.run(
+                lambda dask_worker: len(dask_worker.active_threads)).values())
+
+        for _ in range(2):  # idle twice, 0.5 s apart: no night between two others
+            _wait_for(idle, 120, "an idle cluster")
+            time.sleep(0.5)
+        _wait_for(idle, 120, "an idle cluster")
     done_before = set(_finished(out))
     assert done_before
     # nothing half-written: every folder with a finished manifest has its summary
