@@ -245,6 +245,39 @@ def test_a_rule_change_recomputes_every_night_once_and_a_killed_client_loses_not
         assert manifest["kept_by"]["reason"].startswith("kept: same recording")
 
 
+def test_ctrl_c_on_the_client_writes_the_table_and_running_nights_finish_whole(
+        cluster: str, nights: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    proc = _cli(str(nights), "--out", str(out), "--scheduler", cluster, "--only",
+                "leg_movements", "--no-auto-staging")
+    try:
+        _wait_for(lambda: len(_finished(out)) >= 1 or proc.poll() is not None, 120,
+                  "a finished night")
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode in (130, 1), stderr  # 1: it had finished before Ctrl-C arrived
+    assert "Traceback" not in stderr
+    table = pd.read_csv(out / "cohort.tsv", sep="\t")
+    assert len(table) == N_NIGHTS + 1 and table["recording"].is_unique
+    assert set(table["status"]) <= {"ok", "error", "interrupted"}
+    assert len(pd.read_parquet(out / "cohort.parquet")) == N_NIGHTS + 1
+    # what the table calls finished is finished on disk (nights still running on a worker
+    # may finish after the table was written: they are whole, and kept by the next run)
+    ok = {Path(o).name for o in table.loc[table["status"] == "ok", "output"]}
+    assert ok <= set(_finished(out))
+    with distributed.Client(cluster, timeout=30, set_as_default=False) as client:
+        _wait_for(lambda: not any(client.run(lambda dask_worker: len(
+            dask_worker.active_threads)).values()), 120, "an idle cluster")
+    finished_before = set(_finished(out))
+    again = run_cohort([nights], out, CohortSettings(**LEGS), scheduler=cluster)
+    kept = {Path(o).name for o in again.loc[again["status"] == "kept", "output"]}
+    assert kept == finished_before
+    assert (again["status"] != "interrupted").all()
+
+
 def test_a_night_whose_worker_dies_more_often_than_allowed_is_an_error_row(
         nights: Path, tmp_path: Path) -> None:
     out = tmp_path / "o"
