@@ -2,8 +2,10 @@
 
 :func:`run_cohort` analyses every recording it is given (files, or folders searched for
 ``.edf``/``.bdf`` files), writes each night's output contract into its own folder and one
-table with a row per night: ``cohort.tsv`` (and ``cohort.parquet``). A night that fails is a
-row with ``status = "error"`` and its message, never the end of the run.
+table with a row per night: ``cohort.tsv``, the Parquet dataset ``cohort.parquet/`` (one
+file per night, written as it finishes) and the quality table ``cohort_qc.tsv``
+(:mod:`somnomotor.cohort.table`). A night that fails is a row with ``status = "error"``
+and its message, never the end of the run.
 
 A night is analysed again unless its folder holds results made from the same input content
 (SHA-256 of the recording and its annotation files), the same analysis settings and the same
@@ -12,7 +14,9 @@ so an interrupted run over thousands of files goes on where it stopped, and a co
 recording or changed settings are never answered with old results. The table's ``reason``
 column says why each night was kept or analysed.
 
-Nights run in ``jobs`` worker processes (:mod:`somnomotor.cohort.executor`); each analysis
+Nights run in ``jobs`` local worker processes (:mod:`somnomotor.cohort.executor`), or as
+tasks on a running ``dask.distributed`` cluster with ``scheduler=``
+(:mod:`somnomotor.cohort.dask_executor`, the same night code); each analysis
 also uses two threads for its EMG filtering, so ``jobs = cores / 2`` keeps a machine busy
 without oversubscribing it. Measured on the 2-core development machine
 (``benchmarks/bench_cohort.py``): 1.7 s per 8-h rbd night from file to outputs (all
@@ -38,6 +42,7 @@ from somnomotor.cohort.naming import (
     find_recordings,
     output_names,
 )
+from somnomotor.cohort.progress import CohortProgress
 from somnomotor.cohort.run import (
     LEADING_COLUMNS,
     PARQUET_FILE,
@@ -49,10 +54,12 @@ from somnomotor.cohort.run import (
     cohort_table,
     run_cohort,
 )
+from somnomotor.cohort.table import PARQUET_DATASET, QC_COLUMNS, QC_FILE, qc_row
 
-__all__ = ["LEADING_COLUMNS", "MANIFEST_FILE", "PARQUET_FILE", "RECORDING_SUFFIXES",
+__all__ = ["LEADING_COLUMNS", "MANIFEST_FILE", "PARQUET_DATASET", "PARQUET_FILE",
+           "QC_COLUMNS", "QC_FILE", "RECORDING_SUFFIXES", "CohortProgress",
            "STATUS_INTERRUPTED", "TABLE_FILE", "CohortInterrupted", "CohortSettings",
            "InputDigest", "NightTask", "analyze_one", "annotation_file",
            "assign_output_folders", "canonical_settings", "cohort_table", "find_recordings",
-           "keep_or_recompute", "night_key", "output_names", "read_manifest", "run_cohort",
-           "run_night"]
+           "keep_or_recompute", "night_key", "output_names", "qc_row", "read_manifest",
+           "run_cohort", "run_night"]

@@ -123,6 +123,20 @@ def write_manifest(folder: str | os.PathLike[str], *, recording: Path,
     return path
 
 
+def mark_kept(folder: str | os.PathLike[str], manifest: Mapping[str, Any], *, reason: str,
+              run_id: str = "") -> None:
+    """Record in a kept night's manifest that a later run kept it, and why (``kept_by``).
+
+    The rest of the manifest (the key, and ``reason``: why the results were computed) is
+    left as it was; only ``kept_by`` (run, reason, time) is replaced, atomically.
+    """
+    doc = dict(manifest)
+    doc["kept_by"] = {"run_id": run_id, "reason": reason,
+                      "checked_utc": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()}
+    atomic_write_text(Path(folder) / MANIFEST_FILE,
+                      json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
 #: Reasons a night is kept or analysed (the cohort table's ``reason`` column starts so).
 REASON_KEPT = "kept: same recording, annotation files, settings and version"
 REASON_NEW = "new: no earlier results in its folder"
@@ -174,5 +188,5 @@ def keep_or_recompute(manifest: Mapping[str, Any] | None, *, results_present: bo
 
 
 __all__ = ["MANIFEST_FILE", "REASON_KEPT", "REASON_NEW", "REASON_OVERWRITE", "InputDigest",
-           "canonical_settings", "keep_or_recompute", "night_key", "read_manifest",
+           "canonical_settings", "keep_or_recompute", "mark_kept", "night_key", "read_manifest",
            "write_manifest"]

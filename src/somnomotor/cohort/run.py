@@ -20,22 +20,18 @@ from somnomotor.cohort.identity import (
     InputDigest,
     canonical_settings,
     keep_or_recompute,
+    mark_kept,
     night_key,
     read_manifest,
     write_manifest,
 )
 from somnomotor.cohort.naming import annotation_file, assign_output_folders, find_recordings
-from somnomotor.io.atomic import (
-    atomic_write_text,
-    atomic_write_with,
-    check_output_path,
-    ensure_writable_dir,
-    output_folder,
-)
+from somnomotor.io.atomic import check_output_path, ensure_writable_dir, output_folder
 
 logger = logging.getLogger("somnomotor.cohort")
 
-#: The cohort table, tab-separated (and the same as Parquet).
+#: The cohort table, tab-separated (and the same as a Parquet dataset: a folder of one file
+#: per night, see somnomotor.cohort.table).
 TABLE_FILE = "cohort.tsv"
 PARQUET_FILE = "cohort.parquet"
 #: Columns before the indices, in this order.
@@ -117,13 +113,16 @@ def analyze_one(recording: Path, out_dir: Path, settings: CohortSettings, *,
                   *(InputDigest.of("annotations", a) for a in annotations)]
         canonical = settings.canonical()
         key = night_key(inputs, canonical)
-        keep, reason = keep_or_recompute(read_manifest(out_dir),
+        manifest = read_manifest(out_dir)
+        keep, reason = keep_or_recompute(manifest,
                                          results_present=summary_path.exists(), inputs=inputs,
                                          settings=canonical, key=key,
                                          overwrite=settings.overwrite)
         row["reason"] = reason
         if keep:
             row["status"] = "kept"
+            if manifest is not None:
+                mark_kept(out_dir, manifest, reason=reason, run_id=run_id)
             row.update(_row_from_summary(json.loads(summary_path.read_text(encoding="utf-8"))))
             return row
         with warnings.catch_warnings():
@@ -144,9 +143,10 @@ def analyze_one(recording: Path, out_dir: Path, settings: CohortSettings, *,
                        key="", reason="writing")
         written = write_night_outputs(analysis, out_dir, input_checksums=[
             (i.file, i.sha256) for i in inputs])
-        manifest = write_manifest(out_dir, recording=recording, inputs=inputs,
-                                  settings=canonical, key=key, reason=reason, run_id=run_id)
-        remove_stale_outputs(out_dir, keep=[*written.values(), manifest])
+        manifest_path = write_manifest(out_dir, recording=recording, inputs=inputs,
+                                       settings=canonical, key=key, reason=reason,
+                                       run_id=run_id)
+        remove_stale_outputs(out_dir, keep=[*written.values(), manifest_path])
         row.update(_row_from_summary(json.loads(written[SUMMARY_FILE].read_text(
             encoding="utf-8"))))
     except Exception as exc:  # one odd file must not end a run over thousands
@@ -176,11 +176,6 @@ def cohort_table(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return frame.sort_values("recording", kind="stable").reset_index(drop=True)
 
 
-def _write_table(root: Path, table: pd.DataFrame) -> None:
-    atomic_write_text(root / TABLE_FILE, table.to_csv(sep="\t", index=False, na_rep="n/a"))
-    atomic_write_with(root / PARQUET_FILE, lambda tmp: table.to_parquet(tmp, index=False))
-
-
 class CohortInterrupted(KeyboardInterrupt):
     """The run was stopped (Ctrl-C); the table of the nights finished so far is written.
 
@@ -206,6 +201,9 @@ def run_cohort(
     *,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: str | None = None,
+    retries: int | None = None,
+    on_row: Callable[[Mapping[str, Any]], None] | None = None,
 ) -> pd.DataFrame:
     """Analyse every recording in ``paths`` and write the cohort table into ``out_dir``.
 
@@ -215,13 +213,26 @@ def run_cohort(
         Recordings, or folders searched recursively for ``.edf``/``.bdf`` files.
     out_dir : path-like
         Gets one folder per night (``<name>/events.tsv``, ``summary.json``,
-        ``hypnogram.tsv``, ``cohort-night.json``), ``cohort.tsv`` and ``cohort.parquet``.
-        Locked while the run writes there: a second run into it is refused.
+        ``hypnogram.tsv``, ``cohort-night.json``), the table as ``cohort.tsv`` and as the
+        Parquet dataset ``cohort.parquet/`` (one file per night, written as each night
+        finishes), and ``cohort_qc.tsv`` (signal quality per night); see
+        :mod:`somnomotor.cohort.table`. Locked while the run writes there: a second run
+        into it is refused.
     settings : CohortSettings, optional
     jobs : int
-        Nights analysed at the same time, in separate processes (1).
+        Nights analysed at the same time, in separate local processes (1). Not used with
+        ``scheduler``.
     progress : callable, optional
         Called as ``progress(nights_done, nights_total)`` after each night.
+    scheduler : str, optional
+        Address of a running ``dask.distributed`` scheduler (``"tcp://host:8786"``): each
+        night is a task on that cluster (:mod:`somnomotor.cohort.dask_executor`), whose
+        workers must see ``paths`` and ``out_dir`` at the same paths.
+    retries : int, optional
+        With ``scheduler``: times a night's task that raised is run again (default
+        :data:`somnomotor.cohort.dask_executor.DEFAULT_RETRIES`).
+    on_row : callable, optional
+        Called with each night's row as it arrives (e.g. for a progress line).
 
     Returns
     -------
@@ -235,6 +246,7 @@ def run_cohort(
         table of the finished ones was written.
     """
     from somnomotor.cohort.executor import NightTask, ctrl_c_ignored, run_processes
+    from somnomotor.cohort.table import TableWriter
 
     settings = settings or CohortSettings()
     if jobs < 1:
@@ -246,19 +258,43 @@ def run_cohort(
         tasks = [NightTask(rec, out, settings, run_id)
                  for rec, out in zip(recordings, assign_output_folders(recordings, root),
                                      strict=True)]
+        if scheduler:
+            from somnomotor.cohort.dask_executor import DEFAULT_RETRIES, run_dask
+
+            rows_in = run_dask(tasks, scheduler,
+                               retries=DEFAULT_RETRIES if retries is None else retries)
+        else:
+            rows_in = run_processes(tasks, jobs)
+        writer = TableWriter(root)
+        writer.start()
         rows: list[dict[str, Any]] = []
+        seen: set[str] = set()
         try:
-            for row in run_processes(tasks, jobs):
+            for row in rows_in:
+                if row["recording"] in seen:  # never counted twice, whatever an executor did
+                    logger.warning("%s: a second row for this night was ignored",
+                                   row["recording"])
+                    continue
+                seen.add(row["recording"])
                 rows.append(row)
+                writer.add(row)
+                if on_row is not None:
+                    on_row(row)
                 if progress is not None:
                     progress(len(rows), len(tasks))
         except KeyboardInterrupt:
             with ctrl_c_ignored():
+                close = getattr(rows_in, "close", None)
+                if close is not None:  # stop the executor before reading what finished
+                    close()
                 table = _interrupted_table(rows, tasks)
-                _write_table(root, table)
+                writer.finish(table)
             raise CohortInterrupted(table, root / TABLE_FILE) from None
-        table = cohort_table(rows)
-        _write_table(root, table)
+        # an executor that ended without a row for some night (a lost cluster): those
+        # finished on disk are read back, the others are "interrupted", never left out
+        table = cohort_table(rows) if len(rows) == len(tasks) else \
+            _interrupted_table(rows, tasks)
+        writer.finish(table)
     return table
 
 
