@@ -89,15 +89,15 @@ def load_night(
 
     A hypnogram from a separate annotation file replaces one embedded in the recording
     (the caller named that file on purpose); the replacement is reported as a warning.
-    ``stage_map`` maps stage labels of the annotation files that somnomotor does not know
-    to a stage (``{"Stage Q": "N2"}``), see
+    ``stage_map`` maps stage labels that somnomotor does not know, in the annotation files or
+    embedded in an EDF+ recording, to a stage (``{"Stage Q": "N2"}``), see
     :func:`somnomotor.io.annotations.read_annotations`.
     ``channel_map`` names a cohort map (``"mesa"``, or a YAML file) whose roles and sensor
     kinds are applied under the user's ``roles`` (:mod:`somnomotor.io.channel_maps`).
     """
     from somnomotor.io.edf import read_recording
 
-    recording = read_recording(path, roles=roles)
+    recording = read_recording(path, roles=roles, stage_map=stage_map)
     if channel_map is not None:
         from somnomotor.io.channel_maps import apply_channel_map
 

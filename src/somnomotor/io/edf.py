@@ -346,7 +346,8 @@ def _tal_annotations(
 
 
 def _convert_annotations(
-    events: Sequence[tuple[float, float, str]], path: Path
+    events: Sequence[tuple[float, float, str]], path: Path,
+    stage_map: Mapping[str, str] | None = None,
 ) -> tuple[Hypnogram | None, EventTable, list[str]]:
     if not events:
         return None, EventTable.empty(), []
@@ -361,7 +362,7 @@ def _convert_annotations(
     durations = np.array([e[1] for e in events], dtype=float)
     labels = [e[2] for e in events]
     hypnogram, table, messages = from_labelled_events(onsets, durations, labels,
-                                                      source=path.name)
+                                                      source=path.name, stage_map=stage_map)
     return hypnogram, table, list(messages)
 
 
@@ -464,6 +465,7 @@ def read_recording(
     *,
     roles: Mapping[str, str | Sequence[str]] | None = None,
     channels: Sequence[str] | None = None,
+    stage_map: Mapping[str, str] | None = None,
 ) -> Recording:
     """Read an EDF, EDF+C, BDF or BDF+C file (or an MNE ``Raw``) into a lazy Recording.
 
@@ -477,6 +479,9 @@ def read_recording(
         the roles inferred from the labels (:func:`somnomotor.io.roles.infer_roles`).
     channels : sequence of str, optional
         Keep only these channels (labels, case-insensitive); default all.
+    stage_map : mapping of str to str, optional
+        Stage labels of the embedded EDF+ annotations that somnomotor does not know, mapped
+        to a stage (``{"Stage Q": "N2"}``), as for separate annotation files.
 
     Returns
     -------
@@ -547,7 +552,7 @@ def read_recording(
             file, layout, bytes_per_sample=3 if layout.fmt == "BDF" else 2)
     else:
         events, subsecond = [], 0.0
-    hypnogram, annotations, notes = _convert_annotations(events, file)
+    hypnogram, annotations, notes = _convert_annotations(events, file, stage_map)
     messages.extend(notes)
     start, note = _start_of(edf, layout, file, subsecond)
     if note:
