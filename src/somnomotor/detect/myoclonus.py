@@ -231,6 +231,7 @@ class MyoclonusParams:
 def detect_fragmentary_myoclonus(
     recording: Recording, params: MyoclonusParams | None = None, *,
     envelopes: B.EnvelopeCache | None = None,
+    sleep_starts: EventTable | None = None,
 ) -> AnalysisResult:
     """Find fragmentary myoclonus potentials in every EMG channel and compute the FM indices.
 
@@ -243,6 +244,10 @@ def detect_fragmentary_myoclonus(
     envelopes : EnvelopeCache, optional
         Share the channels' power envelopes with other detectors (must use the same band
         and window as ``params``; otherwise a private cache is used).
+    sleep_starts : EventTable, optional
+        Sleep starts already found on this recording (``detect_sleep_starts(...).events``,
+        with its ``muscles`` column); without them the sleep-start detector is run here
+        with its default parameters.
 
     Returns
     -------
@@ -357,7 +362,7 @@ def detect_fragmentary_myoclonus(
     in_jerk = np.zeros(onset.size, dtype=bool)
     if params.exclude_sleep_starts and recording.hypnogram is not None and onset.size:
         in_jerk = _in_sleep_starts(recording, cache, onset, dur_all, label_arr,
-                                   params.alone_margin_s) & ~excluded
+                                   params.alone_margin_s, sleep_starts) & ~excluded
         excluded |= in_jerk
     counts["sleep_start"] = {lab: int((in_jerk & (label_arr == lab)).sum())
                              for lab, _ in channels}
@@ -442,11 +447,15 @@ def _look_alike_indices(counts: dict[str, dict[str, int]]) -> list[Index]:
 
 
 def _in_sleep_starts(recording: Recording, cache: B.EnvelopeCache, onset: np.ndarray,
-                     dur: np.ndarray, label: np.ndarray, margin_s: float) -> np.ndarray:
-    """Potentials in a sleep start's muscles within ``margin_s`` of the jerk."""
-    from somnomotor.detect.sleep_starts import detect_sleep_starts
+                     dur: np.ndarray, label: np.ndarray, margin_s: float,
+                     found: EventTable | None = None) -> np.ndarray:
+    """Potentials in a sleep start's muscles within ``margin_s`` of the jerk (the jerks
+    ``found`` already, or found here)."""
+    if found is None:
+        from somnomotor.detect.sleep_starts import detect_sleep_starts
 
-    jerks = detect_sleep_starts(recording, envelopes=cache).events.frame
+        found = detect_sleep_starts(recording, envelopes=cache).events
+    jerks = found.frame
     out = np.zeros(onset.size, dtype=bool)
     for _, j in jerks.iterrows():
         a = float(j["onset_s"]) - margin_s

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from somnomotor.detect._bursts import EMG_ROLES, MIN_FS_HZ, EnvelopeCache
@@ -27,7 +27,7 @@ from somnomotor.results import AnalysisResult
 
 logger = logging.getLogger(__name__)
 
-#: Result keys, in the order the detectors run.
+#: Result keys, in the order the results are returned.
 MOTOR_FAMILIES: tuple[str, ...] = ("fragmentary_myoclonus", "sleep_starts",
                                    "rhythmic_leg_activity", "bruxism", "large_movements")
 
@@ -94,26 +94,38 @@ def detect_motor_events(
     else:
         cache, own = shared_envelopes(recording, params, n_threads=n_threads), True
     try:
-        # The first four families are independent of each other: run them side by side (their
-        # per-sample work is in numba and numpy, which release the GIL).
+        # The first four families run side by side (their per-sample work is in numba and
+        # numpy, which release the GIL); fragmentary myoclonus waits for the sleep starts
+        # (a potential inside a jerk is not FM), found once with the caller's parameters.
+        found: dict[str, Future[AnalysisResult]] = {}
+
+        def sleep_start_events() -> EventTable | None:
+            return found["sleep_starts"].result().events if "sleep_starts" in found else None
+
         jobs: dict[str, Callable[[], AnalysisResult]] = {
-            "fragmentary_myoclonus": lambda: detect_fragmentary_myoclonus(
-                recording, params.myoclonus, envelopes=cache),
             "sleep_starts": lambda: detect_sleep_starts(recording, params.sleep_starts,
                                                         envelopes=cache),
+            "fragmentary_myoclonus": lambda: detect_fragmentary_myoclonus(
+                recording, params.myoclonus, envelopes=cache,
+                sleep_starts=sleep_start_events()),
             "rhythmic_leg_activity": lambda: detect_rhythmic_leg_activity(
                 recording, params.rhythmic, envelopes=cache),
             "bruxism": lambda: detect_bruxism(recording, params.bruxism, envelopes=cache),
         }
-        todo = [k for k in jobs if k not in skip]
+        todo = [k for k in jobs if k not in skip]  # sleep starts first (see above)
         if n_threads <= 1 or len(todo) <= 1:
             for k in todo:
                 out[k] = jobs[k]()
+                if k == "sleep_starts":
+                    done: Future[AnalysisResult] = Future()
+                    done.set_result(out[k])
+                    found[k] = done
         else:
             with ThreadPoolExecutor(max_workers=n_threads) as pool:
-                futures = {k: pool.submit(jobs[k]) for k in todo}
                 for k in todo:
-                    out[k] = futures[k].result()
+                    found[k] = pool.submit(jobs[k])
+                for k in todo:
+                    out[k] = found[k].result()
         if "large_movements" not in skip:
             other = EventTable.concat(
                 [out[k].events for k in ("sleep_starts", "rhythmic_leg_activity", "bruxism")
@@ -123,7 +135,7 @@ def detect_motor_events(
     finally:
         if own:
             cache.clear()  # the filtered signals are not kept beyond this call
-    return out
+    return {k: out[k] for k in MOTOR_FAMILIES if k in out}
 
 
 def analyze_rswa_and_motor_events(
