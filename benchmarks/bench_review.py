@@ -4,20 +4,28 @@ The simulator's rbd night (legs, chin, arms at 512 Hz; EEG and ECG at 256 Hz) is
 every channel at 512 Hz (EEG and ECG repeated sample by sample) plus an EOG channel, so the
 screen has 8 channels of 14.7 M samples each. Measured:
 
-* server side: start (reading the results and the recording's header, SHA-256 check) to the
-  first 30-s window of all 8 channels; paging (one 30-s window of 8 channels per request);
+* from process start: ``somnomotor review RESULTS --input EDF --no-browser`` run as a new
+  process (imports included) until its address is printed, ``/api/night`` is answered and
+  the first 30-s window of every channel (``/api/signal``, filtered, as the page asks) is
+  answered; median of ``--runs`` runs, with the CPU seconds the process used until then;
+* server side, in this process (modules already imported): start (reading the results and
+  the recording's header, SHA-256 check) to the first 30-s window of all 8 channels; paging (one 30-s window of 8 channels per request);
   one edit (delete + rescore with score_plm) and its undo, as HTTP round trips;
 * in headless Chromium (when Playwright and Debian's chromium are installed): from opening
   the page to the first screen drawn, and from a key press to the next page drawn.
 
-Usage: ``PYTHONPATH=src python benchmarks/bench_review.py [--folder DIR] [--hours 8]``.
+Usage: ``PYTHONPATH=src python benchmarks/bench_review.py [--folder DIR] [--hours 8] [--runs 5]``
+(``--only-start`` measures only the process-start line).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -58,13 +66,67 @@ def build(folder: Path, hours: float) -> tuple[Path, Path]:
     return edf, results
 
 
+def process_start_to_first_window(edf: Path, results: Path) -> dict[str, float]:
+    """One ``somnomotor review`` process: seconds from its start to the address printed, to
+    ``/api/night`` answered, to the first 30-s window of every channel answered, and the CPU
+    seconds (all threads) it had used by then."""
+    import urllib.request
+    from urllib.parse import quote
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "somnomotor", "review", str(results),
+                             "--input", str(edf), "--no-browser"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        address = time.perf_counter() - t0
+        match = re.search(r"open (http://\S+)", line)
+        if match is None:
+            raise RuntimeError(f"no address printed: {line!r}")
+        url = match.group(1)
+        with urllib.request.urlopen(url + "api/night") as answer:
+            night = json.load(answer)
+        night_s = time.perf_counter() - t0
+        labels = ",".join(c["label"] for c in night["channels"])
+        with urllib.request.urlopen(f"{url}api/signal?channels={quote(labels)}&start=0"
+                                    "&duration=30&pixels=1400&filter=1") as answer:
+            json.load(answer)
+        first = time.perf_counter() - t0
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    finally:
+        proc.terminate()
+        proc.wait()
+    return {"address_s": address, "night_s": night_s, "first_window_s": first, "cpu_s": cpu}
+
+
+def process_start_summary(edf: Path, results: Path, runs: int) -> dict[str, object]:
+    load_before = os.getloadavg()[0]
+    rows = [process_start_to_first_window(edf, results) for _ in range(runs)]
+    out: dict[str, object] = {"runs": runs, "load_average_1min": [round(load_before, 2),
+                                                                  round(os.getloadavg()[0], 2)]}
+    for key in ("address_s", "night_s", "first_window_s", "cpu_s"):
+        values = [r[key] for r in rows]
+        out[f"start_to_{key}_median"] = round(statistics.median(values), 3)
+        out[f"start_to_{key}_range"] = [round(min(values), 3), round(max(values), 3)]
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "bench_review")
     parser.add_argument("--hours", type=float, default=8.0)
+    parser.add_argument("--runs", type=int, default=5,
+                        help="process starts measured (median reported)")
+    parser.add_argument("--only-start", action="store_true",
+                        help="measure only process start -> first window")
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
     edf, results = build(args.folder, args.hours)
+    start_line = process_start_summary(edf, results, args.runs)
+    if args.only_start:
+        print(json.dumps(start_line, indent=2))
+        return
     from _review_helpers import Client
 
     from somnomotor.review.night import load_review_night
@@ -96,6 +158,7 @@ def main() -> None:
         edits.append((time.perf_counter() - t) / 2)
     out = {
         "channels": len(labels), "hours": args.hours, "leg_movements": len(state["leg_movements"]),
+        "process_start": start_line,
         "server_first_screen_s": round(first, 3),
         "page_median_s": round(statistics.median(pages), 4), "page_max_s": round(max(pages), 4),
         "edit_median_s": round(statistics.median(edits), 4), "edit_max_s": round(max(edits), 4),

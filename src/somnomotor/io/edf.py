@@ -233,15 +233,21 @@ class BdfSignalReader:
         resident memory, which then grows with the night's length, not with the channels
         read.
         """
+        return self.read_record_bytes(0, self.n_records)
+
+    def read_record_bytes(self, first_record: int, stop_record: int) -> np.ndarray:
+        """The signal's raw bytes in data records ``[first_record, stop_record)`` (uint8)."""
+        first_record = max(0, min(first_record, self.n_records))
+        count_all = max(0, min(stop_record, self.n_records) - first_record)
         width = self.end_byte - self.start_byte
-        out = np.empty((self.n_records, width), dtype=np.uint8)
+        out = np.empty((count_all, width), dtype=np.uint8)
         per_block = max(1, _READ_BLOCK_BYTES // max(self.record_bytes, 1))
-        buffer = np.empty(per_block * self.record_bytes, dtype=np.uint8)
+        buffer = np.empty(min(per_block, max(count_all, 1)) * self.record_bytes, dtype=np.uint8)
         with open(self.path, "rb", buffering=0) as handle:
-            handle.seek(self.header_bytes)
+            handle.seek(self.header_bytes + first_record * self.record_bytes)
             done = 0
-            while done < self.n_records:
-                count = min(per_block, self.n_records - done)
+            while done < count_all:
+                count = min(per_block, count_all - done)
                 block = buffer[: count * self.record_bytes]
                 _read_exactly(handle, block, self.path)
                 out[done : done + count] = block.reshape(count, self.record_bytes)[
@@ -249,16 +255,49 @@ class BdfSignalReader:
                 done += count
         return out.ravel()
 
-    def read_digital(self) -> np.ndarray:
-        """The signal's digital values: int16 for EDF, int32 for BDF (24-bit)."""
+    def _digital(self, raw: np.ndarray) -> np.ndarray:
         if self.bytes_per_sample == 2:
-            return self.read_bytes().view("<i2")
-        raw = self.read_bytes().reshape(-1, 3)
+            return raw.view("<i2")
+        raw = raw.reshape(-1, 3)
         # Place the 3 little-endian bytes in the top of a 4-byte int; the arithmetic shift
         # then sign-extends the 24-bit two's complement value.
         wide = np.zeros((raw.shape[0], 4), dtype=np.uint8)
         wide[:, 1:] = raw
         return wide.view("<i4").ravel() >> 8
+
+    def read_digital(self) -> np.ndarray:
+        """The signal's digital values: int16 for EDF, int32 for BDF (24-bit)."""
+        return self._digital(self.read_bytes())
+
+    def read_digital_window(self, start: int, stop: int) -> np.ndarray:
+        """Digital values of samples ``[start, stop)``, reading only the records holding them.
+
+        A screen showing 30 s of an 8-h night needs a few records, not the whole night.
+        """
+        per_record = (self.end_byte - self.start_byte) // self.bytes_per_sample
+        start = max(0, start)
+        stop = min(stop, per_record * self.n_records)
+        if stop <= start or per_record == 0:
+            return self._digital(np.zeros(0, dtype=np.uint8))
+        first = start // per_record
+        last = -(-stop // per_record)
+        values = self._digital(self.read_record_bytes(first, last))
+        return values[start - first * per_record : stop - first * per_record]
+
+
+class _WindowedLoader:
+    """A channel loader (called: the whole channel) that can also read a window of samples.
+
+    ``read(start, stop)`` returns samples ``[start, stop)`` (``stop`` None: to the end) as
+    float32 in the channel's unit; :func:`read_window` uses it so that a window costs the
+    data records it spans, with exactly the calibration of the whole-channel read.
+    """
+
+    def __init__(self, read: Callable[[int, int | None], np.ndarray]) -> None:
+        self.read = read
+
+    def __call__(self) -> np.ndarray:
+        return self.read(0, None)
 
 
 def _calibrated_loader(
@@ -269,6 +308,7 @@ def _calibrated_loader(
     physical_min: float,
     physical_max: float,
     to_unit: float,
+    read_digital_window: Callable[[int, int], np.ndarray] | None = None,
 ) -> Callable[[], np.ndarray]:
     """A loader returning float32 physical values times ``to_unit`` (e.g. to µV)."""
     gain = (physical_max - physical_min) / (digital_max - digital_min)
@@ -277,12 +317,36 @@ def _calibrated_loader(
     scale = np.float32(gain * to_unit)
     offset = np.float32((physical_min - digital_min * gain) * to_unit)
 
-    def load() -> np.ndarray:
-        physical = np.multiply(read_digital(), scale, dtype=np.float32)
+    def calibrate(digital: np.ndarray) -> np.ndarray:
+        physical = np.multiply(digital, scale, dtype=np.float32)
         physical += offset
         return physical
 
-    return load
+    def load() -> np.ndarray:
+        return calibrate(read_digital())
+
+    if read_digital_window is None:
+        return load
+    window = read_digital_window
+
+    def read(start: int, stop: int | None) -> np.ndarray:
+        if start <= 0 and stop is None:
+            return load()
+        return calibrate(window(start, stop if stop is not None else 2**62))
+
+    return _WindowedLoader(read)
+
+
+def read_window(channel: Channel, start: int, stop: int) -> np.ndarray:
+    """Samples ``[start, stop)`` of a channel (float32 in its unit, as :meth:`Channel.data`).
+
+    A channel of :func:`read_recording` reads only the data records that hold the window;
+    any other channel is read whole and sliced.
+    """
+    loader = channel.loader
+    if isinstance(loader, _WindowedLoader):
+        return loader.read(max(0, int(start)), max(0, int(stop)))
+    return np.asarray(channel.data())[max(0, int(start)):max(0, int(stop))]
 
 
 def _parse_tals(data: bytes) -> list[tuple[float, float, str]]:
@@ -453,7 +517,16 @@ def _scaled(load: Callable[[], np.ndarray], factor: float) -> Callable[[], np.nd
         data *= scale
         return data
 
-    return scaled
+    if not isinstance(load, _WindowedLoader):
+        return scaled
+    inner = load
+
+    def read(start: int, stop: int | None) -> np.ndarray:
+        data = inner.read(start, stop)
+        data *= scale
+        return data
+
+    return _WindowedLoader(read)
 
 
 def _is_mne_raw(obj: object) -> bool:
@@ -538,11 +611,11 @@ def read_recording(
         if problem:
             messages.append(f"{file.name}: channel {label!r} skipped as unusable: {problem}")
             continue
-        read_digital = BdfSignalReader(file, layout, index,
-                                       bytes_per_sample=layout.bytes_per_sample).read_digital
+        reader = BdfSignalReader(file, layout, index, bytes_per_sample=layout.bytes_per_sample)
         loader = _calibrated_loader(
-            read_digital, digital_min=int(meta["dmin"]), digital_max=int(meta["dmax"]),
-            physical_min=meta["pmin"], physical_max=meta["pmax"], to_unit=1.0)
+            reader.read_digital, digital_min=int(meta["dmin"]), digital_max=int(meta["dmax"]),
+            physical_min=meta["pmin"], physical_max=meta["pmax"], to_unit=1.0,
+            read_digital_window=reader.read_digital_window)
         transducers[label] = meta["transducer"]
         specs.append((label, meta["fs"], meta["unit"],
                       layout.samples_per_record[index] * layout.n_records, loader,
@@ -702,4 +775,5 @@ def _open_with_edfio(file: Path, layout: _Layout) -> Any:
     return edf
 
 
-__all__ = ["BdfSignalReader", "assemble_recording", "read_recording", "unusable_channels"]
+__all__ = ["BdfSignalReader", "assemble_recording", "read_recording", "read_window",
+           "unusable_channels"]

@@ -307,6 +307,11 @@ def load_review_night(
         rec_path = Path(recording_path)
         if not rec_path.is_file():
             raise InputFileNotFoundError(f"recording {str(rec_path)!r} does not exist")
+        # the display filters' imports (scipy, numba) run beside hashing and reading the
+        # recording rather than on the first screen's path
+        from somnomotor.review.signals import prepare_filters
+
+        prepare_filters()
         # hashing (~0.6 s for 240 MB) runs beside reading the header; hashlib frees the GIL
         checksum = pool.submit(sha256_of, rec_path)
     elif expected_sha:
