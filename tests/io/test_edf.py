@@ -18,6 +18,7 @@ from somnomotor._errors import (
     SomnomotorWarning,
 )
 from somnomotor.io import edf as edf_module
+from somnomotor.io import edf_records
 from somnomotor.io.edf import read_recording
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -132,7 +133,7 @@ def test_samples_are_read_in_blocks_without_a_memory_map(
     monkeypatch.setattr(np, "memmap", no_memmap)
     # 30 x 20 samples x 2-3 bytes per record: 1.6 records per block, so blocks end inside
     # records' worth of bytes and the last block is short
-    monkeypatch.setattr(edf_module, "_READ_BLOCK_BYTES", 2000)
+    monkeypatch.setattr(edf_records, "_READ_BLOCK_BYTES", 2000)
     for label in ["EMG00", "EMG13", "EMG29"]:
         np.testing.assert_allclose(rec.channel(label).data(), truth[label],
                                    atol=1e-3 if bdf else 0.01)
