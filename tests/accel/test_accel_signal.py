@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from somnomotor.signal.accel import autocalibrate, detect_nonwear, detect_rest_period
 

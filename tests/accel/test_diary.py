@@ -54,7 +54,7 @@ def test_errors_name_the_line_and_the_field(tmp_path: Path) -> None:
     with pytest.raises(DiaryError, match=r"unknown column.*dose_mg.*no dose fields"):
         parse_diary("date,bedtime,rise_time,dose_mg\n2026-01-01,22:00,06:00,5\n")
     with pytest.raises(DiaryError, match="line 2: last_caffeine_time is given but caffeine"):
-        parse_diary(f"date,bedtime,rise_time,caffeine_drinks,last_caffeine_time\n"
+        parse_diary("date,bedtime,rise_time,caffeine_drinks,last_caffeine_time\n"
                     "2026-01-01,22:00,06:00,0,15:00\n")
     with pytest.raises(DiaryError, match="line 2: exercise_time is given"):
         parse_diary("date,bedtime,rise_time,exercise_time\n2026-01-01,22:00,06:00,15:00\n")

@@ -74,7 +74,6 @@ from somnomotor.signal.quality import (
     blank_runs,
     noise_mask_coarse,
     quality_segments,
-    runs,
 )
 from somnomotor.signal.saturation import (
     isolated_mask,
