@@ -141,3 +141,13 @@ def test_same_onset_marks_of_one_leg_are_one_left_lm_and_of_two_legs_one_bilater
         assert set(str(by_onset.loc[onset, "channel"]).split("+")) == {LEG_LEFT, R_ANTIB}
     dropped = summary["analyses"]["leg_movements"]["dropped_movements"]
     assert dropped["merged_into_same_leg_lm"] == 5
+
+
+def test_a_leg_scored_on_two_labels_is_reported_once(scored: tuple[dict, pd.DataFrame]) -> None:
+    summary, _ = scored
+    about_labels = [w for w in summary["warnings"] if "channel labels" in w]
+    assert about_labels == [
+        ("leg_movements: the left leg is scored on 2 channel labels (EMG.Tibialis-Leg-Left, "
+        "LAntib1-LAntib2): its marks that overlap or lie < 0.5 s apart are one left LM, "
+        "never a bilateral one (5 mark(s) joined)")
+    ]

@@ -13,6 +13,8 @@ import dataclasses
 import pytest
 from _plm_helpers import events, movements, series_onsets, sleep
 
+from somnomotor._errors import SomnomotorWarning
+from somnomotor.events import EventTable
 from somnomotor.score.plm import score_plm
 from somnomotor.score.plm_rules import PLMRules
 
@@ -94,3 +96,22 @@ def test_removed_clmr_ends_the_nr_series_under_the_named_option() -> None:
     assert int(frame["in_series_nr"].sum()) == 4
     assert res.index("plms_nr_index").value == pytest.approx(4.0)
     assert res.index("plms_index").value == pytest.approx(8.0)
+
+
+def test_a_leg_on_two_labels_is_reported_and_a_leg_on_one_label_is_not() -> None:
+    # left on LAT and on "L Leg" (the copy at 100 s overlaps: 1 joined); right on RAT only
+    table = EventTable.from_arrays([100.0, 100.5, 130.0, 160.0], [2.0, 1.0, 2.0, 2.0],
+                                   "limb_movement", ["LAT", "L Leg", "RAT", "LAT"],
+                                   side=["left", "left", "right", "left"])
+    with pytest.warns(SomnomotorWarning, match="left leg is scored on 2 channel labels") as rec:
+        res = score_plm(table, hypnogram=sleep())
+    about = [w for w in res.warnings if "channel labels" in w]
+    assert about == [("the left leg is scored on 2 channel labels (L Leg, LAT): its marks that "
+                     "overlap or lie < 0.5 s apart are one left LM, never a bilateral one "
+                     "(1 mark(s) joined)")]
+    assert not any("right leg" in str(w.message) for w in rec)
+
+    one_label = EventTable.from_arrays([100.0, 100.5], [2.0, 1.0], "limb_movement",
+                                       ["LAT", "LAT"], side=["left", "left"])
+    assert not [w for w in score_plm(one_label, hypnogram=sleep()).warnings
+                if "channel labels" in w]

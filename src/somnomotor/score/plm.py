@@ -164,6 +164,35 @@ def _merge_same_leg(on: np.ndarray, dur: np.ndarray, side: np.ndarray, channel: 
     return m_on, m_off - m_on, m_side, m_ch, int(on.size - n_out)
 
 
+def _one_leg_on_several_labels(movements: EventTable, before: dict[str, int],
+                               merged_side: np.ndarray, gap_s: float) -> list[str]:
+    """A message per leg whose marks carry more than one channel label.
+
+    A scorer who marks one leg on two labels (a RemLogic export holding the left leg as
+    ``EMG.Tibialis-Leg-Left`` and ``LAntib1-LAntib2``) often marks one movement twice; those
+    copies are joined into one LM of that leg, never paired as a bilateral LM, so the
+    left/right/bilateral split can differ from a tool that treats each label as a leg.
+    """
+    frame = movements.frame
+    column = "side" if "side" in frame.columns else "leg"
+    sides = frame[column].astype(str).str.strip().str.lower().to_numpy(dtype=object)
+    channels = frame["channel"].astype(str).to_numpy(dtype=object)
+    out = []
+    for leg in ("left", "right"):
+        # A channel already joined with "+" (events.tsv read back) names every label it had.
+        labels = sorted({part for ch in channels[sides == leg] for part in ch.split("+")}
+                        - {"", "n/a"})
+        if len(labels) < 2:
+            continue
+        joined = before[leg] - int(np.count_nonzero(merged_side == leg))
+        out.append(
+            f"the {leg} leg is scored on {len(labels)} channel labels ({', '.join(labels)}): "
+            f"its marks that overlap or lie < {gap_s:g} s apart are one {leg} LM, never a "
+            f"bilateral one ({joined} mark(s) joined)"
+        )
+    return out
+
+
 def _bilateral_groups(on: np.ndarray, off: np.ndarray, side: np.ndarray,
                       rules: PLMRules) -> np.ndarray:
     """Group label per monolateral LM; LMs of the two legs that meet the rule share one.
@@ -414,8 +443,12 @@ def score_plm(
     dur = movements.duration_s
     channel = movements.frame["channel"].astype(str).to_numpy(dtype=object)
     # 0. Same-leg marks closer than 0.5 s are one LM.
+    before = {leg: int(np.count_nonzero(side == leg)) for leg in ("left", "right")}
     on, dur, side, channel, n_merged = _merge_same_leg(on, dur, side, channel,
                                                         rules.same_leg_merge_gap_s)
+    if rules.same_leg_merge_gap_s is not None:
+        messages += _one_leg_on_several_labels(movements, before, side,
+                                               rules.same_leg_merge_gap_s)
     dur_r = np.round(dur, _DECIMALS)
 
     # 1. Too short (both standards) or too long (AASM) is not an LM at all.
