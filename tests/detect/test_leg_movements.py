@@ -104,13 +104,21 @@ def test_presets_differ_only_in_rule_specific_fields() -> None:
     assert wasm.offset_above_baseline_uV == aasm.offset_above_baseline_uV == 2.0
     assert wasm.min_duration_s == aasm.min_duration_s == 0.5
     assert wasm.morphology_window_s == 0.5 and aasm.morphology_window_s is None
+    # the offset's quiet period tolerates one brief resting spike under both rule sets
+    for p in (wasm, aasm):
+        assert (p.offset_rest_spike_max_s, p.offset_rest_spike_below_uV,
+                p.offset_rest_spike_min_quiet_s) == (0.1, 5.0, 0.1)
     assert LegMovementDetectionParams() == wasm
 
 
 @pytest.mark.parametrize("field,value", [("onset_above_baseline_uV", -1.0),
                                          ("offset_above_baseline_uV", 9.0),
                                          ("rule_set", "aasm2007"),
-                                         ("min_duration_s", 0.0)])
+                                         ("min_duration_s", 0.0),
+                                         ("offset_rest_spike_max_s", -0.1),
+                                         ("offset_rest_spike_min_quiet_s", -0.1),
+                                         ("offset_rest_spike_below_uV", 2.0),
+                                         ("offset_rest_spike_below_uV", 8.5)])
 def test_invalid_parameters_raise_parameter_error(field: str, value: object) -> None:
     with pytest.raises(ParameterError, match=field.split("_")[0]):
         dataclasses.replace(LegMovementDetectionParams(), **{field: value})

@@ -128,3 +128,79 @@ def test_crossing_times_use_per_block_thresholds() -> None:
                              fs_hz=fs, step=5)
     assert on[0] == pytest.approx((3 + 0.9) / fs)  # threshold of block 0 (sample 4 // 5 = 0)
     assert off[0] == pytest.approx((6 + 0.9) / fs)
+
+
+# -- the offset's quiet period on a noisy envelope: a brief, small resting spike inside it --
+# Rest 1 µV, offset threshold 3 µV (rest + 2), onset 9 µV (rest + 8), tolerated spikes stay
+# below 6 µV (rest + 5); a movement of 20 µV from 5.0 to 7.0 s, so the envelope first falls
+# to the offset threshold at sample 700. Spike times are chosen on the 10-ms grid.
+SPIKE_RULE = {"rest_excursion_max_s": 0.11, "rest_excursion_below": 6.0,
+              "rest_excursion_min_quiet_s": 0.1}
+
+
+def movement_then_spike(spike_start_s: float, spike_s: float, level: float) -> np.ndarray:
+    return envelope((5.0, 7.0, 20.0), (spike_start_s, spike_start_s + spike_s, level))
+
+
+@pytest.mark.parametrize("spike_s,offset_sample", [
+    (0.09, 700), (0.10, 700), (0.11, 700),  # no longer than the 0.11-s window: rest
+    (0.12, 732), (0.20, 740),  # longer: the quiet period starts after it, as without the rule
+])
+def test_rest_spike_longer_than_the_limit_postpones_the_offset(spike_s: float,
+                                                              offset_sample: int) -> None:
+    env = movement_then_spike(7.2, spike_s, 4.0)
+    starts, ends = hysteresis_events(env, 3.0, 9.0, fs_hz=FS, **SPIKE_RULE)
+    assert starts.tolist() == [500] and ends.tolist() == [offset_sample]
+
+
+@pytest.mark.parametrize("level,offset_sample", [(5.9, 700), (6.0, 725), (8.5, 725)])
+def test_rest_spike_reaching_the_level_limit_postpones_the_offset(level: float,
+                                                                  offset_sample: int) -> None:
+    env = movement_then_spike(7.2, 0.05, level)
+    _, ends = hysteresis_events(env, 3.0, 9.0, fs_hz=FS, **SPIKE_RULE)
+    assert ends.tolist() == [offset_sample]
+
+
+@pytest.mark.parametrize("quiet_s,offset_sample", [(0.09, 714), (0.10, 700), (0.30, 700)])
+def test_return_above_the_threshold_within_0_1_s_of_the_drop_is_still_the_movement(
+        quiet_s: float, offset_sample: int) -> None:
+    env = movement_then_spike(7.0 + quiet_s, 0.05, 4.0)
+    _, ends = hysteresis_events(env, 3.0, 9.0, fs_hz=FS, **SPIKE_RULE)
+    assert ends.tolist() == [offset_sample]
+
+
+def test_without_the_spike_rule_every_sample_above_the_threshold_breaks_the_period() -> None:
+    env = movement_then_spike(7.2, 0.05, 4.0)
+    assert hysteresis_events(env, 3.0, 9.0, fs_hz=FS)[1].tolist() == [725]
+    assert hysteresis_events(env, 3.0, 9.0, fs_hz=FS, rest_excursion_max_s=None,
+                             rest_excursion_below=6.0)[1].tolist() == [725]
+    assert hysteresis_events(env, 3.0, 9.0, fs_hz=FS, **SPIKE_RULE)[1].tolist() == [700]
+
+
+@pytest.mark.parametrize("spike_s,offset_sample", [(0.10, 700), (0.15, 760)])
+def test_spike_running_past_the_end_of_the_0_5_s_period_is_judged_whole(
+        spike_s: float, offset_sample: int) -> None:
+    # the spike begins 0.45 s into the quiet period and is still going on at 0.5 s
+    env = movement_then_spike(7.45, spike_s, 4.0)
+    _, ends = hysteresis_events(env, 3.0, 9.0, fs_hz=FS, **SPIKE_RULE)
+    assert ends.tolist() == [offset_sample]
+
+
+def test_offset_stays_at_the_first_drop_below_the_threshold_with_spikes_in_the_period() -> None:
+    # two separate tolerated spikes: each is judged on its own
+    env = envelope((5.0, 7.0, 20.0), (7.15, 7.25, 4.5), (7.35, 7.40, 5.5))
+    _, ends = hysteresis_events(env, 3.0, 9.0, fs_hz=FS, **SPIKE_RULE)
+    assert ends.tolist() == [700]
+    # a dip that is too short still does not end the movement, spike rule or not
+    env = envelope((5.0, 7.0, 20.0), (7.3, 9.0, 20.0))
+    assert hysteresis_events(env, 3.0, 9.0, fs_hz=FS, **SPIKE_RULE)[1].tolist() == [900]
+
+
+def test_spike_rule_parameters_are_checked() -> None:
+    from somnomotor._errors import ParameterError
+
+    env = movement_then_spike(7.2, 0.05, 4.0)
+    with pytest.raises(ParameterError, match="rest_excursion_max_s"):
+        hysteresis_events(env, 3.0, 9.0, fs_hz=FS, rest_excursion_max_s=-0.1)
+    with pytest.raises(ParameterError, match="rest_excursion_min_quiet_s"):
+        hysteresis_events(env, 3.0, 9.0, fs_hz=FS, rest_excursion_min_quiet_s=-0.1)

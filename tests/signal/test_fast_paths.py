@@ -67,10 +67,12 @@ def test_raw_block_statistics_flag_zero_blocks_and_jumps_across_chunk_edges() ->
     assert np.argmax(blocks.max_jump_uV) == (4 * 768) // 5
 
 
-def test_hysteresis_on_coarse_thresholds_equals_repeated_thresholds() -> None:
+@pytest.mark.parametrize("spike_rule", [False, True])
+def test_hysteresis_on_coarse_thresholds_equals_repeated_thresholds(spike_rule: bool) -> None:
     rng = np.random.default_rng(4)
     n, k = 3001, 10
-    env = np.abs(rng.standard_normal(n)).astype(np.float32) * 3
+    # a quieter rest with the spike rule, so that short excursions end events differently
+    env = np.abs(rng.standard_normal(n)).astype(np.float32) * (1.2 if spike_rule else 3.0)
     env[500:800] += 12.0
     env[1500:1560] += 9.0
     env[2990:] += 20.0  # an event still open at the end
@@ -82,10 +84,20 @@ def test_hysteresis_on_coarse_thresholds_equals_repeated_thresholds() -> None:
     blocked[1500:1520] = True
     high_full = np.repeat(high_c, k)[:n].copy()
     high_full[blocked] = np.inf
-    ref = hysteresis_events(env, np.repeat(low_c, k)[:n], high_full, fs_hz=100.0)
-    got = hysteresis_events(env, low_c, high_c, fs_hz=100.0, step=k, no_onset=blocked)
+    spike: dict[str, object] = {}
+    spike_c: dict[str, object] = {}
+    if spike_rule:  # the tolerated-spike limit is a per-block threshold like the others
+        below_c = base_c + np.float32(3.0)
+        spike = {"rest_excursion_max_s": 0.05, "rest_excursion_min_quiet_s": 0.03,
+                 "rest_excursion_below": np.repeat(below_c, k)[:n]}
+        spike_c = {**spike, "rest_excursion_below": below_c}
+    ref = hysteresis_events(env, np.repeat(low_c, k)[:n], high_full, fs_hz=100.0, **spike)
+    got = hysteresis_events(env, low_c, high_c, fs_hz=100.0, step=k, no_onset=blocked,
+                            **spike_c)
     assert [a.tolist() for a in got] == [a.tolist() for a in ref]
     assert got[0].size >= 2
+    if spike_rule:  # the rule made a difference here (846 without it)
+        assert got[1][0] == 800
 
 
 def test_segment_sums_with_step_equal_sums_of_repeated_values() -> None:

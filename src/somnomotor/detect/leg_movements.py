@@ -14,7 +14,8 @@ Pipeline per leg channel (see docs/leg-movement-detection.md for the numbers and
 4. envelope smoothing (0.1 s) and the noise-adaptive resting baseline
    (:mod:`somnomotor.signal.baseline`); baseline above 15 µV is "noise";
 5. onset at envelope >= baseline + 8 µV, offset at the start of >= 0.5 s with envelope
-   <= baseline + 2 µV, minimum duration 0.5 s (Ferri et al., Sleep Med 2016;26:86-95,
+   <= baseline + 2 µV - a single brief spike of the resting EMG within it does not count
+   (``offset_rest_spike_max_s``) - minimum duration 0.5 s (Ferri et al., Sleep Med 2016;26:86-95,
    https://doi.org/10.1016/j.sleep.2016.10.010; AASM Scoring Manual);
 6. WASM computer-scoring morphology: the rectified EMG must have a 0.5-s running median
    >= baseline + 2 µV somewhere within the movement (Skeba et al., Sleep Breath
@@ -152,6 +153,26 @@ class LegMovementDetectionParams:
         "Sustained onset level"). Implementation choice; ``None``: off.
     offset_min_s : float
         The offset is the start of a period of at least 0.5 s below the offset threshold.
+    offset_rest_spike_max_s : float or None
+        How "stays <= 2 µV above resting for 0.5 s" is read on a noisy envelope: one spike
+        of the resting EMG inside that period does not postpone the offset (a scorer
+        reading the EMG would not let it). A spike lasts no longer than a moving-average
+        window of this length (0.1 s, the envelope's own: 11 samples at 100 Hz, the span
+        over which one brief transient lifts the 0.1-s average), stays below
+        :attr:`offset_rest_spike_below_uV` and begins :attr:`offset_rest_spike_min_quiet_s`
+        or later after the envelope fell to the threshold; the offset stays where it fell.
+        Without it, on a spiky 2.7-µV rest, 0.25-0.3-s twitches became LMs and offsets came
+        up to 1.35 s late (docs/leg-movement-detection.md, "Spiky resting EMG").
+        Implementation choice (AASM and WASM 2016 give no tolerance); ``None``: the
+        literal rule, every sample above the threshold breaks the period.
+    offset_rest_spike_below_uV : float
+        ... below 5 µV above the resting baseline: midway between the offset (2 µV) and
+        onset (8 µV) thresholds, closer to rest than to a movement (the spiky rest's
+        excursions reach 4.8 µV at most; measured). Implementation choice.
+    offset_rest_spike_min_quiet_s : float
+        ... and it begins >= 0.1 s (one envelope window) after the envelope fell to the
+        threshold: a return sooner is the movement's own decay crossing the threshold
+        again, and the period starts after it. Implementation choice.
     min_duration_s : float
         Shortest leg movement, 0.5 s (AASM and WASM 2016). There is no maximum here: under
         WASM 2016 an LM > 10 s is still an LM (not a candidate); under AASM it is not an
@@ -225,6 +246,9 @@ class LegMovementDetectionParams:
     offset_above_baseline_uV: float = 2.0
     onset_level_window_s: float | None = 0.3
     offset_min_s: float = 0.5
+    offset_rest_spike_max_s: float | None = 0.1
+    offset_rest_spike_below_uV: float = 5.0
+    offset_rest_spike_min_quiet_s: float = 0.1
     min_duration_s: float = 0.5
     morphology_window_s: float | None = 0.5
     noise_limit_uV: float = 15.0
@@ -281,6 +305,17 @@ class LegMovementDetectionParams:
         if self.onset_level_window_s is not None and not self.onset_level_window_s > 0:
             raise ParameterError("onset_level_window_s must be > 0 s or None, received "
                                  f"{self.onset_level_window_s!r}")
+        if not (self.offset_rest_spike_max_s is None or self.offset_rest_spike_max_s >= 0) or (
+                not self.offset_rest_spike_min_quiet_s >= 0):
+            raise ParameterError(
+                "offset_rest_spike_max_s must be >= 0 s or None and offset_rest_spike_min_quiet_s "
+                f">= 0 s, received {self.offset_rest_spike_max_s!r} and "
+                f"{self.offset_rest_spike_min_quiet_s!r}")
+        if not (self.offset_above_baseline_uV < self.offset_rest_spike_below_uV
+                <= self.onset_above_baseline_uV):
+            raise ParameterError(
+                "offset_rest_spike_below_uV must be above offset_above_baseline_uV and at most "
+                f"onset_above_baseline_uV, received {self.offset_rest_spike_below_uV!r} µV")
         if self.ecg_self_min_train_beats is not None and not (
                 isinstance(self.ecg_self_min_train_beats, int)
                 and self.ecg_self_min_train_beats >= 3):
@@ -291,12 +326,14 @@ class LegMovementDetectionParams:
 
     @classmethod
     def wasm_2016(cls) -> LegMovementDetectionParams:
-        """WASM/IRLSSG 2016 computer scoring (Ferri et al. 2016), the default."""
+        """WASM/IRLSSG 2016 computer scoring (Ferri et al. 2016), the default (with the
+        rest-spike reading of the offset period, :attr:`offset_rest_spike_max_s`)."""
         return cls()
 
     @classmethod
     def aasm(cls) -> LegMovementDetectionParams:
-        """AASM Scoring Manual v2.x: same amplitude and timing rules, no morphology criterion."""
+        """AASM Scoring Manual v2.x: same amplitude and timing rules (and the same reading of
+        the offset period, :attr:`offset_rest_spike_max_s`), no morphology criterion."""
         return cls(rule_set="aasm", morphology_window_s=None)
 
 
@@ -480,8 +517,17 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
     low = base_c + np.float32(params.offset_above_baseline_uV)
     high = base_c + np.float32(params.onset_above_baseline_uV)
     high[~np.isfinite(base_c)] = np.inf
-    starts, ends = hysteresis_events(smooth, low, high, fs_hz=fs_env, min_off_s=params.offset_min_s,
-                                     step=k, no_onset=unscorable_any if unscorable_any.any() else None)
+    # The quiet period tolerates one brief, small spike of the rest (else, on a spiky rest,
+    # the rest's own fluctuations postpone offsets); its length is counted like the
+    # envelope's moving-average window (0.1 s: 11 samples at 100 Hz).
+    spike_max_s = None if not params.offset_rest_spike_max_s else (
+        window_samples(params.offset_rest_spike_max_s, fs_env, odd=True) / fs_env)
+    starts, ends = hysteresis_events(
+        smooth, low, high, fs_hz=fs_env, min_off_s=params.offset_min_s, step=k,
+        no_onset=unscorable_any if unscorable_any.any() else None,
+        rest_excursion_max_s=spike_max_s,
+        rest_excursion_below=base_c + np.float32(params.offset_rest_spike_below_uV),
+        rest_excursion_min_quiet_s=params.offset_rest_spike_min_quiet_s)
     # Times between envelope samples (block centres): the 0.5-s minimum is checked on them,
     # so no reported movement is shorter than the rule allows.
     on_s, off_s = crossing_times(smooth, starts, ends, low, high, fs_hz=fs_env, step=k,

@@ -356,20 +356,26 @@ def running_min(x: np.ndarray, window: int) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def _hysteresis(
-    env: np.ndarray, low: np.ndarray, high: np.ndarray, step: int, blocked: np.ndarray,
-    min_off: int
+    env: np.ndarray, low: np.ndarray, high: np.ndarray, cap: np.ndarray, step: int,
+    blocked: np.ndarray, min_off: int, max_excursion: int, min_quiet_before: int
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - numba
-    # low/high hold one threshold per ``step`` samples; blocked (empty or one per sample)
-    # forbids onsets.
+    # low/high/cap hold one threshold per ``step`` samples; blocked (empty or one per
+    # sample) forbids onsets. A quiet run starts at a sample <= low. Inside it, an
+    # excursion above low of at most ``max_excursion`` samples that stays below cap and
+    # begins after at least ``min_quiet_before`` quiet samples does not break it (with
+    # max_excursion = 0 every sample above low does: the plain rule). The run ends the
+    # event once it spans min_off samples on a sample <= low, so an excursion still going
+    # on at that point is judged whole.
     n = env.size
     use_blocked = blocked.size > 0
     starts = np.empty(n // 2 + 1, dtype=np.int64)
     ends = np.empty(n // 2 + 1, dtype=np.int64)
     k = 0
     inside = False
+    in_run = False
     start = 0
-    below_start = 0
-    below = 0
+    run_start = 0
+    excursion = 0
     for i in range(n):
         v = env[i]
         b = i // step
@@ -377,23 +383,28 @@ def _hysteresis(
             if v >= high[b] and not (use_blocked and blocked[i]):
                 inside = True
                 start = i
-                below = 0
-        else:
-            if v <= low[b]:
-                if below == 0:
-                    below_start = i
-                below += 1
-                if below >= min_off:
-                    starts[k] = start
-                    ends[k] = below_start
-                    k += 1
-                    inside = False
-                    below = 0
+                in_run = False
+        elif v <= low[b]:
+            if not in_run:
+                in_run = True
+                run_start = i
+            excursion = 0
+            if i - run_start + 1 >= min_off:
+                starts[k] = start
+                ends[k] = run_start
+                k += 1
+                inside = False
+                in_run = False
+        elif in_run:
+            if excursion == 0 and i - run_start < min_quiet_before:
+                in_run = False  # the envelope came back too soon: still the movement
             else:
-                below = 0
+                excursion += 1
+                if excursion > max_excursion or v >= cap[b]:
+                    in_run = False
     if inside:
         starts[k] = start
-        ends[k] = below_start if below > 0 else n
+        ends[k] = run_start if in_run and excursion == 0 else n
         k += 1
     return starts[:k].copy(), ends[:k].copy()
 
@@ -471,6 +482,9 @@ def hysteresis_events(
     min_off_s: float = 0.5,
     step: int = 1,
     no_onset: np.ndarray | None = None,
+    rest_excursion_max_s: float | None = None,
+    rest_excursion_below: np.ndarray | float | None = None,
+    rest_excursion_min_quiet_s: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Events of a two-threshold detector (the AASM/WASM leg-movement onset/offset rule).
 
@@ -480,6 +494,16 @@ def hysteresis_events(
     <= 2 µV above resting" rule); Ferri et al., Sleep Med 2016;26:86-95,
     https://doi.org/10.1016/j.sleep.2016.10.010. Dips shorter than ``min_off_s`` do not end
     an event. An event still open at the end of the signal ends there.
+
+    With ``rest_excursion_max_s``, "throughout" is judged as a scorer reading a noisy
+    resting EMG would: a brief excursion above ``low`` inside the quiet run - lasting at
+    most ``rest_excursion_max_s`` s, staying below ``rest_excursion_below`` and beginning
+    at least ``rest_excursion_min_quiet_s`` s after the run began - is a spike of the rest,
+    not EMG activity, and does not break the run. Any other sample above ``low`` breaks it
+    as in the plain rule. The run still starts at a sample ``<= low``, so the event never
+    ends before the envelope first falls to ``low``; it must span ``min_off_s`` s and end
+    on a sample ``<= low`` (an excursion still going on when ``min_off_s`` is reached is
+    judged whole).
 
     Parameters
     ----------
@@ -497,6 +521,17 @@ def hysteresis_events(
     no_onset : numpy.ndarray of bool, optional
         Samples where no event may start (unscorable stretches); an event already running
         goes on.
+    rest_excursion_max_s : float or None
+        Longest excursion above ``low`` in s (whole samples: at most
+        ``floor(rest_excursion_max_s * fs_hz)`` of them) that does not break a quiet run;
+        ``None`` (default) or 0: every sample above ``low`` breaks it.
+    rest_excursion_below : numpy.ndarray or float or None
+        A tolerated excursion stays below this envelope level in µV (like ``low``, per
+        ``step`` samples or constant); ``None``: ``high``.
+    rest_excursion_min_quiet_s : float
+        An excursion beginning less than this many s after the quiet run began (whole
+        samples, rounded up) breaks the run: the envelope is still crossing ``low`` on its
+        way down.
 
     Returns
     -------
@@ -518,8 +553,21 @@ def hysteresis_events(
                                  f"received {np.shape(no_onset)}")
         blocked = np.ascontiguousarray(no_onset, dtype=np.bool_)
     min_off = samples_at_least(min_off_s, fs_hz)
-    return _hysteresis(env, np.ascontiguousarray(lo), np.ascontiguousarray(hi), int(step),
-                       blocked, min_off)
+    if rest_excursion_max_s is not None and not rest_excursion_max_s >= 0:
+        raise ParameterError("rest_excursion_max_s must be >= 0 s or None, received "
+                             f"{rest_excursion_max_s!r}")
+    if not rest_excursion_min_quiet_s >= 0:
+        raise ParameterError("rest_excursion_min_quiet_s must be >= 0 s, received "
+                             f"{rest_excursion_min_quiet_s!r}")
+    # "at most t s" in whole samples of 1/fs s each (1e-9: 0.1 s at 100 Hz is 10 samples)
+    max_exc = int(math.floor((rest_excursion_max_s or 0.0) * fs_hz + 1e-9))
+    min_quiet = (samples_at_least(rest_excursion_min_quiet_s, fs_hz)
+                 if rest_excursion_min_quiet_s > 0 else 0)
+    below = hi if rest_excursion_below is None else np.broadcast_to(
+        np.asarray(rest_excursion_below, dtype=np.float32), shape)
+    return _hysteresis(env, np.ascontiguousarray(lo), np.ascontiguousarray(hi),
+                       np.ascontiguousarray(below), int(step), blocked, min_off, max_exc,
+                       min_quiet)
 
 
 @njit(cache=True, nogil=True)
