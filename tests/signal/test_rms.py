@@ -17,6 +17,7 @@ from somnomotor.signal.rms import (
     intervals_hit,
     moving_rms,
     moving_rms_cs,
+    rolling_min,
     runs,
     runs_above,
     stuck_runs,
@@ -46,6 +47,21 @@ def test_bandpass32_equals_scipy_sosfiltfilt_10_100_hz() -> None:
 def test_bandpass32_rejects_too_low_sampling_rate() -> None:
     with pytest.raises(ParameterError, match="too low"):
         emg_bandpass32(np.zeros(100), 20.0)
+
+
+@pytest.mark.parametrize("half_width", [0, 1, 30, 500])
+def test_rolling_min_equals_scipy_minimum_filter_with_nan_as_no_value(half_width: int) -> None:
+    from scipy.ndimage import minimum_filter1d
+
+    rng = np.random.default_rng(half_width)
+    values = rng.random(700) * 10.0
+    values[rng.random(700) < 0.2] = np.nan
+    values[100:200] = np.nan  # a stretch without a finite value
+    filled = np.where(np.isfinite(values), values, np.inf)
+    ref = minimum_filter1d(filled, size=2 * half_width + 1, mode="constant", cval=np.inf)
+    ref = np.where(np.isfinite(ref), ref, np.nan)
+    np.testing.assert_array_equal(rolling_min(values, half_width), ref)
+    assert rolling_min(values[:0], half_width).size == 0
 
 
 @pytest.mark.parametrize("w", [1, 25, 26])

@@ -1,6 +1,6 @@
 """RMS envelopes, binned amplitudes and run-length helpers for EMG analysis.
 
-Pure numpy/scipy with a few numba kernels (compiled on first use, cached on disk), no state. Every amplitude is in the unit of the input (µV for EMG),
+Pure numpy with a few numba kernels (compiled on first use, cached on disk), no state. Every amplitude is in the unit of the input (µV for EMG),
 every length in seconds or samples as the name says.
 
 These helpers serve the REM-sleep-without-atonia analysis (:mod:`somnomotor.detect.rswa`)
@@ -13,11 +13,10 @@ from functools import lru_cache
 
 import numpy as np
 from numba import njit
-from scipy import signal as sps
-from scipy.ndimage import minimum_filter1d
 
 from somnomotor._errors import ParameterError
 from somnomotor.signal.filters import design_bandpass
+from somnomotor.signal.iir_design import sos_steady_state
 
 
 def _upper_edge_hz(fs_hz: float, low_hz: float, high_hz: float) -> float:
@@ -65,7 +64,10 @@ def emg_bandpass(
     # sosfiltfilt needs a few samples more than its padding; shorter pieces stay unfiltered.
     if data.size <= 3 * (2 * len(sos) + 1):
         return data - data.mean() if data.size else data
-    return np.asarray(sps.sosfiltfilt(sos, data))
+    # scipy.signal only here (the float64 reference; the analysis runs emg_bandpass32)
+    from scipy.signal import sosfiltfilt
+
+    return np.asarray(sosfiltfilt(sos, data))
 
 
 def moving_rms(x: np.ndarray, window_samples: int) -> np.ndarray:
@@ -213,7 +215,11 @@ def rolling_min(values: np.ndarray, half_width: int) -> np.ndarray:
     NaN where the window holds no finite value.
     """
     filled = np.where(np.isfinite(values), values, np.inf)
-    out = minimum_filter1d(filled, size=2 * half_width + 1, mode="constant", cval=np.inf)
+    if filled.size == 0:
+        return filled
+    half = max(0, int(half_width))
+    padded = np.pad(filled, half, constant_values=np.inf)
+    out = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1).min(axis=1)
     return np.where(np.isfinite(out), out, np.nan)
 
 
@@ -233,7 +239,7 @@ def _bandpass_design(fs_hz: float, low_hz: float, high_hz: float,
     """
     sos = design_bandpass(fs_hz, low_hz=low_hz, high_hz=high_hz, order=order,
                           zero_phase_edges=True)
-    zi = sps.sosfilt_zi(sos)
+    zi = sos_steady_state(sos)
     ntaps = 2 * len(sos) + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
     return sos, zi, 3 * ntaps
 
