@@ -24,7 +24,7 @@ def test_background_checksums_in_order_with_none_for_a_folder(tmp_path: Path) ->
 
 def test_background_checksum_error_is_raised_in_the_caller(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import somnomotor.report.outputs as outputs
+    from somnomotor.report import outputs
 
     def failing(path: object, **_: object) -> str:
         raise OSError(f"cannot read {path}")

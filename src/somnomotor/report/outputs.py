@@ -374,6 +374,7 @@ __all__ = [
     "HYPNOGRAM_FILE",
     "OUTPUT_FILES",
     "SUMMARY_FILE",
+    "BackgroundChecksums",
     "InputFileInfo",
     "build_summary",
     "events_to_tsv",
