@@ -100,3 +100,16 @@ def test_leg_analysis_runs_without_scipy_signal_stats_optimize_or_fft(
     assert "mains notch at 50.0 Hz" in stderr  # the notch was designed and run
     assert "somnomotor.detect._cardiac" in loaded  # the ECG R-peak finder came with it
     assert [m for m in SCIPY_HEAVY if m in loaded] == []
+
+
+def test_every_analysis_runs_without_scipy_signal_stats_optimize_or_fft(
+        hum_night: Path, tmp_path: Path) -> None:
+    # RSWA (this night's chin gets a 50-Hz notch) and the other motor events as well
+    out = tmp_path / "out"
+    code = ("from somnomotor.cli.main import main\n"
+            f"assert main(['analyze', {str(hum_night)!r}, '--out', {str(out)!r}, "
+            "'--no-auto-staging']) == 0")
+    loaded, _ = _run_probe(code)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert "rswa" in summary["analyses"] and "somnomotor.detect.rswa_activity" in loaded
+    assert [m for m in SCIPY_HEAVY if m in loaded] == []
