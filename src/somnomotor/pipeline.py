@@ -428,14 +428,15 @@ def write_night_outputs(
     *,
     input_path: str | os.PathLike[str] | None = None,
     annotation_files: Sequence[str | os.PathLike[str]] = (),
-    input_checksums: Sequence[tuple[str, str]] | None = None,
+    input_checksums: Sequence[tuple[str, str | None]] | None = None,
 ) -> dict[str, Path]:
     """Write the output contract for an analysed night (see report.outputs).
 
     ``input_checksums`` gives ``(file name, SHA-256)`` of the recording then of each
     annotation file when the caller has them already (a cohort hashes every night's inputs
     for its key; hashing an 8-h recording again costs about 0.3 s); otherwise the files
-    named by ``input_path`` and ``annotation_files`` are hashed here.
+    named by ``input_path`` and ``annotation_files`` are hashed here (see also
+    :class:`somnomotor.report.outputs.BackgroundChecksums`).
     """
     from somnomotor.report.outputs import InputFileInfo, write_outputs
 

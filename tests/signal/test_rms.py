@@ -17,8 +17,10 @@ from somnomotor.signal.rms import (
     intervals_hit,
     moving_rms,
     moving_rms_cs,
+    rolling_min,
     runs,
     runs_above,
+    sos_filtfilt32,
     stuck_runs,
 )
 
@@ -43,9 +45,44 @@ def test_bandpass32_equals_scipy_sosfiltfilt_10_100_hz() -> None:
     np.testing.assert_allclose(got, emg_bandpass(x, FS), atol=1e-4 * np.abs(ref).max())
 
 
+@pytest.mark.parametrize("fs", [200.0, 256.0, 512.0])
+def test_sos_filtfilt32_equals_scipy_sosfiltfilt_for_a_notch_and_a_band_pass(fs: float) -> None:
+    from somnomotor.signal.filters import design_notch
+
+    t = np.arange(int(20 * fs)) / fs
+    x = (_emg(t.size) + 30.0 * np.sin(2 * np.pi * 50.0 * t) + 40.0).astype(np.float32)
+    for sos in (design_notch(fs, 50.0), design_notch(fs, 60.0),
+                design_bandpass(fs, low_hz=10.0, high_hz=70.0, order=3)):
+        ref = sps.sosfiltfilt(sos, x.astype(np.float64))
+        got = sos_filtfilt32(x, sos)
+        assert got.dtype == np.float32 and got.shape == x.shape
+        np.testing.assert_allclose(got, ref, rtol=0, atol=2e-5 * np.abs(ref).max())
+    # the notch takes the 50-Hz line out (-> the EMG and offset stay)
+    hum_free = sos_filtfilt32(x, design_notch(fs, 50.0))
+    line = 50 * 20  # the 50-Hz bin of a 20-s spectrum
+    assert np.abs(np.fft.rfft(hum_free)[line]) < 0.02 * np.abs(np.fft.rfft(x)[line])
+    with pytest.raises(ParameterError, match="more than 9 samples"):
+        sos_filtfilt32(x[:9], design_notch(fs, 50.0))
+
+
 def test_bandpass32_rejects_too_low_sampling_rate() -> None:
     with pytest.raises(ParameterError, match="too low"):
         emg_bandpass32(np.zeros(100), 20.0)
+
+
+@pytest.mark.parametrize("half_width", [0, 1, 30, 500])
+def test_rolling_min_equals_scipy_minimum_filter_with_nan_as_no_value(half_width: int) -> None:
+    from scipy.ndimage import minimum_filter1d
+
+    rng = np.random.default_rng(half_width)
+    values = rng.random(700) * 10.0
+    values[rng.random(700) < 0.2] = np.nan
+    values[100:200] = np.nan  # a stretch without a finite value
+    filled = np.where(np.isfinite(values), values, np.inf)
+    ref = minimum_filter1d(filled, size=2 * half_width + 1, mode="constant", cval=np.inf)
+    ref = np.where(np.isfinite(ref), ref, np.nan)
+    np.testing.assert_array_equal(rolling_min(values, half_width), ref)
+    assert rolling_min(values[:0], half_width).size == 0
 
 
 @pytest.mark.parametrize("w", [1, 25, 26])

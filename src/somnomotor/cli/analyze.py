@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from somnomotor.cli._common import parse_channel_overrides, parse_stage_map
     from somnomotor.io.atomic import check_output_path, output_folder
     from somnomotor.pipeline import analyze_recording, load_night, write_night_outputs
-    from somnomotor.report.outputs import SUMMARY_FILE, remove_stale_outputs
+    from somnomotor.report.outputs import SUMMARY_FILE, BackgroundChecksums, remove_stale_outputs
     from somnomotor.report.text import format_summary
 
     path = Path(args.recording)
@@ -97,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
                 f"{str(out_dir)!r} already holds results ({SUMMARY_FILE}); "
                 "pass --overwrite to replace them or choose another --out"
             )
+        # the inputs' checksums (summary.json) are computed while the night is analysed
+        checksums = BackgroundChecksums([path, *args.annotations])
         with progress_bar(args, desc="analysing") as progress:
             progress("reading", 0.0)
             recording = load_night(path, annotation_files=args.annotations, roles=roles or None,
@@ -106,8 +108,7 @@ def run(args: argparse.Namespace) -> int:
                 recording, rule_set=args.rules, analyses=args.only, progress=progress,
                 auto_stage=not getattr(args, "no_auto_staging", False),
                 compare_staging=getattr(args, "compare_staging", False))
-        written = write_night_outputs(analysis, folder, input_path=path,
-                                      annotation_files=args.annotations)
+        written = write_night_outputs(analysis, folder, input_checksums=checksums.result())
         # an earlier run's report, exports or hypnogram must not be read with these results
         remove_stale_outputs(folder, keep=list(written.values()))
         if getattr(args, "export", None):  # somnomotor.io.export

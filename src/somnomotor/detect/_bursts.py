@@ -34,8 +34,6 @@ from functools import lru_cache
 
 import numba
 import numpy as np
-from scipy import fft as sp_fft
-from scipy import signal as sps
 
 from somnomotor._errors import ParameterError, SomnomotorWarning
 from somnomotor._validation import (  # noqa: F401  (re-exported: B.check_* in the detectors)
@@ -47,6 +45,7 @@ from somnomotor._validation import (  # noqa: F401  (re-exported: B.check_* in t
 from somnomotor.detect import _emg_kernels as K
 from somnomotor.recording import Recording
 from somnomotor.signal.filters import zero_phase_corners
+from somnomotor.signal.iir_design import butterworth_sos
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +203,7 @@ def _design(fs_hz: float, low: float, high: float) -> tuple[np.ndarray, int]:
     (:func:`somnomotor.signal.filters.zero_phase_corners`).
     """
     low, high = zero_phase_corners(fs_hz, low, high, 2)
-    sos = sps.butter(2, [low, high], btype="bandpass", fs=fs_hz, output="sos")
+    sos = butterworth_sos(2, (low, high), btype="bandpass", fs_hz=fs_hz)
     return sos, K.warm_up_samples(sos)
 
 
@@ -427,7 +426,7 @@ def refine_potentials(
     offsets = np.concatenate(([0], np.cumsum(hi - lo)))
     env = np.empty(int(offsets[-1]))
     for i in range(lo.size):
-        # the analytic signal as scipy.signal.hilbert computes it, without its checks
+        # the analytic signal (as scipy.signal.hilbert computes it: one-sided spectrum)
         seg = y[lo[i]:hi[i]].astype(np.float64)
         m = seg.size
         h = np.zeros(m)
@@ -437,7 +436,7 @@ def refine_potentials(
             h[1:m // 2] = 2.0
         else:
             h[1:(m + 1) // 2] = 2.0
-        env[offsets[i]:offsets[i + 1]] = np.abs(sp_fft.ifft(sp_fft.fft(seg) * h))
+        env[offsets[i]:offsets[i + 1]] = np.abs(np.fft.ifft(np.fft.fft(seg) * h))
     left, right, amp = K.measure_on_envelope(
         env, offsets, bursts.start - lo, bursts.end - lo - 1, sm, bridge, float(fraction))
     return Bursts(lo + left, lo + right + 1, (amp * amp / 2.0).astype(np.float32))

@@ -31,8 +31,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.ndimage import percentile_filter
-from scipy.signal import butter, sosfiltfilt
 
 from somnomotor._errors import ParameterError
 from somnomotor.events import EventTable
@@ -101,11 +99,17 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def motion_intervals(x: np.ndarray, fs_hz: float, params: LegMotionParams | None = None
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Onsets and offsets (s) of the movements on one movement-sensor channel (any length)."""
+    # scipy imported here: only a movement-sensor leg channel needs it
+    from scipy.ndimage import percentile_filter
+    from scipy.signal import sosfiltfilt
+
+    from somnomotor.signal.iir_design import butterworth_sos
+
     p = params or LegMotionParams()
     if fs_hz < 4 * p.band_low_hz or x.size < fs_hz * p.block_s:
         return np.empty(0), np.empty(0)
     high = min(p.band_high_hz, 0.45 * fs_hz)
-    sos = butter(2, [p.band_low_hz, high], btype="bandpass", fs=fs_hz, output="sos")
+    sos = butterworth_sos(2, (p.band_low_hz, high), btype="bandpass", fs_hz=fs_hz)
     y = np.abs(sosfiltfilt(sos, np.asarray(x, dtype=np.float64)))
     w = max(1, int(round(p.smoothing_s * fs_hz)))
     env = np.convolve(y, np.ones(w) / w, mode="same")

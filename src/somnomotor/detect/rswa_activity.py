@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import signal as sps
 
 from somnomotor.detect.rswa_background import artefact_reasons
 from somnomotor.detect.rswa_rules import RSWAParams
@@ -24,6 +23,7 @@ from somnomotor.signal.rms import (
     intervals_hit,
     moving_rms_cs,
     runs_above,
+    sos_filtfilt32,
     stuck_runs,
 )
 
@@ -57,7 +57,7 @@ class Segment:
         if notch_hz is not None:
             sos = design_notch(fs, notch_hz)
             if sos.size:
-                filt = sps.sosfiltfilt(sos, filt).astype(np.float32)
+                filt = sos_filtfilt32(filt, sos)
         env, power_cs = moving_rms_cs(filt, w)
         stuck = stuck_runs(raw, int(round(p.saturation_min_s * fs)))
         return cls(n=raw.size, s0=s0, fs=fs, w=w, filt=filt, power_cs=power_cs, env=env,

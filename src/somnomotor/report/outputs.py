@@ -21,6 +21,7 @@ import hashlib
 import json
 import math
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +111,40 @@ def sha256_of(path: str | os.PathLike[str], *, chunk_bytes: int = 1 << 20) -> st
         while block := handle.read(chunk_bytes):
             digest.update(block)
     return digest.hexdigest()
+
+
+class BackgroundChecksums:
+    """SHA-256 of input files, computed in a thread while the night is read and analysed.
+
+    hashlib releases the GIL while it hashes, so hashing an 8-h recording (about 0.12 s for
+    180 MB) overlaps the analysis instead of adding to it. The thread is a daemon: a run
+    that fails does not wait for it.
+
+    Parameters
+    ----------
+    paths : sequence of path
+        Files to hash, in the order :meth:`result` returns them.
+    """
+
+    def __init__(self, paths: Sequence[str | os.PathLike[str]]) -> None:
+        self._paths = [Path(p) for p in paths]
+        self._digests: list[str | None] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="somnomotor-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._digests = [sha256_of(p) if p.is_file() else None for p in self._paths]
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            self._error = exc
+
+    def result(self) -> list[tuple[str, str | None]]:
+        """``(file name, SHA-256 hex digest or None if not a file)`` per path (waits)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return [(p.name, d) for p, d in zip(self._paths, self._digests, strict=True)]
 
 
 def _json_default(value: Any) -> Any:
@@ -339,6 +374,7 @@ __all__ = [
     "HYPNOGRAM_FILE",
     "OUTPUT_FILES",
     "SUMMARY_FILE",
+    "BackgroundChecksums",
     "InputFileInfo",
     "build_summary",
     "events_to_tsv",

@@ -307,7 +307,7 @@ def load_review_night(
         rec_path = Path(recording_path)
         if not rec_path.is_file():
             raise InputFileNotFoundError(f"recording {str(rec_path)!r} does not exist")
-        # the display filters' imports (scipy, numba) run beside hashing and reading the
+        # the display filters' imports (numba) run beside hashing and reading the
         # recording rather than on the first screen's path
         from somnomotor.review.signals import prepare_filters
 

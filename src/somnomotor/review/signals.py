@@ -9,7 +9,7 @@ asked for. A window request returns the samples of that window only, band-passed
 request, and reduced to one min/max pair per screen pixel when it holds more samples than
 twice the pixels (what a trace drawn on that many pixels shows anyway).
 
-The display filters need scipy and numba (about a second of imports on a loaded machine):
+The display filters need numba (about half a second of imports and start-up on a quiet machine):
 :func:`prepare_filters` imports them in a background thread as soon as a recording is
 known, beside hashing and reading it, instead of on the first screen's path.
 """

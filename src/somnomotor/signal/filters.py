@@ -24,10 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
-from scipy import optimize as sps_optimize
-from scipy import signal as sps
 
 from somnomotor._errors import ParameterError
+from somnomotor.signal.iir_design import bandpass_zero_phase_corners, butterworth_sos, notch_sos
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +73,7 @@ def design_bandpass(
     low = low_hz
     if zero_phase_edges:
         low, high = zero_phase_corners(float(fs_hz), float(low_hz), float(high), int(order))
-    sos = sps.butter(order, [low, high], btype="bandpass", fs=fs_hz, output="sos")
+    sos = butterworth_sos(order, (low, high), btype="bandpass", fs_hz=fs_hz)
     return np.ascontiguousarray(sos, dtype=np.float64)
 
 
@@ -87,30 +86,19 @@ def zero_phase_corners(fs_hz: float, low_hz: float, high_hz: float, order: int
     Filter-design practice for ``filtfilt`` (the squared magnitude halves the power at the
     design corners, so they are moved outwards; e.g. Winter, *Biomechanics and Motor
     Control of Human Movement*, 4th ed., 2009, section 3.4.4.4, for the low-pass case). For
-    order 2 at 512 Hz, 10-100 Hz becomes about 8.3-115 Hz. Solved numerically on the
-    band-pass's own response (the two edges interact); the upper corner is kept below
-    0.49 x ``fs_hz``.
+    order 2 at 512 Hz, 10-100 Hz becomes about 8.3-115 Hz. Solved in closed form on the
+    band-pass's own (bilinear, pre-warped) response
+    (:func:`somnomotor.signal.iir_design.bandpass_zero_phase_corners`); when the upper
+    corner would pass 0.49 x ``fs_hz`` the edges are kept as given.
 
     Returns
     -------
     tuple of float
         ``(low, high)`` design corners in Hz.
     """
-    target = float(np.log(1.0 / np.sqrt(2.0)))
     top = 0.49 * fs_hz
-
-    def miss(p: np.ndarray) -> np.ndarray:
-        lo, hi = float(np.exp(p[0])), min(float(np.exp(p[1])), top)
-        if not lo < hi:
-            return np.array([1.0, 1.0])
-        sos = sps.butter(order, [lo, hi], btype="bandpass", fs=fs_hz, output="sos")
-        _, h = sps.sosfreqz(sos, worN=np.array([low_hz, high_hz]), fs=fs_hz)
-        return np.log(np.abs(h) ** 2) - target
-
-    p, _, ok, _ = sps_optimize.fsolve(miss, np.log([low_hz, high_hz]), xtol=1e-10,
-                                      full_output=True)
-    lo, hi = float(np.exp(p[0])), min(float(np.exp(p[1])), top)
-    if ok != 1 or not 0 < lo < low_hz or not high_hz <= hi <= top:
+    lo, hi = bandpass_zero_phase_corners(fs_hz, low_hz, high_hz, order)
+    if not 0 < lo < low_hz or not high_hz <= hi <= top:
         # No better corners (e.g. the upper edge is near Nyquist): keep the edges as given.
         logger.debug("zero-phase corners not found for %s-%s Hz at %s Hz", low_hz, high_hz, fs_hz)
         return low_hz, high_hz
@@ -124,8 +112,7 @@ def design_notch(fs_hz: float, freq_hz: float, *, quality: float = 30.0) -> np.n
     """
     if freq_hz >= fs_hz / 2.0:
         return np.zeros((0, 6), dtype=np.float64)
-    b, a = sps.iirnotch(freq_hz, quality, fs=fs_hz)
-    return np.ascontiguousarray(np.concatenate([b, a])[None, :], dtype=np.float64)
+    return np.ascontiguousarray(notch_sos(fs_hz, freq_hz, quality=quality), dtype=np.float64)
 
 
 def mains_ratio(x: np.ndarray, fs_hz: float, freq_hz: float, *, max_seconds: float = 60.0) -> float:
@@ -150,9 +137,9 @@ def mains_ratios(x: np.ndarray, fs_hz: float, freqs_hz: tuple[float, ...], *,
     n_seg = max(1, min(int(max_seconds // 10), x.size // seg))
     starts = np.linspace(0, max(0, x.size - seg), n_seg).astype(np.int64)
     nper = int(2 ** np.ceil(np.log2(2 * fs_hz)))
-    # all stretches in one Welch call (rows): same spectra, one scipy overhead
+    # all stretches in one Welch call (rows)
     rows = np.stack([x[s:s + seg] for s in starts]).astype(np.float64)
-    f, p = sps.welch(rows, fs=fs_hz, nperseg=min(nper, seg), axis=-1)
+    f, p = welch_density(rows, fs_hz, min(nper, seg))
     acc = p[0].copy()
     for row in p[1:]:
         acc += row  # summed in the same order as one stretch at a time
@@ -170,6 +157,39 @@ def mains_ratios(x: np.ndarray, fs_hz: float, freqs_hz: tuple[float, ...], *,
         else:
             out.append(float("inf") if line > 0 else 0.0)
     return tuple(out)
+
+
+def welch_density(rows: np.ndarray, fs_hz: float, nperseg: int) -> tuple[np.ndarray, np.ndarray]:
+    """Welch power spectral density of each row (µV²/Hz for µV input).
+
+    Welch, IEEE Trans Audio Electroacoust 1967;15:70-73
+    (https://doi.org/10.1109/TAU.1967.1161901): segments of ``nperseg`` samples overlapping
+    by half, each with its mean removed and a periodic Hann window applied; the squared
+    magnitude of the real FFT scaled to a one-sided density (``2 / (fs sum(w^2))``, the DC
+    and Nyquist bins once) and averaged over the segments (the defaults of
+    ``scipy.signal.welch``).
+
+    Returns
+    -------
+    freqs_hz : numpy.ndarray
+        ``nperseg // 2 + 1`` frequencies in Hz.
+    density : numpy.ndarray
+        ``(n_rows, nperseg // 2 + 1)``.
+    """
+    rows = np.atleast_2d(np.asarray(rows, dtype=np.float64))
+    step = nperseg - nperseg // 2
+    n_seg = (rows.shape[-1] - nperseg) // step + 1
+    if nperseg < 1 or n_seg < 1:
+        raise ParameterError(f"nperseg must be 1..{rows.shape[-1]} samples (the row length), "
+                             f"received {nperseg!r}")
+    window = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(nperseg) / nperseg)
+    segments = np.lib.stride_tricks.sliding_window_view(rows, nperseg, axis=-1)[:, ::step][:, :n_seg]
+    segments = segments - segments.mean(axis=-1, keepdims=True)
+    spec = np.fft.rfft(segments * window, axis=-1)
+    power = spec.real**2 + spec.imag**2
+    power *= 1.0 / (fs_hz * float(np.sum(window * window)))
+    power[..., 1:-1 if nperseg % 2 == 0 else None] *= 2.0
+    return np.fft.rfftfreq(nperseg, 1.0 / fs_hz), power.mean(axis=-2)
 
 
 @njit(cache=True, nogil=True)
@@ -504,4 +524,5 @@ __all__ = [
     "mains_ratio",
     "mains_ratios",
     "median_windows_above",
+    "welch_density",
 ]

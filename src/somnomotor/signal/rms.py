@@ -1,6 +1,6 @@
 """RMS envelopes, binned amplitudes and run-length helpers for EMG analysis.
 
-Pure numpy/scipy with a few numba kernels (compiled on first use, cached on disk), no state. Every amplitude is in the unit of the input (µV for EMG),
+Pure numpy with a few numba kernels (compiled on first use, cached on disk), no state. Every amplitude is in the unit of the input (µV for EMG),
 every length in seconds or samples as the name says.
 
 These helpers serve the REM-sleep-without-atonia analysis (:mod:`somnomotor.detect.rswa`)
@@ -13,11 +13,10 @@ from functools import lru_cache
 
 import numpy as np
 from numba import njit
-from scipy import signal as sps
-from scipy.ndimage import minimum_filter1d
 
 from somnomotor._errors import ParameterError
 from somnomotor.signal.filters import design_bandpass
+from somnomotor.signal.iir_design import sos_steady_state
 
 
 def _upper_edge_hz(fs_hz: float, low_hz: float, high_hz: float) -> float:
@@ -65,7 +64,10 @@ def emg_bandpass(
     # sosfiltfilt needs a few samples more than its padding; shorter pieces stay unfiltered.
     if data.size <= 3 * (2 * len(sos) + 1):
         return data - data.mean() if data.size else data
-    return np.asarray(sps.sosfiltfilt(sos, data))
+    # scipy.signal only here (the float64 reference; the analysis runs emg_bandpass32)
+    from scipy.signal import sosfiltfilt
+
+    return np.asarray(sosfiltfilt(sos, data))
 
 
 def moving_rms(x: np.ndarray, window_samples: int) -> np.ndarray:
@@ -213,7 +215,11 @@ def rolling_min(values: np.ndarray, half_width: int) -> np.ndarray:
     NaN where the window holds no finite value.
     """
     filled = np.where(np.isfinite(values), values, np.inf)
-    out = minimum_filter1d(filled, size=2 * half_width + 1, mode="constant", cval=np.inf)
+    if filled.size == 0:
+        return filled
+    half = max(0, int(half_width))
+    padded = np.pad(filled, half, constant_values=np.inf)
+    out = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1).min(axis=1)
     return np.where(np.isfinite(out), out, np.nan)
 
 
@@ -233,9 +239,36 @@ def _bandpass_design(fs_hz: float, low_hz: float, high_hz: float,
     """
     sos = design_bandpass(fs_hz, low_hz=low_hz, high_hz=high_hz, order=order,
                           zero_phase_edges=True)
-    zi = sps.sosfilt_zi(sos)
+    return sos, sos_steady_state(sos), _pad_length(sos)
+
+
+def _pad_length(sos: np.ndarray) -> int:
+    """Samples of odd extension at each end, as ``scipy.signal.sosfiltfilt`` pads by default."""
     ntaps = 2 * len(sos) + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
-    return sos, zi, 3 * ntaps
+    return 3 * ntaps
+
+
+def sos_filtfilt32(x: np.ndarray, sos: np.ndarray) -> np.ndarray:
+    """Second-order sections run forward and backward over ``x`` (zero phase), float32 out.
+
+    Same odd-extension padding and initial conditions as ``scipy.signal.sosfiltfilt``, in
+    one numba loop (float64 filter states, float32 samples between the passes: the same
+    output up to float32 rounding). Used for the mains notch of the RSWA segments.
+
+    Raises
+    ------
+    ParameterError
+        ``x`` holds no more samples than the padding (as scipy's ``sosfiltfilt``).
+    """
+    sections = np.ascontiguousarray(sos, dtype=np.float64)
+    edge = _pad_length(sections)
+    data = np.asarray(x)
+    if not np.issubdtype(data.dtype, np.floating):
+        data = data.astype(np.float64)
+    if data.size <= edge:
+        raise ParameterError(f"need more than {edge} samples to filter forward and backward "
+                             f"with {len(sections)} section(s), received {data.size}")
+    return _filtfilt_kernel(data, sections, sos_steady_state(sections), edge)
 
 
 def emg_bandpass32(
@@ -561,6 +594,7 @@ __all__ = [
     "rolling_min",
     "runs",
     "runs_above",
+    "sos_filtfilt32",
     "stuck_runs",
     "window_max",
 ]
