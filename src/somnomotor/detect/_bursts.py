@@ -45,6 +45,8 @@ from somnomotor._validation import (  # noqa: F401  (re-exported: B.check_* in t
     check_range,
 )
 from somnomotor.detect import _emg_kernels as K
+from somnomotor.detect._emg_stream import FilteredWindows, streamed_power
+from somnomotor.io.edf_records import window_reader
 from somnomotor.recording import Recording
 from somnomotor.signal.filters import zero_phase_corners
 
@@ -468,14 +470,16 @@ POWER_RATE_HZ = 128.0
 class EmgEnvelope:
     """Band-passed EMG and its power of one channel (an intermediate, never kept in a result).
 
-    ``filtered`` is at the channel rate ``fs_hz``; ``power`` (µV²) keeps every ``step``-th
-    sample, i.e. it is sampled at :attr:`power_fs_hz`.
+    ``filtered`` is at the channel rate ``fs_hz``: an array, or (from :class:`EnvelopeCache`)
+    a :class:`~somnomotor.detect._emg_stream.FilteredWindows` that computes the stretch
+    sliced from it, so that no full-rate copy of the night is held. ``power`` (µV²) keeps
+    every ``step``-th sample, i.e. it is sampled at :attr:`power_fs_hz`.
     """
 
     label: str
     role: str
     fs_hz: float
-    filtered: np.ndarray = field(repr=False)
+    filtered: np.ndarray | FilteredWindows = field(repr=False)
     power: np.ndarray = field(repr=False)
     step: int = 1
     #: smoothed power and its background per smoothing window (shared by the detectors that
@@ -509,8 +513,10 @@ class EnvelopeCache:
     """Filter each channel once when several detectors run on one night.
 
     Pass the same cache as ``envelopes=`` to several detectors (as
-    :func:`somnomotor.score.motor_events.detect_motor_events` does). It holds the filtered
-    signals only as long as the caller keeps it.
+    :func:`somnomotor.score.motor_events.detect_motor_events` does). It holds the power
+    envelopes (at :data:`POWER_RATE_HZ`) only as long as the caller keeps it; the channel is
+    read from its file a part at a time, and the band-passed samples of a stretch are
+    filtered again when a detector slices ``EmgEnvelope.filtered``.
 
     Parameters
     ----------
@@ -533,10 +539,17 @@ class EnvelopeCache:
         if label not in self._store:
             ch = recording.channel(label)
             step = max(1, int(ch.fs_hz // POWER_RATE_HZ))
-            y, power = bandpass_emg_power(ch.data(), ch.fs_hz, band_hz=self.band_hz,
-                                          window_s=self.window_s, step=step)
-            self._store[label] = EmgEnvelope(label=label, role=role, fs_hz=ch.fs_hz,
-                                             filtered=y, power=power, step=step)
+            # the channel is read a part at a time and only the power is kept; the
+            # filtered samples of a stretch are computed again when a detector asks
+            # (the same values as bandpass_emg_power on the whole channel)
+            sos, warm = _checked_design(ch.fs_hz, self.band_hz)
+
+            read = window_reader(ch)
+            power = streamed_power(read, ch.n_samples, sos, warm,
+                                   odd_window(self.window_s, ch.fs_hz), step)
+            self._store[label] = EmgEnvelope(
+                label=label, role=role, fs_hz=ch.fs_hz, power=power, step=step,
+                filtered=FilteredWindows(read, ch.n_samples, sos, warm, step))
         return self._store[label]
 
     def prefill(self, recording: Recording, channels: Sequence[tuple[str, str]], *,
