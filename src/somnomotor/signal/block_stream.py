@@ -163,10 +163,10 @@ def value_range_read(read: Reader, n: int, *, part_samples: int = PART_SAMPLES
     for a in range(0, n, part_samples):
         xp = read(a, min(n, a + part_samples))
         if xp.size:
-            lo = min(lo, float(np.min(xp)))
-            hi = max(hi, float(np.max(xp)))
-            if np.isnan(lo) or np.isnan(hi):
+            part_lo, part_hi = float(np.min(xp)), float(np.max(xp))
+            if np.isnan(part_lo) or np.isnan(part_hi):  # as np.ptp: NaN in, NaN out
                 return float("nan"), float("nan")
+            lo, hi = min(lo, part_lo), max(hi, part_hi)
     return lo, hi
 
 
