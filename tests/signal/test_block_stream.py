@@ -65,6 +65,10 @@ def test_block_envelope_from_parts_equals_the_whole_channel(fs: float, n: int, q
                                 pad_s=2.0, part_samples=part)
     for name in ("envelope_uV", "max_abs_uV", "max_jump_uV", "all_zero"):
         assert np.array_equal(getattr(parts, name), getattr(whole, name)), name
+    bare = block_envelope_read(reads, n, fs, sos=sos, decimation=q, chunk_s=chunk_s,
+                               pad_s=2.0, part_samples=part, statistics=False)
+    assert np.array_equal(bare.envelope_uV, whole.envelope_uV)
+    assert bare.max_abs_uV.size == bare.max_jump_uV.size == bare.all_zero.size == 0
     # the raw-sample statistics, computed plainly
     n_blocks = -(-n // q)
     padded = np.concatenate([x, np.full(n_blocks * q - n, np.nan, np.float32)])

@@ -72,7 +72,7 @@ def ecg_r_peak_times_s(recording: Recording, *, envelope_rate_hz: float = ENVELO
                           high_hz=min(QRS_BAND_HZ[1], 0.45 * ch.fs_hz), order=2)
     q = max(1, int(ch.fs_hz // envelope_rate_hz))
     env = block_envelope_read(read, n, ch.fs_hz, sos=sos, decimation=q, chunk_s=chunk_s,
-                              pad_s=pad_s)
+                              pad_s=pad_s, statistics=False)
     peaks = find_r_peaks(env.envelope_uV, env.fs_hz)
     return (peaks + 0.5) / env.fs_hz
 
