@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -482,21 +483,27 @@ class EmgEnvelope:
     filtered: np.ndarray | FilteredWindows = field(repr=False)
     power: np.ndarray = field(repr=False)
     step: int = 1
-    #: smoothed power and its background per smoothing window (shared by the detectors that
-    #: smooth alike, e.g. rhythmic leg activity and large movements at 50 ms)
-    memo: dict[float, tuple[np.ndarray, np.ndarray, int]] = field(
+    #: per smoothing window: the smoothed power (weakly: shared while a detector holds it,
+    #: e.g. rhythmic leg activity and large movements at 50 ms, not kept for the night)
+    #: and its background per block (kept: small, and the costly part)
+    memo: dict[float, tuple[Callable[[], np.ndarray | None], np.ndarray, int]] = field(
         default_factory=dict, repr=False, compare=False)
 
     def smoothed(self, smooth_s: float) -> tuple[np.ndarray, np.ndarray, int]:
         """Power smoothed over ``smooth_s`` (s), its background per block (µV²), block length."""
+        fs = self.power_fs_hz
         hit = self.memo.get(smooth_s)
-        if hit is None:
-            fs = self.power_fs_hz
+        p = hit[0]() if hit is not None else None
+        if p is None:
+            # smoothing again costs about 20 ms per 8-h channel; keeping the copy for every
+            # channel and window would cost 1.8 MB per channel and hour of the night
             p = smooth_power(self.power, fs, smooth_s) if smooth_s > 0 else self.power
+        if hit is None:
             bg, block = background_power(p, fs)
-            hit = (p, bg, block)
-            self.memo[smooth_s] = hit
-        return hit
+        else:
+            bg, block = hit[1], hit[2]
+        self.memo[smooth_s] = (weakref.ref(p), bg, block)
+        return p, bg, block
 
     @property
     def power_fs_hz(self) -> float:
