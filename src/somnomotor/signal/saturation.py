@@ -139,6 +139,18 @@ def rail_runs(x: np.ndarray | Callable[[int, int], np.ndarray], max_abs_uV: np.n
     ``n_samples`` samples: then only those blocks are read, up to ``max_read`` samples at a
     time (the same runs).
     """
+    starts, ends, _ = _rail_runs_sided(x, max_abs_uV, decimation, rails,
+                                       near_fraction=near_fraction, n_samples=n_samples,
+                                       max_read=max_read)
+    return starts, ends
+
+
+def _rail_runs_sided(x: np.ndarray | Callable[[int, int], np.ndarray], max_abs_uV: np.ndarray,
+                     decimation: int, rails: tuple[float, float], *, near_fraction: float,
+                     n_samples: int | None, max_read: int,
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`rail_runs` and the first sample of each run (read while its stretch is in
+    memory, for the run's side)."""
     lo, hi = rails
     tol = near_fraction * (hi - lo)
     lo_at, hi_at = lo + tol, hi - tol
@@ -148,7 +160,7 @@ def rail_runs(x: np.ndarray | Callable[[int, int], np.ndarray], max_abs_uV: np.n
         cand = np.ones(max_abs_uV.size, dtype=bool)
     empty = np.zeros(0, dtype=np.int64)
     if not cand.any():
-        return empty, empty
+        return empty, empty, np.zeros(0, dtype=np.float32)
     bs, be = runs(cand)
     if callable(x):
         if n_samples is None:
@@ -161,30 +173,32 @@ def rail_runs(x: np.ndarray | Callable[[int, int], np.ndarray], max_abs_uV: np.n
     if not callable(x):
         return _rail_runs_in(np.ascontiguousarray(x, dtype=np.float32), 0, a, b, lo_at, hi_at)
     # read the candidate stretches only, neighbouring ones together (never the whole night)
-    found_s, found_e = [], []
+    found_s, found_e, found_v = [], [], []
     i = 0
     while i < a.size:
         j = i + 1
         while j < a.size and b[j] - a[i] <= max_read and a[j] - b[j - 1] <= max_read // 16:
             j += 1
         part = np.ascontiguousarray(x(int(a[i]), int(b[j - 1])), dtype=np.float32)
-        s_, e_ = _rail_runs_in(part, int(a[i]), a[i:j], b[i:j], lo_at, hi_at)
+        s_, e_, v_ = _rail_runs_in(part, int(a[i]), a[i:j], b[i:j], lo_at, hi_at)
         found_s.append(s_)
         found_e.append(e_)
+        found_v.append(v_)
         i = j
-    return np.concatenate(found_s), np.concatenate(found_e)
+    return np.concatenate(found_s), np.concatenate(found_e), np.concatenate(found_v)
 
 
 def _rail_runs_in(part: np.ndarray, base: int, a: np.ndarray, b: np.ndarray, lo_at: float,
-                  hi_at: float) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_rail_runs` over ``[a, b)`` with ``part[i - base]`` sample ``i``."""
+                  hi_at: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_rail_runs` over ``[a, b)`` with ``part[i - base]`` sample ``i``; also the
+    first sample of each run."""
     empty = np.zeros(0, dtype=np.int64)
     la, lb = a - base, b - base
     count = _rail_runs(part, la, lb, lo_at, hi_at, True, empty, empty)
     starts = np.empty(count, dtype=np.int64)
     ends = np.empty(count, dtype=np.int64)
     _rail_runs(part, la, lb, lo_at, hi_at, False, starts, ends)
-    return starts + base, ends + base
+    return starts + base, ends + base, part[starts]
 
 
 def rail_contact(x: np.ndarray | Callable[[int, int], np.ndarray], max_abs_uV: np.ndarray,
@@ -223,8 +237,9 @@ def rail_contact(x: np.ndarray | Callable[[int, int], np.ndarray], max_abs_uV: n
     if rails is None:
         return RailContact(empty, empty, np.zeros(0, dtype=np.int8), blocked, empty, empty,
                            np.zeros((0, 3)), np.zeros(0, dtype=bool), empty, empty)
-    starts, ends = rail_runs(x, max_abs_uV, decimation, rails, near_fraction=near_fraction,
-                             n_samples=n_samples)
+    starts, ends, first = _rail_runs_sided(x, max_abs_uV, decimation, rails,
+                                           near_fraction=near_fraction, n_samples=n_samples,
+                                           max_read=1 << 21)
     long_run = (ends - starts) >= int(round(block_min_s * fs_hz))
     if long_run.any():
         raw = np.zeros(n_blocks, dtype=bool)
@@ -232,8 +247,6 @@ def rail_contact(x: np.ndarray | Callable[[int, int], np.ndarray], max_abs_uV: n
             raw[s // decimation:-(-e // decimation)] = True
         pad = window_samples(pad_s, fs_hz / decimation)
         blocked = dilate(raw, pad, pad)
-    first = (np.array([x(int(i), int(i) + 1)[0] for i in starts], dtype=np.float32)
-             if callable(x) else x[starts])
     sides = np.where(first > 0.5 * (rails[0] + rails[1]), 1, -1).astype(np.int8)
     return RailContact(starts, ends, sides, blocked, empty, empty, np.zeros((0, 3)),
                        np.zeros(0, dtype=bool), empty, empty)
