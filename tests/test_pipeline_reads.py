@@ -84,3 +84,24 @@ def test_callers_own_arrays_stay_writable() -> None:
                                       for ch in rec.channels))
     analyze_recording(rec, analyses=["leg_movements"], auto_stage=False)
     assert all(a.flags.writeable for a in own.values())
+
+
+def test_reading_in_parts_from_the_file_gives_the_results_of_the_samples_in_memory(
+        tmp_path: Path) -> None:
+    # 1.2 h at 512 Hz is 2.2 M samples per channel: the leg detector reads it in two parts,
+    # the motor events in three, the EDF in 1-s records - every boundary falls inside
+    night = simulate_night("rbd", seed=5, duration_h=1.2)
+    path = write_simulated_night(night, tmp_path / "night.edf")
+    from_file = read_recording(path)
+    in_memory = replace(from_file, channels=tuple(
+        Channel.from_array(ch.label, np.array(ch.data(), copy=True), fs_hz=ch.fs_hz,
+                           unit=ch.unit, physical_range=ch.physical_range)
+        for ch in from_file.channels))
+    a = analyze_recording(from_file, auto_stage=False)
+    b = analyze_recording(in_memory, auto_stage=False)
+    assert [r.family for r in a.results] == [r.family for r in b.results]
+    assert len(a.result("leg_movements").events) > 10
+    assert len(a.result("rswa").events) > 10
+    for ra, rb in zip(a.results, b.results, strict=True):
+        assert ra.events.frame.equals(rb.events.frame), ra.family
+        assert ra.indices == rb.indices, ra.family
