@@ -245,9 +245,10 @@ def _run_motor_events(recording: Recording, families: Sequence[str]) -> list[Ana
 def _read_once(recording: Recording) -> Recording:
     """The same recording, with each channel read whole from its file at most once.
 
-    A detector may ask for a whole channel's samples several times (the RSWA analysis:
-    mains check, NREM minimum, scoring), and every :meth:`Channel.data` call of a
-    file-backed channel decodes the EDF again (~0.1 s per 8-h 512-Hz channel). Here the
+    An analysis that reads a whole channel (the leg-motion count of a movement sensor) may
+    ask for it more than once, and every :meth:`Channel.data` call of a file-backed channel
+    decodes the EDF again (~0.1 s per 8-h 512-Hz channel); a channel that is not from a file
+    (an MNE object) may copy the whole channel on each call. Here the
     first whole read keeps the samples (read-only, so no detector can change them for the
     others) for as long as the returned recording lives: one step of the analysis, so that
     the channels of one step are not held through the next. Reads of a window

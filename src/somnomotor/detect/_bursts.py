@@ -550,7 +550,6 @@ class EnvelopeCache:
             # filtered samples of a stretch are computed again when a detector asks
             # (the same values as bandpass_emg_power on the whole channel)
             sos, warm = _checked_design(ch.fs_hz, self.band_hz)
-
             read = window_reader(ch)
             power = streamed_power(read, ch.n_samples, sos, warm,
                                    odd_window(self.window_s, ch.fs_hz), step)
