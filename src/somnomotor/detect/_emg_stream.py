@@ -20,6 +20,7 @@ it reads, wherever they come from.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
@@ -32,6 +33,9 @@ Reader = Callable[[int, int], np.ndarray]
 #: Groups of :func:`~somnomotor.detect._emg_kernels.filtfilt2_power` read and filtered per
 #: part: 8 groups of 16 x 8012 samples are about 1 M samples (4 MB, 33 min at 512 Hz).
 PART_GROUPS = 8
+#: Filtered groups :class:`FilteredWindows` remembers per channel (0.5 MB each): detectors
+#: in two threads ask for stretches of the same channel in turn.
+REMEMBERED_GROUPS = 4
 
 _NO_POWER = np.empty(0, np.float32)
 
@@ -86,8 +90,9 @@ class FilteredWindows:
 
     ``filtered[a:b]`` equals ``filtfilt2_power(x, ...)[0][a:b]`` bit for bit; ``size`` is
     the channel's number of samples. Only the groups of samples holding the stretch are
-    read and filtered; the last group span computed is remembered, so many short stretches
-    in time order (the potentials of a night) cost about one pass over the night.
+    read and filtered. The last :data:`REMEMBERED_GROUPS` groups computed for short
+    stretches are kept, so many short stretches in time order (the potentials of a night,
+    asked for by detectors in two threads in turn) cost about one pass over the night.
     Thread-safe.
     """
 
@@ -99,7 +104,7 @@ class FilteredWindows:
         self._rows = K.power_group_rows(step)
         self._group = K.N_LANES * self._rows
         self._lock = threading.Lock()
-        self._last: tuple[int, int, np.ndarray] | None = None
+        self._groups: OrderedDict[int, np.ndarray] = OrderedDict()
 
     @property
     def shape(self) -> tuple[int]:
@@ -108,17 +113,28 @@ class FilteredWindows:
     def __len__(self) -> int:
         return self.size
 
-    def _groups(self, start: int, stop: int) -> tuple[int, int, np.ndarray]:
-        """Filtered samples of the groups holding ``[start, stop)``: first, end, samples."""
-        n, group, warm = self.size, self._group, self._warm
-        g_lo = (start // group) * group
-        g_end = min(n, -(-stop // group) * group)
+    def _filter(self, g_lo: int, g_end: int) -> np.ndarray:
+        """Filtered samples ``[g_lo, g_end)``, both group boundaries (or the end)."""
+        n, warm = self.size, self._warm
         x_base = max(0, g_lo - warm)
         x_part = _read(self._read, x_base, min(n, g_end + warm))
         y = np.empty(g_end - g_lo, np.float32)
         K.filter_groups_part(x_part, x_base, n, self._sos, warm, K.N_LANES, self._rows, g_lo,
                              g_end, y, g_lo, 1, 1, _NO_POWER)
-        return g_lo, g_end, y
+        return y
+
+    def _group_samples(self, index: int) -> np.ndarray:
+        """Filtered samples of group ``index`` (remembered); call with the lock held."""
+        y = self._groups.get(index)
+        if y is None:
+            g_lo = index * self._group
+            y = self._filter(g_lo, min(self.size, g_lo + self._group))
+            self._groups[index] = y
+            while len(self._groups) > REMEMBERED_GROUPS:
+                self._groups.popitem(last=False)
+        else:
+            self._groups.move_to_end(index)
+        return y
 
     def __getitem__(self, key: slice) -> np.ndarray:
         if not isinstance(key, slice):
@@ -128,14 +144,17 @@ class FilteredWindows:
             raise ValueError(f"FilteredWindows takes a slice of step 1, received {stride}")
         if stop <= start:
             return np.empty(0, np.float32)
-        with self._lock:
-            last = self._last
-            if last is None or not (last[0] <= start and stop <= last[1]):
-                last = self._groups(start, stop)
-                # remember short spans only (the potentials); a REM period is read once
-                self._last = last if last[1] - last[0] <= 2 * self._group else None
-            g_lo, _, y = last
+        group = self._group
+        first, last = start // group, (stop - 1) // group
+        if last - first >= 2:  # a long stretch (a REM period): filtered once, not kept
+            g_lo = first * group
+            y = self._filter(g_lo, min(self.size, (last + 1) * group))
             return y[start - g_lo:stop - g_lo].copy()
+        with self._lock:
+            parts = [self._group_samples(i) for i in range(first, last + 1)]
+        y = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        g_lo = first * group
+        return y[start - g_lo:stop - g_lo].copy()
 
 
-__all__ = ["PART_GROUPS", "FilteredWindows", "Reader", "streamed_power"]
+__all__ = ["PART_GROUPS", "REMEMBERED_GROUPS", "FilteredWindows", "Reader", "streamed_power"]
