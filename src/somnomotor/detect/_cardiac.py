@@ -33,10 +33,10 @@ from __future__ import annotations
 import numpy as np
 
 from somnomotor.detect._bursts import MIN_FS_HZ
-from somnomotor.recording import Recording
-from somnomotor.signal.ecg import find_r_peaks
 from somnomotor.io.edf_records import window_reader
+from somnomotor.recording import Recording
 from somnomotor.signal.block_stream import block_envelope_read, value_range_read
+from somnomotor.signal.ecg import find_r_peaks
 from somnomotor.signal.filters import design_bandpass
 
 #: Band of the QRS complex used to find R peaks, Hz (as in leg-movement ECG suppression).

@@ -51,6 +51,7 @@ from somnomotor.io.edf_records import window_reader
 from somnomotor.recording import Channel, Recording
 from somnomotor.results import AnalysisResult, params_to_dict
 from somnomotor.signal.baseline import baseline_from_upper, coarse_factor
+from somnomotor.signal.block_stream import block_envelope_read, median_windows_above_read
 from somnomotor.signal.ecg import suppress_ecg
 from somnomotor.signal.envelope import (
     block_any,
@@ -64,7 +65,6 @@ from somnomotor.signal.envelope import (
     segment_peak_mean_above,
     window_samples,
 )
-from somnomotor.signal.block_stream import block_envelope_read, median_windows_above_read
 from somnomotor.signal.filters import (
     design_bandpass,
     design_notch,

@@ -48,7 +48,6 @@ from somnomotor.events import RESPIRATORY_TYPES, EventTable
 from somnomotor.hypnogram import NREM_STAGES
 from somnomotor.io.edf_records import window_reader
 from somnomotor.recording import Channel, Recording
-from somnomotor.signal.stretches import mains_stretches
 from somnomotor.signal.rms import (
     bin_edges,
     binned_abs,
@@ -58,6 +57,7 @@ from somnomotor.signal.rms import (
     rolling_min,
     window_max,
 )
+from somnomotor.signal.stretches import mains_stretches
 
 logger = logging.getLogger(__name__)
 

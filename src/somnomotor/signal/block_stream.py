@@ -1,4 +1,4 @@
-"""The block envelope of :func:`somnomotor.signal.filters.block_envelope`, read from the file in parts.
+"""The block envelope of :func:`somnomotor.signal.filters.block_envelope`, read in parts.
 
 :func:`~somnomotor.signal.filters.block_envelope` takes the whole raw channel in memory
 (59 MB per 8-h 512-Hz channel as float32, 177 MB for 24 h). It already filters the channel

@@ -8,9 +8,9 @@ stretches alone, laid end to end so that ``mains_ratios`` picks exactly them aga
 
 from __future__ import annotations
 
-import numpy as np
-
 from collections.abc import Callable
+
+import numpy as np
 
 from somnomotor.io.edf_records import window_reader
 from somnomotor.recording import Channel
