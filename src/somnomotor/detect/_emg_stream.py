@@ -35,7 +35,7 @@ Reader = Callable[[int, int], np.ndarray]
 PART_GROUPS = 8
 #: Filtered groups :class:`FilteredWindows` remembers per channel (0.5 MB each): detectors
 #: in two threads ask for stretches of the same channel in turn.
-REMEMBERED_GROUPS = 4
+REMEMBERED_GROUPS = 2
 
 _NO_POWER = np.empty(0, np.float32)
 
