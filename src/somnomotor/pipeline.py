@@ -243,14 +243,19 @@ def _run_motor_events(recording: Recording, families: Sequence[str]) -> list[Ana
 
 
 def _read_once(recording: Recording) -> Recording:
-    """The same recording, with each channel read from its file at most once.
+    """The same recording, with each channel read whole from its file at most once.
 
-    The detectors ask for a channel's samples several times (band-pass, saturation and
-    flat-signal checks, ECG suppression), and every :meth:`Channel.data` call of a file-backed
-    channel decodes the memory-mapped EDF again (~0.1 s per 8-h 512-Hz channel). Here the
-    first call keeps the samples (read-only, so no detector can change them for the others)
-    for as long as the returned recording lives: the length of one analysis run.
+    An analysis that reads a whole channel (the leg-motion count of a movement sensor) may
+    ask for it more than once, and every :meth:`Channel.data` call of a file-backed channel
+    decodes the EDF again (~0.1 s per 8-h 512-Hz channel); a channel that is not from a file
+    (an MNE object) may copy the whole channel on each call. Here the
+    first whole read keeps the samples (read-only, so no detector can change them for the
+    others) for as long as the returned recording lives: one step of the analysis, so that
+    the channels of one step are not held through the next. Reads of a window
+    (:func:`somnomotor.io.edf.read_window`, how the leg and motor-event detectors read) go
+    to the file and keep nothing, unless the channel is already held whole.
     """
+    from somnomotor.io.edf_records import _WindowedLoader
 
     def remembered(ch: Channel) -> Channel:
         kept: list[Any] = []
@@ -266,7 +271,18 @@ def _read_once(recording: Recording) -> Recording:
                     kept.append(samples)
                 return kept[0]
 
-        return replace(ch, loader=load)
+        inner = ch.loader
+        if not isinstance(inner, _WindowedLoader):
+            return replace(ch, loader=load)
+
+        def read(start: int, stop: int | None) -> Any:
+            if start <= 0 and stop is None:
+                return load()
+            if kept:
+                return kept[0][start:stop]
+            return inner.read(start, stop)
+
+        return replace(ch, loader=_WindowedLoader(read))
 
     return replace(recording, channels=tuple(remembered(ch) for ch in recording.channels))
 
@@ -359,10 +375,12 @@ def analyze_recording(
         # a separate count on the movement sensor, never a WASM index (detect.leg_motion)
         steps.insert(0, "leg_motion")
     staged_recording = replace(recording, roles=mapped_roles)
-    recording = _read_once(recording)
+    lazy = recording
     for i, name in enumerate(steps):
         if progress:
             progress(name, i / len(steps))
+        # the samples a step read whole are dropped when it ends (memory: one step's channels)
+        recording = _read_once(lazy)
         if name == "leg_motion":
             from somnomotor.detect.leg_motion import count_leg_motion
 
@@ -398,6 +416,7 @@ def analyze_recording(
             results.append(_run_rswa(recording, leg_result))
         elif motor:
             results.extend(_run_motor_events(recording, motor))
+    recording = lazy
     if progress:
         progress("done", 1.0)
     if not results:

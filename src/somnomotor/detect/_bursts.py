@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -43,6 +44,8 @@ from somnomotor._validation import (  # noqa: F401  (re-exported: B.check_* in t
     check_range,
 )
 from somnomotor.detect import _emg_kernels as K
+from somnomotor.detect._emg_stream import FilteredWindows, streamed_power
+from somnomotor.io.edf_records import window_reader
 from somnomotor.recording import Recording
 from somnomotor.signal.filters import zero_phase_corners
 from somnomotor.signal.iir_design import butterworth_sos
@@ -467,31 +470,39 @@ POWER_RATE_HZ = 128.0
 class EmgEnvelope:
     """Band-passed EMG and its power of one channel (an intermediate, never kept in a result).
 
-    ``filtered`` is at the channel rate ``fs_hz``; ``power`` (µV²) keeps every ``step``-th
-    sample, i.e. it is sampled at :attr:`power_fs_hz`.
+    ``filtered`` is at the channel rate ``fs_hz``: an array, or (from :class:`EnvelopeCache`)
+    a :class:`~somnomotor.detect._emg_stream.FilteredWindows` that computes the stretch
+    sliced from it, so that no full-rate copy of the night is held. ``power`` (µV²) keeps
+    every ``step``-th sample, i.e. it is sampled at :attr:`power_fs_hz`.
     """
 
     label: str
     role: str
     fs_hz: float
-    filtered: np.ndarray = field(repr=False)
+    filtered: np.ndarray | FilteredWindows = field(repr=False)
     power: np.ndarray = field(repr=False)
     step: int = 1
-    #: smoothed power and its background per smoothing window (shared by the detectors that
-    #: smooth alike, e.g. rhythmic leg activity and large movements at 50 ms)
-    memo: dict[float, tuple[np.ndarray, np.ndarray, int]] = field(
+    #: per smoothing window: the smoothed power (weakly: shared while a detector holds it,
+    #: e.g. rhythmic leg activity and large movements at 50 ms, not kept for the night)
+    #: and its background per block (kept: small, and the costly part)
+    memo: dict[float, tuple[Callable[[], np.ndarray | None], np.ndarray, int]] = field(
         default_factory=dict, repr=False, compare=False)
 
     def smoothed(self, smooth_s: float) -> tuple[np.ndarray, np.ndarray, int]:
         """Power smoothed over ``smooth_s`` (s), its background per block (µV²), block length."""
+        fs = self.power_fs_hz
         hit = self.memo.get(smooth_s)
-        if hit is None:
-            fs = self.power_fs_hz
+        p = hit[0]() if hit is not None else None
+        if p is None:
+            # smoothing again costs about 20 ms per 8-h channel; keeping the copy for every
+            # channel and window would cost 1.8 MB per channel and hour of the night
             p = smooth_power(self.power, fs, smooth_s) if smooth_s > 0 else self.power
+        if hit is None:
             bg, block = background_power(p, fs)
-            hit = (p, bg, block)
-            self.memo[smooth_s] = hit
-        return hit
+        else:
+            bg, block = hit[1], hit[2]
+        self.memo[smooth_s] = (weakref.ref(p), bg, block)
+        return p, bg, block
 
     @property
     def power_fs_hz(self) -> float:
@@ -508,8 +519,10 @@ class EnvelopeCache:
     """Filter each channel once when several detectors run on one night.
 
     Pass the same cache as ``envelopes=`` to several detectors (as
-    :func:`somnomotor.score.motor_events.detect_motor_events` does). It holds the filtered
-    signals only as long as the caller keeps it.
+    :func:`somnomotor.score.motor_events.detect_motor_events` does). It holds the power
+    envelopes (at :data:`POWER_RATE_HZ`) only as long as the caller keeps it; the channel is
+    read from its file a part at a time, and the band-passed samples of a stretch are
+    filtered again when a detector slices ``EmgEnvelope.filtered``.
 
     Parameters
     ----------
@@ -532,10 +545,16 @@ class EnvelopeCache:
         if label not in self._store:
             ch = recording.channel(label)
             step = max(1, int(ch.fs_hz // POWER_RATE_HZ))
-            y, power = bandpass_emg_power(ch.data(), ch.fs_hz, band_hz=self.band_hz,
-                                          window_s=self.window_s, step=step)
-            self._store[label] = EmgEnvelope(label=label, role=role, fs_hz=ch.fs_hz,
-                                             filtered=y, power=power, step=step)
+            # the channel is read a part at a time and only the power is kept; the
+            # filtered samples of a stretch are computed again when a detector asks
+            # (the same values as bandpass_emg_power on the whole channel)
+            sos, warm = _checked_design(ch.fs_hz, self.band_hz)
+            read = window_reader(ch)
+            power = streamed_power(read, ch.n_samples, sos, warm,
+                                   odd_window(self.window_s, ch.fs_hz), step)
+            self._store[label] = EmgEnvelope(
+                label=label, role=role, fs_hz=ch.fs_hz, power=power, step=step,
+                filtered=FilteredWindows(read, ch.n_samples, sos, warm, step))
         return self._store[label]
 
     def prefill(self, recording: Recording, channels: Sequence[tuple[str, str]], *,

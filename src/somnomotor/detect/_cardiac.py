@@ -33,9 +33,11 @@ from __future__ import annotations
 import numpy as np
 
 from somnomotor.detect._bursts import MIN_FS_HZ
+from somnomotor.io.edf_records import window_reader
 from somnomotor.recording import Recording
+from somnomotor.signal.block_stream import block_envelope_read, value_range_read
 from somnomotor.signal.ecg import find_r_peaks
-from somnomotor.signal.filters import block_envelope, design_bandpass
+from somnomotor.signal.filters import design_bandpass
 
 #: Band of the QRS complex used to find R peaks, Hz (as in leg-movement ECG suppression).
 QRS_BAND_HZ: tuple[float, float] = (8.0, 30.0)
@@ -58,13 +60,19 @@ def ecg_r_peak_times_s(recording: Recording, *, envelope_rate_hz: float = ENVELO
     ch = recording.channel_for("ecg")
     if ch.fs_hz < MIN_FS_HZ:
         return None
-    x = ch.data()
-    if x.size == 0 or float(np.ptp(x)) == 0.0:
+    # read a part at a time, never whole (memory: the envelope at ~100 Hz is what is kept)
+    read = window_reader(ch)
+    n = ch.n_samples
+    if n == 0:
+        return None
+    lo, hi = value_range_read(read, n)
+    if hi - lo == 0.0:  # constant (NaN: not constant, as np.ptp)
         return None
     sos = design_bandpass(ch.fs_hz, low_hz=QRS_BAND_HZ[0],
                           high_hz=min(QRS_BAND_HZ[1], 0.45 * ch.fs_hz), order=2)
     q = max(1, int(ch.fs_hz // envelope_rate_hz))
-    env = block_envelope(x, ch.fs_hz, sos=sos, decimation=q, chunk_s=chunk_s, pad_s=pad_s)
+    env = block_envelope_read(read, n, ch.fs_hz, sos=sos, decimation=q, chunk_s=chunk_s,
+                              pad_s=pad_s, statistics=False)
     peaks = find_r_peaks(env.envelope_uV, env.fs_hz)
     return (peaks + 0.5) / env.fs_hz
 

@@ -279,6 +279,65 @@ def filtfilt2_power(x: np.ndarray, sos: np.ndarray, warm: int, n_lanes: int, win
     return y, power
 
 
+def power_group_rows(step: int) -> int:
+    """Rows per lane of one group in :func:`filtfilt2_power` (a multiple of ``step``)."""
+    return ((ROWS_PER_GROUP + step - 1) // step) * step
+
+
+@numba.njit(cache=True, nogil=True)
+def _power_direct_at(y_part: np.ndarray, y_base: int, n: int, out: np.ndarray, j_lo: int,
+                     j_hi: int, win: int, step: int) -> None:  # pragma: no cover
+    """:func:`_power_direct` on a part of the signal: ``y_part[i - y_base]`` is sample ``i``
+    of a signal of ``n`` samples (the windows must lie inside the part)."""
+    h = win // 2
+    for j in range(max(0, j_lo), min(out.size, j_hi)):
+        c = j * step
+        lo = max(0, c - h)
+        hi = min(n, c + h + 1)
+        acc = 0.0
+        for i in range(lo, hi):
+            v = np.float64(y_part[i - y_base])
+            acc += v * v
+        out[j] = np.float32(acc / (hi - lo))
+
+
+@numba.njit(cache=True, nogil=True)
+def filter_groups_part(x_part: np.ndarray, x_base: int, n: int, sos: np.ndarray, warm: int,
+                       n_lanes: int, rows: int, g_lo: int, g_hi: int, y_part: np.ndarray,
+                       y_base: int, win: int, step: int,
+                       power: np.ndarray) -> None:  # pragma: no cover - numba
+    """The groups of :func:`filtfilt2_power` that start in ``[g_lo, g_hi)``, from a part of x.
+
+    The whole signal has ``n`` samples; ``x_part[i - x_base]`` is its sample ``i`` and must
+    hold every sample the groups read (``warm`` before ``g_lo`` to ``warm`` after the last
+    group's end, clipped to the signal). The filtered samples of the groups go to
+    ``y_part[i - y_base]``; when ``power`` has entries, the power of the whole groups is
+    written into it (global indices; the windows across lane edges are left to
+    :func:`_power_direct_at`). The group layout and the arithmetic are those of
+    :func:`filtfilt2_power`, so the values are the same bit for bit.
+    """
+    s = _pack_sos(sos)
+    group = n_lanes * rows
+    rows_max = min(rows, (n + n_lanes - 1) // n_lanes) + 2 * warm
+    fwd = np.empty((rows_max, n_lanes), np.float32)
+    bwd = np.empty((rows_max, n_lanes), np.float32)
+    z = np.zeros((4, n_lanes))
+    acc = np.zeros(n_lanes)
+    n_part = n - x_base  # samples from x_base to the signal's end
+    for g0 in range(g_lo, min(g_hi, n), group):
+        g_end = min(n, g0 + group)
+        chunk = (g_end - g0 + n_lanes - 1) // n_lanes
+        n_rows = chunk + 2 * warm
+        first = g0 - warm - x_base
+        _gather_lanes(x_part, fwd, n_rows, first, chunk)
+        _cascade_rows(fwd, n_rows, s, z)
+        _flip_rows(fwd, bwd, n_rows, first, chunk, n_part)
+        _cascade_rows(bwd, n_rows, s, z)
+        _scatter_flipped(bwd, y_part, n_rows, warm, g0 - y_base, chunk, g_end - y_base)
+        if power.size and g_end - g0 == group:
+            _lane_power(bwd, n_rows, warm, g0, chunk, win, step, power, acc)
+
+
 @numba.njit(cache=True, nogil=True)
 def filtfilt2(x: np.ndarray, sos: np.ndarray, warm: int,
               n_lanes: int) -> np.ndarray:  # pragma: no cover
@@ -510,5 +569,6 @@ def measure_on_envelope(
     return out_l, out_r, out_a
 
 
-__all__ = ["N_LANES", "centered_mean", "decimated_mean_square", "filtfilt2", "filtfilt2_power",
-           "hysteresis_runs", "measure_on_envelope", "warm_up_samples"]
+__all__ = ["N_LANES", "centered_mean", "decimated_mean_square", "filter_groups_part", "filtfilt2",
+           "filtfilt2_power", "hysteresis_runs", "measure_on_envelope", "power_group_rows",
+           "warm_up_samples"]

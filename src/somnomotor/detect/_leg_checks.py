@@ -7,7 +7,7 @@ when another can be scored (docs/leg-movement-detection.md, "One unusable leg").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -18,13 +18,13 @@ from somnomotor.signal.filters import BlockEnvelope
 from somnomotor.signal.quality import REASONS, runs
 
 
-def _check_channel(ch: Channel, x: np.ndarray) -> None:
+def _check_channel(ch: Channel, n_samples: int) -> None:
     """Checks that need no pass over the samples (the sample checks: :func:`_check_blocks`)."""
     if ch.fs_hz < 2.2 * 10.0 + 1:
         raise ParameterError(
             f"leg channel {ch.label!r} is sampled at {ch.fs_hz} Hz; leg EMG needs at least "
             "50 Hz (AASM asks for 200 Hz, 500 Hz desirable)")
-    if x.size == 0:
+    if n_samples == 0:
         raise _Unusable("no samples", f"leg channel {ch.label!r} has no samples")
 
 
@@ -36,15 +36,18 @@ class _Unusable(SignalQualityError):
         self.reason = reason
 
 
-def _check_blocks(ch: Channel, x: np.ndarray, blocks: BlockEnvelope) -> None:
+def _check_blocks(ch: Channel, read: Callable[[int, int], np.ndarray],
+                  blocks: BlockEnvelope) -> None:
     """NaN/inf and constant channels, from the block statistics of the filter pass (a NaN or
-    inf sample makes the filtered envelope non-finite; a constant channel has no jump)."""
+    inf sample makes the filtered envelope non-finite; a constant channel has no jump).
+    ``read(start, stop)`` reads the channel's samples (only the first is read, to name the
+    constant)."""
     if not np.isfinite(np.sum(blocks.envelope_uV, dtype=np.float64)):
         raise _Unusable(
             "contains NaN or infinite samples", f"leg channel {ch.label!r} contains NaN or "
             "infinite samples; expected finite µV")
     if float(blocks.max_jump_uV.max()) == 0.0:
-        lo = float(x[0])
+        lo = float(read(0, 1)[0])
         what = "all zero" if lo == 0 else f"constant at {lo:g} µV"
         rail = (ch.physical_range is not None and ch.unit == "uV"
                 and lo in (float(ch.physical_range[0]), float(ch.physical_range[1])))

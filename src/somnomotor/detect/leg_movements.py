@@ -48,9 +48,11 @@ from somnomotor.detect._leg_checks import (
     _weighted_median,
 )
 from somnomotor.events import EventTable
+from somnomotor.io.edf_records import window_reader
 from somnomotor.recording import Channel, Recording
 from somnomotor.results import AnalysisResult, params_to_dict
 from somnomotor.signal.baseline import baseline_from_upper, coarse_factor
+from somnomotor.signal.block_stream import block_envelope_read, median_windows_above_read
 from somnomotor.signal.ecg import suppress_ecg
 from somnomotor.signal.envelope import (
     block_any,
@@ -65,11 +67,9 @@ from somnomotor.signal.envelope import (
     window_samples,
 )
 from somnomotor.signal.filters import (
-    block_envelope,
     design_bandpass,
     design_notch,
     mains_ratios,
-    median_windows_above,
 )
 from somnomotor.signal.quality import (
     blank_runs,
@@ -82,6 +82,7 @@ from somnomotor.signal.saturation import (
     rail_contact,
     rail_levels_uV,
 )
+from somnomotor.signal.stretches import mains_stretches
 
 logger = logging.getLogger(__name__)
 
@@ -430,8 +431,12 @@ def _detect_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
 def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionParams,
                            r_peaks_s: np.ndarray | None | Callable[[], np.ndarray | None]
                            ) -> _ChannelOutput:
-    x = ch.data()
-    _check_channel(ch, x)
+    # The raw samples are read a part at a time and never held whole (memory: the envelope
+    # at ~100 Hz is what the rules need); the rail check and the morphology criterion read
+    # again the stretches they look at.
+    read = window_reader(ch)
+    n = ch.n_samples
+    _check_channel(ch, n)
     fs = ch.fs_hz
     notes: list[str] = []
     sos = design_bandpass(fs, low_hz=params.band_low_hz, high_hz=params.band_high_hz,
@@ -440,7 +445,7 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
     notch: float | None = params.notch_hz
     if notch is None and params.auto_notch:
         lines = (50.0, 60.0)
-        for line, ratio in zip(lines, mains_ratios(x, fs, lines)):
+        for line, ratio in zip(lines, mains_ratios(mains_stretches(ch, read=read), fs, lines)):
             if ratio > params.auto_notch_ratio:
                 notch = line
                 break
@@ -448,17 +453,17 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
         sos = np.concatenate([sos, design_notch(fs, notch)])
         logger.info("channel %s: mains notch at %s Hz", ch.label, notch)
     q = max(1, int(fs // params.block_rate_hz))
-    blocks = block_envelope(x, fs, sos=sos, decimation=q, chunk_s=params.chunk_s,
-                            pad_s=params.pad_s)
-    _check_blocks(ch, x, blocks)
+    blocks = block_envelope_read(read, n, fs, sos=sos, decimation=q, chunk_s=params.chunk_s,
+                                 pad_s=params.pad_s)
+    _check_blocks(ch, read, blocks)
     fs_env = blocks.fs_hz
     env = blocks.envelope_uV
     # Rail contact: a blocked amplifier is unscorable now; whether the other contact is
     # clipped EMG (scored) or an isolated rail (unscorable) needs the baseline, below.
     physical = ch.physical_range if ch.unit == "uV" else None
-    contact = rail_contact(x, blocks.max_abs_uV, q, fs,
+    contact = rail_contact(read, blocks.max_abs_uV, q, fs,
                            rail_levels_uV(blocks.max_abs_uV, physical),
-                           block_min_s=params.rail_block_min_s)
+                           block_min_s=params.rail_block_min_s, n_samples=n)
     masks = quality_segments(
         envelope=env, saturation=contact.blocked, max_jump_uV=blocks.max_jump_uV,
         all_zero=blocks.all_zero, fs_hz=fs_env, flat_limit_uV=params.flat_limit_uV,
@@ -559,8 +564,8 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
         pad = max(1, int(round(min(params.pad_s, 1.0) * fs)))
         # offset threshold: its mean over the event (the baseline changes slowly)
         thresholds = segment_means(low, starts, ends, step=k)
-        keep = median_windows_above(x, starts * q, np.minimum(x.size, ends * q), thresholds,
-                                    sos=sos, pad=pad, window=morph_w)
+        keep = median_windows_above_read(read, n, starts * q, np.minimum(n, ends * q),
+                                         thresholds, sos=sos, pad=pad, window=morph_w)
     starts, ends = starts[keep], ends[keep]
     peaks_uV, means_uV = segment_peak_mean_above(smooth, base_c, starts, ends, step=k)
     onsets = on_s[keep]
@@ -648,9 +653,12 @@ def detect_leg_movements(
     done = [0]
     total = len(legs) + 1
     items = list(legs.items())
-    # The numba kernels release the GIL: the legs run in parallel threads, and the R peaks
-    # of the ECG channel (needed only at the ECG step of each leg) in a third one.
-    with ThreadPoolExecutor(max_workers=len(items) + 1) as pool:
+    # The R peaks of the ECG channel (needed only at the ECG step of each leg) are found in a
+    # thread of their own (the numba kernels release the GIL) while the first leg is
+    # filtered. The legs run one after the other: each holds its envelope-rate arrays
+    # (about 21 bytes per 10-ms block, 62 MB per 8-h leg), so side by side they would double
+    # the memory of the step for a fraction of a second of wall time.
+    with ThreadPoolExecutor(max_workers=1) as pool:
         r_peaks = pool.submit(_ecg_r_peaks, recording, params)
 
         def work(item: tuple[str, Channel]) -> _ChannelOutput:
@@ -660,7 +668,7 @@ def detect_leg_movements(
                 progress(done[0] / total)
             return out
 
-        outputs = list(pool.map(work, items))
+        outputs = [work(item) for item in items]
     hard = [o for o in outputs if o.empty]
     if len(hard) == len(outputs):  # nothing at all to score
         raise SignalQualityError(

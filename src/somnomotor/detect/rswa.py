@@ -46,6 +46,7 @@ from somnomotor.detect.rswa_background import (
 from somnomotor.detect.rswa_rules import STANDARDS, RSWAParams
 from somnomotor.events import RESPIRATORY_TYPES, EventTable
 from somnomotor.hypnogram import NREM_STAGES
+from somnomotor.io.edf_records import window_reader
 from somnomotor.recording import Channel, Recording
 from somnomotor.signal.rms import (
     bin_edges,
@@ -56,6 +57,7 @@ from somnomotor.signal.rms import (
     rolling_min,
     window_max,
 )
+from somnomotor.signal.stretches import mains_stretches
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,8 @@ RSWA_ROLES: tuple[str, ...] = ("chin", "arm_left", "arm_right", "leg_left", "leg
 #: Extra padding (s) filtered around each REM period, beyond the atonia-index window, so the
 #: filter's edge transients fall outside every bin that is used.
 _FILTER_PAD_S = 2.0
+#: Stretch of the night, in s, read at a time to rank the NREM epochs (memory, not results).
+_NREM_READ_S = 600.0
 
 ProgressCallback = Callable[[float], None]
 
@@ -244,7 +248,10 @@ def detect_rswa_standards(
     warn: list[str] = []
     p0 = plist[0]
     if nrem_needed:
-        nrem_min = _nrem_minimum(chin, hyp, p0, notch_hz=notch_for(chin.data(), chin.fs_hz, p0))
+        read_chin = window_reader(chin)
+        nrem_min = _nrem_minimum(chin, hyp, p0, read=read_chin, notch_hz=notch_for(
+            mains_stretches(chin, read=read_chin), chin.fs_hz, p0))
+        del read_chin
         if nrem_min is None:
             warn.append("no clean NREM chin EMG: the AASM tonic rule (NREM minimum) was not "
                         "applied")
@@ -326,13 +333,14 @@ def _score_channel(work: _ChannelWork, role: str, ch: Channel,
                    exclusions: dict[str, EventTable], *, nrem_min: float | None,
                    filtered: np.ndarray | None = None) -> None:
     p0 = work.layers[0].params
-    raw_all = ch.data()
     fs = ch.fs_hz
+    n_all = ch.n_samples
+    read = window_reader(ch)
     # only the chin needs the atonia index's +-30-s noise window around each REM period
     pad = _FILTER_PAD_S + (p0.atonia_noise_half_window * p0.atonia_bin_s if role == "chin"
                            else 0.0)
     w = max(1, int(round(p0.rms_window_s * fs)))
-    notch = notch_for(raw_all, fs, p0)
+    notch = notch_for(mains_stretches(ch, read=read), fs, p0)
     work.notch[ch.label] = notch
     for la in work.layers:
         n = la.grid.mini_start.size
@@ -348,8 +356,9 @@ def _score_channel(work: _ChannelWork, role: str, ch: Channel,
     ai_le1 = ai_12 = ai_n = 0
     for pi, (a, b) in enumerate(work.periods):
         s0 = max(0, int(np.floor((a - pad) * fs)))
-        s1 = min(raw_all.size, int(np.ceil((b + pad) * fs)))
-        seg = Segment.create(raw_all[s0:s1], s0, fs, w, p0,
+        s1 = min(n_all, int(np.ceil((b + pad) * fs)))
+        # one REM period (and its padding) read at a time: memory, not results
+        seg = Segment.create(read(s0, s1), s0, fs, w, p0,
                               filt=None if filtered is None else filtered[s0:s1], notch_hz=notch)
         for la in work.layers:
             _score_period(la, role, ch.label, pi, (a, b), seg, exclusions, nrem_min)
@@ -497,7 +506,8 @@ def _atonia_counts(la: _Layer, sg: Segment, span: tuple[float, float]) -> tuple[
 
 
 def _nrem_minimum(chin: Channel, hyp: Any, p: RSWAParams, *, n_candidates: int = 24,
-                  notch_hz: float | None = None) -> float | None:
+                  notch_hz: float | None = None,
+                  read: Callable[[int, int], np.ndarray] | None = None) -> float | None:
     """Minimum chin amplitude of NREM sleep (µV): band-passed RMS of the quietest NREM epoch.
 
     Filtering a whole night of NREM would cost more than the rest of the analysis, so the
@@ -508,26 +518,40 @@ def _nrem_minimum(chin: Channel, hyp: Any, p: RSWAParams, *, n_candidates: int =
     periods = stage_periods(hyp, NREM_STAGES, end_s=chin.duration_s)
     if not periods:
         return None
-    raw_all = chin.data()
+    read = window_reader(chin) if read is None else read
     fs = chin.fs_hz
+    n_all = chin.n_samples
     e = hyp.epoch_s
     starts = np.concatenate([a + np.arange(int(round((b - a) / e))) * e for a, b in periods])
     lo = np.rint(starts * fs).astype(np.int64)
     n_ep = int(round(e * fs))
-    ok = lo + n_ep <= raw_all.size
+    ok = lo + n_ep <= n_all
     lo = lo[ok]
     if not lo.size:
         return None
-    # every 4th pair of neighbours is enough to rank epochs and keeps this cheap
-    dpow = diff_power(raw_all, lo, n_ep, stride=4)
+    # every 4th pair of neighbours is enough to rank epochs and keeps this cheap; the
+    # epochs are read a stretch of the night at a time (memory), each epoch's value is
+    # its own
+    dpow = np.empty(lo.size)
+    order_lo = np.argsort(lo, kind="stable")
+    sorted_lo = lo[order_lo]
+    span = max(n_ep, int(round(_NREM_READ_S * fs)))
+    i = 0
+    while i < sorted_lo.size:
+        j = int(np.searchsorted(sorted_lo, sorted_lo[i] + span - n_ep, side="right"))
+        j = max(j, i + 1)
+        base = int(sorted_lo[i])
+        part = read(base, int(sorted_lo[j - 1]) + n_ep)
+        dpow[order_lo[i:j]] = diff_power(part, sorted_lo[i:j] - base, n_ep, stride=4)
+        i = j
     # a disconnected (flat) epoch has no first-difference power: not a candidate
     order = [i for i in np.argsort(dpow) if dpow[i] > 0][:n_candidates]
     pad = int(round(_FILTER_PAD_S * fs))
     best = np.inf
     for i in order:
         s0 = max(0, int(lo[i]) - pad)
-        s1 = min(raw_all.size, int(lo[i]) + n_ep + pad)
-        sg = Segment.create(raw_all[s0:s1], s0, fs, 1, p, notch_hz=notch_hz)
+        s1 = min(n_all, int(lo[i]) + n_ep + pad)
+        sg = Segment.create(read(s0, s1), s0, fs, 1, p, notch_hz=notch_hz)
         edges = np.array([lo[i] - s0, lo[i] - s0 + n_ep])
         if sg.reasons(edges, p)[0] != "":
             continue

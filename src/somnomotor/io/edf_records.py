@@ -304,3 +304,24 @@ def read_window(channel: Channel, start: int, stop: int) -> np.ndarray:
     if isinstance(loader, _WindowedLoader):
         return loader.read(max(0, int(start)), max(0, int(stop)))
     return np.asarray(channel.data())[max(0, int(start)):max(0, int(stop))]
+
+
+def window_reader(channel: Channel) -> Callable[[int, int], np.ndarray]:
+    """A function ``read(start, stop)`` returning samples ``[start, stop)`` of the channel.
+
+    For a channel of :func:`read_recording` (and one whose loader reads windows) each call
+    reads only the data records the window spans, so a detector that reads a channel a
+    part at a time never holds it whole. Any other channel (an array, an MNE object) is
+    read whole once, on the first call, and sliced: its loader may copy the whole channel
+    on every call.
+    """
+    if isinstance(channel.loader, _WindowedLoader):
+        return lambda start, stop: read_window(channel, start, stop)
+    whole: list[np.ndarray] = []
+
+    def read(start: int, stop: int) -> np.ndarray:
+        if not whole:
+            whole.append(np.asarray(channel.data()))
+        return whole[0][max(0, int(start)):max(0, int(stop))]
+
+    return read

@@ -33,6 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from somnomotor._errors import InputFileError, InputFileNotFoundError
+from somnomotor.io.edf_records import read_window
 from somnomotor.recording import Recording
 
 logger = logging.getLogger(__name__)
@@ -614,7 +615,7 @@ def fig_examples(night: NightData, recording: Recording, *, n_lm: int = 3) -> Fi
     """30-s EMG traces (µV) around a few detected events, onset and offset marked.
 
     Returns ``None`` when there is no suitable event or channel. Only the 30-s window of each
-    channel is kept; the rest of the loaded signal is dropped at once.
+    channel is read (:func:`somnomotor.io.edf.read_window`).
     """
     picks = [(k, ev, _channels_for(recording, ev, k)) for k, ev in _pick_examples(night, n_lm)]
     picks = [p for p in picks if p[2]]
@@ -631,7 +632,8 @@ def fig_examples(night: NightData, recording: Recording, *, n_lm: int = 3) -> Fi
             ch = recording.channel(label)
             a = int(t_start * ch.fs_hz)
             b = min(ch.n_samples, int((t_start + 30.0) * ch.fs_hz))
-            seg = np.asarray(ch.data()[a:b], dtype=float)
+            # the 30-s window alone (the data records it spans), not the whole channel
+            seg = np.asarray(read_window(ch, a, b), dtype=float)
             if not seg.size:
                 continue
             seg = seg - np.median(seg)

@@ -31,11 +31,13 @@ measurements behind them: docs/leg-movement-detection.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
+from somnomotor._errors import ParameterError
 from somnomotor.signal.envelope import window_samples
 from somnomotor.signal.quality import dilate, runs, saturation_mask
 
@@ -125,13 +127,30 @@ def _rail_runs(x: np.ndarray, a: np.ndarray, b: np.ndarray, lo_at: float, hi_at:
     return k
 
 
-def rail_runs(x: np.ndarray, max_abs_uV: np.ndarray, decimation: int, rails: tuple[float, float],
-              *, near_fraction: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+def rail_runs(x: np.ndarray | Callable[[int, int], np.ndarray], max_abs_uV: np.ndarray,
+              decimation: int, rails: tuple[float, float], *, near_fraction: float = 0.01,
+              n_samples: int | None = None, max_read: int = 1 << 21,
+              ) -> tuple[np.ndarray, np.ndarray]:
     """Sample ranges ``[start, end)`` of continuous runs at or near one rail.
 
     Only blocks whose largest absolute sample can reach a rail are read (``max_abs_uV``,
     ``decimation`` samples per block): the scan costs nothing on a night without clipping.
+    ``x`` is the raw samples (µV), or a reader ``x(start, stop)`` of a channel of
+    ``n_samples`` samples: then only those blocks are read, up to ``max_read`` samples at a
+    time (the same runs).
     """
+    starts, ends, _ = _rail_runs_sided(x, max_abs_uV, decimation, rails,
+                                       near_fraction=near_fraction, n_samples=n_samples,
+                                       max_read=max_read)
+    return starts, ends
+
+
+def _rail_runs_sided(x: np.ndarray | Callable[[int, int], np.ndarray], max_abs_uV: np.ndarray,
+                     decimation: int, rails: tuple[float, float], *, near_fraction: float,
+                     n_samples: int | None, max_read: int,
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`rail_runs` and the first sample of each run (read while its stretch is in
+    memory, for the run's side)."""
     lo, hi = rails
     tol = near_fraction * (hi - lo)
     lo_at, hi_at = lo + tol, hi - tol
@@ -141,28 +160,59 @@ def rail_runs(x: np.ndarray, max_abs_uV: np.ndarray, decimation: int, rails: tup
         cand = np.ones(max_abs_uV.size, dtype=bool)
     empty = np.zeros(0, dtype=np.int64)
     if not cand.any():
-        return empty, empty
+        return empty, empty, np.zeros(0, dtype=np.float32)
     bs, be = runs(cand)
-    n = x.size
+    if callable(x):
+        if n_samples is None:
+            raise ParameterError("rail_runs: a reader needs n_samples, received None")
+        n = int(n_samples)
+    else:
+        n = x.size
     a = np.minimum(bs * decimation, n).astype(np.int64)
     b = np.minimum(be * decimation, n).astype(np.int64)
-    data = np.ascontiguousarray(x, dtype=np.float32)
-    count = _rail_runs(data, a, b, lo_at, hi_at, True, empty, empty)
+    if not callable(x):
+        return _rail_runs_in(np.ascontiguousarray(x, dtype=np.float32), 0, a, b, lo_at, hi_at)
+    # read the candidate stretches only, neighbouring ones together (never the whole night)
+    found_s, found_e, found_v = [], [], []
+    i = 0
+    while i < a.size:
+        j = i + 1
+        while j < a.size and b[j] - a[i] <= max_read and a[j] - b[j - 1] <= max_read // 16:
+            j += 1
+        part = np.ascontiguousarray(x(int(a[i]), int(b[j - 1])), dtype=np.float32)
+        s_, e_, v_ = _rail_runs_in(part, int(a[i]), a[i:j], b[i:j], lo_at, hi_at)
+        found_s.append(s_)
+        found_e.append(e_)
+        found_v.append(v_)
+        i = j
+    return np.concatenate(found_s), np.concatenate(found_e), np.concatenate(found_v)
+
+
+def _rail_runs_in(part: np.ndarray, base: int, a: np.ndarray, b: np.ndarray, lo_at: float,
+                  hi_at: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_rail_runs` over ``[a, b)`` with ``part[i - base]`` sample ``i``; also the
+    first sample of each run."""
+    empty = np.zeros(0, dtype=np.int64)
+    la, lb = a - base, b - base
+    count = _rail_runs(part, la, lb, lo_at, hi_at, True, empty, empty)
     starts = np.empty(count, dtype=np.int64)
     ends = np.empty(count, dtype=np.int64)
-    _rail_runs(data, a, b, lo_at, hi_at, False, starts, ends)
-    return starts, ends
+    _rail_runs(part, la, lb, lo_at, hi_at, False, starts, ends)
+    return starts + base, ends + base, part[starts]
 
 
-def rail_contact(x: np.ndarray, max_abs_uV: np.ndarray, decimation: int, fs_hz: float,
+def rail_contact(x: np.ndarray | Callable[[int, int], np.ndarray], max_abs_uV: np.ndarray,
+                 decimation: int, fs_hz: float,
                  rails: tuple[float, float] | None, *, block_min_s: float = 0.5,
-                 near_fraction: float = 0.01, pad_s: float = 0.25) -> RailContact:
+                 near_fraction: float = 0.01, pad_s: float = 0.25,
+                 n_samples: int | None = None) -> RailContact:
     """Runs at the rails, the blocked ones as a block mask, and the other runs' clusters.
 
     Parameters
     ----------
-    x : numpy.ndarray
-        Raw samples in µV.
+    x : numpy.ndarray or callable
+        Raw samples in µV, or a reader ``x(start, stop)`` of a channel of ``n_samples``
+        samples (only the blocks that may touch a rail are read; same result).
     max_abs_uV : numpy.ndarray
         Largest absolute raw sample per block of ``decimation`` samples.
     decimation : int
@@ -187,7 +237,9 @@ def rail_contact(x: np.ndarray, max_abs_uV: np.ndarray, decimation: int, fs_hz: 
     if rails is None:
         return RailContact(empty, empty, np.zeros(0, dtype=np.int8), blocked, empty, empty,
                            np.zeros((0, 3)), np.zeros(0, dtype=bool), empty, empty)
-    starts, ends = rail_runs(x, max_abs_uV, decimation, rails, near_fraction=near_fraction)
+    starts, ends, first = _rail_runs_sided(x, max_abs_uV, decimation, rails,
+                                           near_fraction=near_fraction, n_samples=n_samples,
+                                           max_read=1 << 21)
     long_run = (ends - starts) >= int(round(block_min_s * fs_hz))
     if long_run.any():
         raw = np.zeros(n_blocks, dtype=bool)
@@ -195,7 +247,7 @@ def rail_contact(x: np.ndarray, max_abs_uV: np.ndarray, decimation: int, fs_hz: 
             raw[s // decimation:-(-e // decimation)] = True
         pad = window_samples(pad_s, fs_hz / decimation)
         blocked = dilate(raw, pad, pad)
-    sides = np.where(x[starts] > 0.5 * (rails[0] + rails[1]), 1, -1).astype(np.int8)
+    sides = np.where(first > 0.5 * (rails[0] + rails[1]), 1, -1).astype(np.int8)
     return RailContact(starts, ends, sides, blocked, empty, empty, np.zeros((0, 3)),
                        np.zeros(0, dtype=bool), empty, empty)
 
