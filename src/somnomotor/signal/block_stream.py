@@ -26,7 +26,7 @@ Reader = Callable[[int, int], np.ndarray]
 
 #: Raw samples read per part (about 8 MB of float32); whole filter chunks are read, so a
 #: part may be longer when one chunk is.
-PART_SAMPLES = 2 * 1024 * 1024
+PART_SAMPLES = 1024 * 1024
 
 
 @njit(cache=True, nogil=True)
@@ -159,6 +159,8 @@ def block_envelope_read(
             xp = np.ascontiguousarray(read(x_base, x_stop), dtype=np.float32)
             _envelope_blocks_part(xp, x_base, n, sos64, q, chunk_blocks, pad, g_lo, g_hi,
                                   env, maxabs, maxjump, allzero, bool(statistics))
+            # before the next read: else two parts are held while it is decoded
+            del xp
     return BlockEnvelope(env, maxabs, maxjump, allzero, fs_hz / q, q)
 
 

@@ -442,15 +442,20 @@ def crossing_times(envelope: np.ndarray, starts: np.ndarray, ends: np.ndarray,
     onsets_s, offsets_s : numpy.ndarray
         float64 times in s.
     """
-    env = np.asarray(envelope, dtype=np.float64)
+    # Only the samples next to each crossing are taken to float64 (the same values as
+    # converting the whole envelope, without a float64 copy of the night: memory).
+    env = np.asarray(envelope)
     s = np.asarray(starts, dtype=np.int64)
     e = np.asarray(ends, dtype=np.int64)
     n_steps = max(1, -(-env.size // step))
-    lo = np.broadcast_to(np.asarray(low, dtype=np.float64), (n_steps,))
-    hi = np.broadcast_to(np.asarray(high, dtype=np.float64), (n_steps,))
+    lo = np.broadcast_to(np.asarray(low), (n_steps,))
+    hi = np.broadcast_to(np.asarray(high), (n_steps,))
 
     def at(th: np.ndarray, i: np.ndarray) -> np.ndarray:
-        return th[np.minimum(i // step, th.size - 1)]
+        return th[np.minimum(i // step, th.size - 1)].astype(np.float64)
+
+    def value(i: np.ndarray) -> np.ndarray:
+        return env[i].astype(np.float64)
 
     def frac(v0: np.ndarray, v1: np.ndarray, level: np.ndarray) -> np.ndarray:
         span = v1 - v0
@@ -461,11 +466,11 @@ def crossing_times(envelope: np.ndarray, starts: np.ndarray, ends: np.ndarray,
     on = s.astype(np.float64)
     inner = s > 0
     i = s[inner]
-    on[inner] = i - 1 + frac(env[i - 1], env[i], at(hi, i))
+    on[inner] = i - 1 + frac(value(i - 1), value(i), at(hi, i))
     off = e.astype(np.float64)
     inner = (e > 0) & (e < env.size)
     i = e[inner]
-    off[inner] = i - 1 + frac(env[i - 1], env[i], at(lo, i))
+    off[inner] = i - 1 + frac(value(i - 1), value(i), at(lo, i))
     # an event at either end of the signal keeps the signal's edge
     on[~(s > 0)] = s[~(s > 0)] - 0.5
     off[e >= env.size] = e[e >= env.size] - 0.5
