@@ -204,3 +204,44 @@ def test_spike_rule_parameters_are_checked() -> None:
         hysteresis_events(env, 3.0, 9.0, fs_hz=FS, rest_excursion_max_s=-0.1)
     with pytest.raises(ParameterError, match="rest_excursion_min_quiet_s"):
         hysteresis_events(env, 3.0, 9.0, fs_hz=FS, rest_excursion_min_quiet_s=-0.1)
+
+
+def test_moving_average_below_is_the_float32_comparison_of_the_average() -> None:
+    # reference: the float32 average of the whole signal compared with the limit in float32
+    # (numpy's own rule for a float32 array and a Python float), element by element
+    from somnomotor.signal.envelope import moving_average_below
+
+    rng = np.random.default_rng(3)
+    for limit in (0.1, 0.7, 2.0):
+        x = (rng.random(5000) * 2 * limit).astype(np.float32)
+        x[::7] = np.float32(limit)  # means landing on the limit itself
+        for window in (1, 2, 21):
+            ref = np.empty(x.size, dtype=bool)
+            half = window // 2
+            for i in range(x.size):
+                seg = x[max(0, i - half):min(x.size, i - half + window)].astype(np.float64)
+                ref[i] = np.float32(seg.sum() / seg.size) < np.float32(limit)
+            got = moving_average_below(x, window, limit)
+            # sums in another order may differ in the last bit only where the mean is
+            # within a rounding of the limit
+            mean = np.array([x[max(0, i - half):i - half + window].astype(np.float64).mean()
+                             for i in range(x.size)])
+            close = np.abs(mean - limit) < 1e-5 * limit
+            assert np.array_equal(got[~close], ref[~close])
+    assert moving_average_below(np.zeros(0, dtype=np.float32), 3, 1.0).size == 0
+
+
+def test_crossing_times_of_a_float32_envelope_equal_those_of_its_float64_copy() -> None:
+    # the crossings are interpolated in float64 whatever the envelope's dtype
+    from somnomotor.signal.envelope import crossing_times
+
+    rng = np.random.default_rng(5)
+    env = (rng.random(4000) * 12).astype(np.float32)
+    starts = np.sort(rng.choice(np.arange(1, 3900), 40, replace=False))
+    ends = np.minimum(starts + rng.integers(5, 90, 40), env.size)
+    low = (rng.random(400) * 3).astype(np.float32)
+    high = low + np.float32(6.0)
+    got = crossing_times(env, starts, ends, low, high, fs_hz=FS, step=10, first_sample_s=0.02)
+    ref = crossing_times(env.astype(np.float64), starts, ends, low.astype(np.float64),
+                         high.astype(np.float64), fs_hz=FS, step=10, first_sample_s=0.02)
+    assert np.array_equal(got[0], ref[0]) and np.array_equal(got[1], ref[1])

@@ -458,17 +458,21 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
     _check_blocks(ch, read, blocks)
     fs_env = blocks.fs_hz
     env = blocks.envelope_uV
+    max_abs, max_jump, all_zero = blocks.max_abs_uV, blocks.max_jump_uV, blocks.all_zero
+    # each block statistic is dropped as soon as its check is done (memory: 4 bytes per
+    # block each, 12 MB per 8-h leg at 512 Hz)
+    del blocks
     # Rail contact: a blocked amplifier is unscorable now; whether the other contact is
     # clipped EMG (scored) or an isolated rail (unscorable) needs the baseline, below.
     physical = ch.physical_range if ch.unit == "uV" else None
-    contact = rail_contact(read, blocks.max_abs_uV, q, fs,
-                           rail_levels_uV(blocks.max_abs_uV, physical),
+    contact = rail_contact(read, max_abs, q, fs, rail_levels_uV(max_abs, physical),
                            block_min_s=params.rail_block_min_s, n_samples=n)
+    del max_abs
     masks = quality_segments(
-        envelope=env, saturation=contact.blocked, max_jump_uV=blocks.max_jump_uV,
-        all_zero=blocks.all_zero, fs_hz=fs_env, flat_limit_uV=params.flat_limit_uV,
+        envelope=env, saturation=contact.blocked, max_jump_uV=max_jump,
+        all_zero=all_zero, fs_hz=fs_env, flat_limit_uV=params.flat_limit_uV,
         flat_min_s=params.flat_min_s, pop_jump_uV=params.pop_jump_uV, pop_ratio=params.pop_ratio)
-    del blocks  # keep only the envelope: memory
+    del max_jump, all_zero  # keep only the envelope: memory
     n_beats = 0
     if params.ecg_suppression:
         peaks = None

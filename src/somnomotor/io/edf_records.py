@@ -144,7 +144,7 @@ def _read_layout(path: Path) -> _Layout:
 
 
 #: Bytes of data records read per system call when decoding one signal.
-_READ_BLOCK_BYTES = 4 * 1024 * 1024
+_READ_BLOCK_BYTES = 1024 * 1024
 
 
 def _read_exactly(handle: Any, block: np.ndarray, path: Path) -> None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from somnomotor.signal.envelope import moving_average, segment_means, window_samples
+from somnomotor.signal.envelope import moving_average_below, segment_means, window_samples
 
 REASONS: tuple[str, ...] = ("noise", "saturation", "flat", "disconnected", "pop")
 
@@ -194,9 +194,8 @@ def quality_segments(
     # A moving average stays >= the limit where every sample does: the smoothing and the
     # run search are only needed when some block of the envelope is below the limit.
     if n and float(envelope.min()) < flat_limit_uV:
-        smooth = moving_average(envelope, window_samples(0.2, fs_hz, odd=True))
-        low = smooth < flat_limit_uV
-        del smooth
+        low = moving_average_below(envelope, window_samples(0.2, fs_hz, odd=True),
+                                   flat_limit_uV)
         min_len = window_samples(flat_min_s, fs_hz)
         for s, e in zip(*runs(low)):
             if e - s >= min_len:
