@@ -35,8 +35,8 @@ import numpy as np
 from somnomotor.detect._bursts import MIN_FS_HZ
 from somnomotor.io.edf_records import window_reader
 from somnomotor.recording import Recording
-from somnomotor.signal.block_stream import block_envelope_read, value_range_read
-from somnomotor.signal.ecg import find_r_peaks
+from somnomotor.signal.block_stream import block_envelope_parts, value_range_read
+from somnomotor.signal.ecg import find_r_peaks_parts
 from somnomotor.signal.filters import design_bandpass
 
 #: Band of the QRS complex used to find R peaks, Hz (as in leg-movement ECG suppression).
@@ -50,7 +50,8 @@ def ecg_r_peak_times_s(recording: Recording, *, envelope_rate_hz: float = ENVELO
     """R-peak times in s from the recording's ECG channel; None without a usable one.
 
     The ECG is band-passed to 8-30 Hz, rectified and averaged to about ``envelope_rate_hz``
-    (100 Hz), then :func:`somnomotor.signal.ecg.find_r_peaks` picks the beats. Used by the
+    (100 Hz), then :func:`somnomotor.signal.ecg.find_r_peaks` picks the beats (on the
+    envelope a part at a time: :func:`~somnomotor.signal.ecg.find_r_peaks_parts`). Used by the
     leg-movement detector (ECG suppression) and the fragmentary myoclonus detector.
     ``chunk_s`` and ``pad_s`` are passed to
     :func:`~somnomotor.signal.filters.block_envelope`.
@@ -71,10 +72,12 @@ def ecg_r_peak_times_s(recording: Recording, *, envelope_rate_hz: float = ENVELO
     sos = design_bandpass(ch.fs_hz, low_hz=QRS_BAND_HZ[0],
                           high_hz=min(QRS_BAND_HZ[1], 0.45 * ch.fs_hz), order=2)
     q = max(1, int(ch.fs_hz // envelope_rate_hz))
-    env = block_envelope_read(read, n, ch.fs_hz, sos=sos, decimation=q, chunk_s=chunk_s,
-                              pad_s=pad_s, statistics=False)
-    peaks = find_r_peaks(env.envelope_uV, env.fs_hz)
-    return (peaks + 0.5) / env.fs_hz
+    # the envelope a part at a time too: the beats are found on it as the parts come
+    fs_env = ch.fs_hz / q
+    parts = block_envelope_parts(read, n, ch.fs_hz, sos=sos, decimation=q, chunk_s=chunk_s,
+                                 pad_s=pad_s)
+    peaks = find_r_peaks_parts(parts, -(-n // q), fs_env)
+    return (peaks + 0.5) / fs_env
 
 
 def _hits(times_s: np.ndarray, centres_s: np.ndarray, window_s: float) -> np.ndarray:

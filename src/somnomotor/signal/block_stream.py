@@ -13,7 +13,7 @@ layout, the same arithmetic, the odd reflection at the recording's two ends incl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from numba import njit
@@ -62,13 +62,13 @@ def _fill_padded_part(xp: np.ndarray, x_base: int, n: int, a: int, b: int, pad: 
 @njit(cache=True, nogil=True)
 def _envelope_blocks_part(
     xp: np.ndarray, x_base: int, n: int, sos: np.ndarray, q: int, chunk_blocks: int,
-    pad: int, g_lo: int, g_hi: int, env: np.ndarray, maxabs: np.ndarray,
-    maxjump: np.ndarray, allzero: np.ndarray, stats: bool,
+    pad: int, g_lo: int, g_hi: int, n_blocks: int, e_base: int, env: np.ndarray,
+    maxabs: np.ndarray, maxjump: np.ndarray, allzero: np.ndarray, stats: bool,
 ) -> None:  # pragma: no cover - numba
     """``filters._envelope_blocks`` for the chunks that start at blocks ``[g_lo, g_hi)``
-    (``g_lo`` a chunk start), from a part of x (see :func:`_fill_padded_part`); without
-    ``stats`` only the envelope (the raw-sample statistics are not written)."""
-    n_blocks = env.size
+    (``g_lo`` a chunk start) of a signal of ``n_blocks`` blocks, from a part of x (see
+    :func:`_fill_padded_part`); block ``blk`` is written at ``env[blk - e_base]`` (and the
+    statistics likewise); without ``stats`` only the envelope."""
     per = max(1, -(-chunk_blocks // 4))
     buf = np.empty(4 * (per * q + 2 * pad), dtype=np.float32)
     ns = sos.shape[0]
@@ -105,11 +105,37 @@ def _envelope_blocks_part(
                     mj = max(mj, abs(xi - prev))
                     prev = xi
                     nz += xi != 0.0
-                env[blk] = acc / (s1 - s0)
+                env[blk - e_base] = acc / (s1 - s0)
                 if stats:
-                    maxabs[blk] = mx
-                    maxjump[blk] = mj
-                    allzero[blk] = nz == 0
+                    maxabs[blk - e_base] = mx
+                    maxjump[blk - e_base] = mj
+                    allzero[blk - e_base] = nz == 0
+
+
+def _parts(read: Reader, n: int, fs_hz: float, *, decimation: int, chunk_s: float,
+           pad_s: float, part_samples: int):
+    """The parts of :func:`block_envelope_read`: yields ``(g_lo, g_hi, x_base, xp, args)``,
+    blocks ``[g_lo, g_hi)`` to compute from the samples ``xp`` read from ``x_base`` on, with
+    ``args`` the kernel's chunk layout ``(chunk_blocks, pad)``."""
+    q = int(decimation)
+    n_blocks = -(-n // q) if n else 0
+    if not n_blocks:
+        return
+    chunk_blocks = max(1, int(round(chunk_s * fs_hz / q)))
+    pad = max(1, min(int(round(pad_s * fs_hz)), max(1, n - 1)))
+    per = max(1, -(-chunk_blocks // 4))
+    step = 4 * per  # blocks per filter chunk
+    chunks_per_part = max(1, part_samples // (step * q))
+    # the reflection at the end reaches back up to a block and the padding
+    margin = pad + 2 * q + 2
+    for g_lo in range(0, n_blocks, step * chunks_per_part):
+        g_hi = min(n_blocks, g_lo + step * chunks_per_part)
+        x_base = max(0, g_lo * q - margin)
+        x_stop = min(n, g_hi * q + margin)
+        if x_stop >= n - margin:  # the last part: all the way to the end
+            x_stop = n
+        yield g_lo, g_hi, x_base, np.ascontiguousarray(read(x_base, x_stop),
+                                                      dtype=np.float32), (chunk_blocks, pad)
 
 
 def block_envelope_read(
@@ -130,7 +156,7 @@ def block_envelope_read(
     Holds one part of raw samples (``part_samples``, rounded up to whole filter chunks,
     with the padding) besides the per-block results. Without ``statistics`` the raw-sample
     statistics (``max_abs_uV``, ``max_jump_uV``, ``all_zero``) are empty arrays: 9 bytes
-    per block less for a caller that needs the envelope only (the ECG's R peaks).
+    per block less for a caller that needs the envelope only.
     """
     if decimation < 1:
         raise ParameterError(f"decimation must be >= 1 sample, received {decimation!r}")
@@ -141,27 +167,47 @@ def block_envelope_read(
     maxabs = np.zeros(n_stats, dtype=np.float32)
     maxjump = np.zeros(n_stats, dtype=np.float32)
     allzero = np.zeros(n_stats, dtype=np.bool_)
-    if n_blocks:
-        chunk_blocks = max(1, int(round(chunk_s * fs_hz / q)))
-        pad = max(1, min(int(round(pad_s * fs_hz)), max(1, n - 1)))
-        sos64 = np.ascontiguousarray(sos, dtype=np.float64)
-        per = max(1, -(-chunk_blocks // 4))
-        step = 4 * per  # blocks per filter chunk
-        chunks_per_part = max(1, part_samples // (step * q))
-        # the reflection at the end reaches back up to a block and the padding
-        margin = pad + 2 * q + 2
-        for g_lo in range(0, n_blocks, step * chunks_per_part):
-            g_hi = min(n_blocks, g_lo + step * chunks_per_part)
-            x_base = max(0, g_lo * q - margin)
-            x_stop = min(n, g_hi * q + margin)
-            if x_stop >= n - margin:  # the last part: all the way to the end
-                x_stop = n
-            xp = np.ascontiguousarray(read(x_base, x_stop), dtype=np.float32)
-            _envelope_blocks_part(xp, x_base, n, sos64, q, chunk_blocks, pad, g_lo, g_hi,
-                                  env, maxabs, maxjump, allzero, bool(statistics))
-            # before the next read: else two parts are held while it is decoded
-            del xp
+    sos64 = np.ascontiguousarray(sos, dtype=np.float64)
+    for g_lo, g_hi, x_base, xp, (chunk_blocks, pad) in _parts(
+            read, n, fs_hz, decimation=q, chunk_s=chunk_s, pad_s=pad_s,
+            part_samples=part_samples):
+        _envelope_blocks_part(xp, x_base, n, sos64, q, chunk_blocks, pad, g_lo, g_hi,
+                              n_blocks, 0, env, maxabs, maxjump, allzero, bool(statistics))
+        # before the next read: else two parts are held while it is decoded
+        del xp
     return BlockEnvelope(env, maxabs, maxjump, allzero, fs_hz / q, q)
+
+
+def block_envelope_parts(
+    read: Reader,
+    n: int,
+    fs_hz: float,
+    *,
+    sos: np.ndarray,
+    decimation: int,
+    chunk_s: float = 300.0,
+    pad_s: float = 2.0,
+    part_samples: int = PART_SAMPLES,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """The envelope of :func:`block_envelope_read` a part at a time: yields ``(first_block,
+    envelope_uV)`` in order, the parts adjoining and covering the ``ceil(n / decimation)``
+    blocks (same values, bit for bit), so that a caller that needs only a local view of
+    the envelope (the ECG's R peaks) never holds the night's."""
+    if decimation < 1:
+        raise ParameterError(f"decimation must be >= 1 sample, received {decimation!r}")
+    q = int(decimation)
+    n_blocks = -(-n // q) if n else 0
+    sos64 = np.ascontiguousarray(sos, dtype=np.float64)
+    none = np.zeros(0, dtype=np.float32)
+    for g_lo, g_hi, x_base, xp, (chunk_blocks, pad) in _parts(
+            read, n, fs_hz, decimation=q, chunk_s=chunk_s, pad_s=pad_s,
+            part_samples=part_samples):
+        env = np.zeros(g_hi - g_lo, dtype=np.float32)
+        _envelope_blocks_part(xp, x_base, n, sos64, q, chunk_blocks, pad, g_lo, g_hi,
+                              n_blocks, g_lo, env, none, none, np.zeros(0, dtype=np.bool_),
+                              False)
+        del xp
+        yield g_lo, env
 
 
 def value_range_read(read: Reader, n: int, *, part_samples: int = PART_SAMPLES
@@ -233,4 +279,4 @@ def median_windows_above_read(read: Reader, n: int, starts: np.ndarray, stops: n
         i = j
     return out
 
-__all__ = ["PART_SAMPLES", "block_envelope_read", "median_windows_above_read", "value_range_read"]
+__all__ = ["PART_SAMPLES", "block_envelope_parts", "block_envelope_read", "median_windows_above_read", "value_range_read"]

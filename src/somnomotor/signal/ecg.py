@@ -20,9 +20,13 @@ We work on the ~100-Hz block envelope (mean rectified 10-100 Hz EMG):
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+
 import numpy as np
 from numba import njit
 
+from somnomotor._errors import ParameterError
 from somnomotor.signal.envelope import (
     local_maxima,
     moving_average,
@@ -49,12 +53,64 @@ def find_r_peaks(ecg_envelope: np.ndarray, fs_hz: float, *, refractory_s: float 
     env = np.asarray(ecg_envelope, dtype=np.float32)
     if env.size == 0:
         return np.zeros(0, dtype=np.int64)
+    return _thin(_r_peak_candidates(env, fs_hz, refractory_s, relative_height),
+                 window_samples(refractory_s, fs_hz))
+
+
+def _r_peak_candidates(env: np.ndarray, fs_hz: float, refractory_s: float,
+                       relative_height: float) -> np.ndarray:
     # local maxima first, then the 2.5-s maximum at those few samples only
     cand = local_maxima(env, window_samples(2 * refractory_s, fs_hz, odd=True) // 2)
     slow = window_max_at(env, cand, window_samples(2.5, fs_hz, odd=True) // 2)
     top = env[cand]
-    cand = cand[(top >= relative_height * slow) & (top > 0)]
-    return _thin(cand, window_samples(refractory_s, fs_hz))
+    return cand[(top >= relative_height * slow) & (top > 0)]
+
+
+def find_r_peaks_parts(parts: Iterable[tuple[int, np.ndarray]], n: int, fs_hz: float, *,
+                       refractory_s: float = 0.25, relative_height: float = 0.4
+                       ) -> np.ndarray:
+    """:func:`find_r_peaks` of an envelope of ``n`` samples given a part at a time.
+
+    ``parts`` yields ``(first_sample, envelope_part)`` in order, adjoining and covering the
+    ``n`` samples (:func:`somnomotor.signal.block_stream.block_envelope_parts`). The same
+    peaks, bit for bit: a candidate depends only on the samples within its two windows
+    (±``refractory_s`` and ±1.25 s), so each stretch is judged once the next part brings
+    the samples after it; the stretch handed over starts at a multiple of the block
+    lengths of :func:`~somnomotor.signal.envelope.local_maxima` and
+    :func:`~somnomotor.signal.envelope.window_max_at`, so that their blocks fall where
+    they fall on the whole envelope. Holds a part and the 1.25 s before it, not the night.
+    """
+    h_local = window_samples(2 * refractory_s, fs_hz, odd=True) // 2
+    h_slow = window_samples(2.5, fs_hz, odd=True) // 2
+    # block lengths of local_maxima (half + 1) and window_max_at (sqrt of the window)
+    align = math.lcm(h_local + 1, max(1, int(np.sqrt(2 * h_slow + 1))))
+    margin = max(h_local, h_slow, h_local + 1, align) + 1
+    found: list[np.ndarray] = []
+    held = np.zeros(0, dtype=np.float32)  # samples [held_start, held_start + held.size)
+    held_start = 0
+    done = 0  # candidates are known below this sample
+    for first, part in parts:
+        if first != held_start + held.size:
+            raise ParameterError(f"envelope parts must adjoin: a part starts at {first}, "
+                                 f"expected {held_start + held.size}")
+        held = np.concatenate([held, np.asarray(part, dtype=np.float32)])
+        end = held_start + held.size
+        upto = n if end >= n else end - margin
+        if upto <= done:
+            continue
+        cand = _r_peak_candidates(held, fs_hz, refractory_s, relative_height) + held_start
+        found.append(cand[(cand >= done) & (cand < upto)])
+        done = upto
+        # keep what the next stretch's windows reach back to, from an aligned start
+        keep_from = max(held_start, (max(0, done - margin) // align) * align)
+        held = held[keep_from - held_start:].copy()
+        held_start = keep_from
+    if held_start + held.size != n:
+        raise ParameterError(f"envelope parts cover {held_start + held.size} samples, "
+                             f"expected {n}")
+    if not found:
+        return np.zeros(0, dtype=np.int64)
+    return _thin(np.concatenate(found), window_samples(refractory_s, fs_hz))
 
 
 @njit(cache=True, nogil=True)
@@ -261,5 +317,6 @@ __all__ = [
     "bleed_contrast",
     "find_bleed_peaks",
     "find_r_peaks",
+    "find_r_peaks_parts",
     "suppress_ecg",
 ]
