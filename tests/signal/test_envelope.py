@@ -245,3 +245,17 @@ def test_crossing_times_of_a_float32_envelope_equal_those_of_its_float64_copy() 
     ref = crossing_times(env.astype(np.float64), starts, ends, low.astype(np.float64),
                          high.astype(np.float64), fs_hz=FS, step=10, first_sample_s=0.02)
     assert np.array_equal(got[0], ref[0]) and np.array_equal(got[1], ref[1])
+
+
+@pytest.mark.parametrize("min_off", [1, 2, 5])
+def test_hysteresis_holds_the_densest_possible_events(min_off: int) -> None:
+    # one sample at the onset level, then the shortest quiet run, over and over: an event
+    # every min_off + 1 samples (counted by hand), up to the last sample
+    period = min_off + 1
+    n = period * 50 + 1
+    env = np.zeros(n, dtype=np.float32)
+    env[::period] = 10.0
+    starts, ends = hysteresis_events(env, 2.0, 8.0, fs_hz=1.0, min_off_s=float(min_off))
+    assert np.array_equal(starts, np.arange(0, n, period))
+    assert np.array_equal(ends[:-1], starts[:-1] + 1)
+    assert ends[-1] == n  # the last event is still open at the end

@@ -81,6 +81,8 @@ from somnomotor.signal.saturation import (
     measure_context,
     rail_contact,
     rail_levels_uV,
+    rail_reach_uV,
+    rails_from_range_uV,
 )
 from somnomotor.signal.stretches import mains_stretches
 
@@ -453,21 +455,29 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
         sos = np.concatenate([sos, design_notch(fs, notch)])
         logger.info("channel %s: mains notch at %s Hz", ch.label, notch)
     q = max(1, int(fs // params.block_rate_hz))
+    # With the physical range (EDF header) the rails are known before reading: of each
+    # block's largest |sample| only whether it can touch a rail is kept (memory: 1 byte
+    # per block instead of 4).
+    physical = ch.physical_range if ch.unit == "uV" else None
+    rails = rails_from_range_uV(physical)
+    reach = None if rails is None else rail_reach_uV(rails)
     blocks = block_envelope_read(read, n, fs, sos=sos, decimation=q, chunk_s=params.chunk_s,
-                                 pad_s=params.pad_s)
+                                 pad_s=params.pad_s, max_abs_at_least_uV=reach)
     _check_blocks(ch, read, blocks)
     fs_env = blocks.fs_hz
     env = blocks.envelope_uV
     max_abs, max_jump, all_zero = blocks.max_abs_uV, blocks.max_jump_uV, blocks.all_zero
+    reaches = blocks.max_abs_reaches
     # each block statistic is dropped as soon as its check is done (memory: 4 bytes per
     # block each, 12 MB per 8-h leg at 512 Hz)
     del blocks
     # Rail contact: a blocked amplifier is unscorable now; whether the other contact is
     # clipped EMG (scored) or an isolated rail (unscorable) needs the baseline, below.
-    physical = ch.physical_range if ch.unit == "uV" else None
-    contact = rail_contact(read, max_abs, q, fs, rail_levels_uV(max_abs, physical),
-                           block_min_s=params.rail_block_min_s, n_samples=n)
-    del max_abs
+    if rails is None:
+        rails = rail_levels_uV(max_abs, physical)
+    contact = rail_contact(read, max_abs, q, fs, rails, block_min_s=params.rail_block_min_s,
+                           n_samples=n, reaches=reaches)
+    del max_abs, reaches
     masks = quality_segments(
         envelope=env, saturation=contact.blocked, max_jump_uV=max_jump,
         all_zero=all_zero, fs_hz=fs_env, flat_limit_uV=params.flat_limit_uV,

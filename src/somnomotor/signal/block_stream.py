@@ -149,6 +149,7 @@ def block_envelope_read(
     pad_s: float = 2.0,
     part_samples: int = PART_SAMPLES,
     statistics: bool = True,
+    max_abs_at_least_uV: float | None = None,
 ) -> BlockEnvelope:
     """:func:`somnomotor.signal.filters.block_envelope` of a channel of ``n`` samples that
     ``read(start, stop)`` returns a part at a time (same values, bit for bit).
@@ -156,7 +157,11 @@ def block_envelope_read(
     Holds one part of raw samples (``part_samples``, rounded up to whole filter chunks,
     with the padding) besides the per-block results. Without ``statistics`` the raw-sample
     statistics (``max_abs_uV``, ``max_jump_uV``, ``all_zero``) are empty arrays: 9 bytes
-    per block less for a caller that needs the envelope only.
+    per block less for a caller that needs the envelope only. With
+    ``max_abs_at_least_uV`` (and ``statistics``) only whether each block's largest
+    absolute sample reaches that level is kept (``max_abs_reaches``; ``max_abs_uV`` is
+    empty): 3 bytes per block less for a caller that needs no more of it (the rail check
+    when the rails are known before reading).
     """
     if decimation < 1:
         raise ParameterError(f"decimation must be >= 1 sample, received {decimation!r}")
@@ -164,18 +169,30 @@ def block_envelope_read(
     n_blocks = -(-n // q) if n else 0
     env = np.zeros(n_blocks, dtype=np.float32)
     n_stats = n_blocks if statistics else 0
-    maxabs = np.zeros(n_stats, dtype=np.float32)
+    reduce_max_abs = statistics and max_abs_at_least_uV is not None
+    maxabs = np.zeros(0 if reduce_max_abs else n_stats, dtype=np.float32)
     maxjump = np.zeros(n_stats, dtype=np.float32)
     allzero = np.zeros(n_stats, dtype=np.bool_)
+    reaches = np.zeros(n_stats, dtype=np.bool_) if reduce_max_abs else None
     sos64 = np.ascontiguousarray(sos, dtype=np.float64)
     for g_lo, g_hi, x_base, xp, (chunk_blocks, pad) in _parts(
             read, n, fs_hz, decimation=q, chunk_s=chunk_s, pad_s=pad_s,
             part_samples=part_samples):
-        _envelope_blocks_part(xp, x_base, n, sos64, q, chunk_blocks, pad, g_lo, g_hi,
-                              n_blocks, 0, env, maxabs, maxjump, allzero, bool(statistics))
+        if reaches is None:
+            _envelope_blocks_part(xp, x_base, n, sos64, q, chunk_blocks, pad, g_lo, g_hi,
+                                  n_blocks, 0, env, maxabs, maxjump, allzero,
+                                  bool(statistics))
+        else:
+            # the part's block maxima only, reduced to the comparison at once
+            part_max = np.zeros(g_hi - g_lo, dtype=np.float32)
+            _envelope_blocks_part(xp, x_base, n, sos64, q, chunk_blocks, pad, g_lo, g_hi,
+                                  n_blocks, g_lo, env[g_lo:g_hi], part_max,
+                                  maxjump[g_lo:g_hi], allzero[g_lo:g_hi], True)
+            np.greater_equal(part_max, max_abs_at_least_uV, out=reaches[g_lo:g_hi])
+            del part_max
         # before the next read: else two parts are held while it is decoded
         del xp
-    return BlockEnvelope(env, maxabs, maxjump, allzero, fs_hz / q, q)
+    return BlockEnvelope(env, maxabs, maxjump, allzero, fs_hz / q, q, max_abs_reaches=reaches)
 
 
 def block_envelope_parts(

@@ -385,6 +385,10 @@ class BlockEnvelope:
         Block rate in Hz (``fs / decimation``).
     decimation : int
         Samples per block.
+    max_abs_reaches : numpy.ndarray of bool or None
+        Whether ``max_abs_uV`` reaches the level asked of
+        :func:`somnomotor.signal.block_stream.block_envelope_read`, kept instead of
+        ``max_abs_uV`` (then empty); None when not asked.
     """
 
     envelope_uV: np.ndarray
@@ -393,6 +397,7 @@ class BlockEnvelope:
     all_zero: np.ndarray
     fs_hz: float
     decimation: int
+    max_abs_reaches: np.ndarray | None = None
 
 
 def block_envelope(

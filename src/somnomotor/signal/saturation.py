@@ -80,6 +80,30 @@ class RailContact:
     context_hi: np.ndarray
 
 
+def rails_from_range_uV(physical_range_uV: tuple[float, float] | None
+                        ) -> tuple[float, float] | None:
+    """The rails of :func:`rail_levels_uV` when the physical range alone gives them (a
+    finite range), µV; None: they depend on the samples."""
+    if physical_range_uV is not None:
+        lo, hi = float(physical_range_uV[0]), float(physical_range_uV[1])
+        if np.isfinite(lo) and np.isfinite(hi) and hi > lo:
+            return lo, hi
+    return None
+
+
+def rail_reach_uV(rails: tuple[float, float], *, near_fraction: float = 0.01
+                  ) -> np.float32 | None:
+    """The largest absolute sample (µV, float32) a block must reach to touch a rail (within
+    ``near_fraction`` of the range), or None when any block may (both rails on one side
+    of zero): the blocks :func:`rail_runs` reads."""
+    lo, hi = rails
+    tol = near_fraction * (hi - lo)
+    lo_at, hi_at = lo + tol, hi - tol
+    if lo_at < 0 < hi_at:
+        return np.float32(min(-lo_at, hi_at))
+    return None
+
+
 def rail_levels_uV(max_abs_uV: np.ndarray, physical_range_uV: tuple[float, float] | None, *,
                    min_blocks: int = 3) -> tuple[float, float] | None:
     """Lower and upper rail in µV, or None when the channel shows no rail.
@@ -88,10 +112,9 @@ def rail_levels_uV(max_abs_uV: np.ndarray, physical_range_uV: tuple[float, float
     ``(-top, top)`` with ``top`` the largest ``max_abs_uV`` if at least ``min_blocks``
     blocks reach it (to 1e-6 relative).
     """
-    if physical_range_uV is not None:
-        lo, hi = float(physical_range_uV[0]), float(physical_range_uV[1])
-        if np.isfinite(lo) and np.isfinite(hi) and hi > lo:
-            return lo, hi
+    rails = rails_from_range_uV(physical_range_uV)
+    if rails is not None:
+        return rails
     if not saturation_mask(max_abs_uV, min_blocks=min_blocks).any():
         return None
     top = float(max_abs_uV.max())
@@ -147,15 +170,18 @@ def rail_runs(x: np.ndarray | Callable[[int, int], np.ndarray], max_abs_uV: np.n
 
 def _rail_runs_sided(x: np.ndarray | Callable[[int, int], np.ndarray], max_abs_uV: np.ndarray,
                      decimation: int, rails: tuple[float, float], *, near_fraction: float,
-                     n_samples: int | None, max_read: int,
+                     n_samples: int | None, max_read: int, reaches: np.ndarray | None = None,
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`rail_runs` and the first sample of each run (read while its stretch is in
     memory, for the run's side)."""
     lo, hi = rails
     tol = near_fraction * (hi - lo)
     lo_at, hi_at = lo + tol, hi - tol
-    if lo_at < 0 < hi_at:
-        cand = max_abs_uV >= np.float32(min(-lo_at, hi_at))
+    level = rail_reach_uV(rails, near_fraction=near_fraction)
+    if reaches is not None:
+        cand = np.asarray(reaches, dtype=bool)
+    elif level is not None:
+        cand = max_abs_uV >= level
     else:  # both rails on one side of zero (an offset range): every block may touch one
         cand = np.ones(max_abs_uV.size, dtype=bool)
     empty = np.zeros(0, dtype=np.int64)
@@ -205,7 +231,8 @@ def rail_contact(x: np.ndarray | Callable[[int, int], np.ndarray], max_abs_uV: n
                  decimation: int, fs_hz: float,
                  rails: tuple[float, float] | None, *, block_min_s: float = 0.5,
                  near_fraction: float = 0.01, pad_s: float = 0.25,
-                 n_samples: int | None = None) -> RailContact:
+                 n_samples: int | None = None,
+                 reaches: np.ndarray | None = None) -> RailContact:
     """Runs at the rails, the blocked ones as a block mask, and the other runs' clusters.
 
     Parameters
@@ -227,11 +254,15 @@ def rail_contact(x: np.ndarray | Callable[[int, int], np.ndarray], max_abs_uV: n
         "At the rail" = within this fraction of the range between the rails (0.01).
     pad_s : float
         Blocked runs are widened by this much on each side, s (the filter rings there).
+    reaches : numpy.ndarray of bool, optional
+        ``max_abs_uV >= rail_reach_uV(rails, near_fraction=near_fraction)`` per block, when
+        that is all that was kept of the block maxima (``max_abs_uV`` is then not used):
+        1 byte per block instead of 4.
 
     The cluster context (:attr:`RailContact.cluster_context_uV`) is filled in by
     :func:`measure_context` once the envelope is final.
     """
-    n_blocks = max_abs_uV.size
+    n_blocks = max_abs_uV.size if reaches is None else reaches.size
     empty = np.zeros(0, dtype=np.int64)
     blocked = np.zeros(0, dtype=bool)
     if rails is None:
@@ -239,7 +270,7 @@ def rail_contact(x: np.ndarray | Callable[[int, int], np.ndarray], max_abs_uV: n
                            np.zeros((0, 3)), np.zeros(0, dtype=bool), empty, empty)
     starts, ends, first = _rail_runs_sided(x, max_abs_uV, decimation, rails,
                                            near_fraction=near_fraction, n_samples=n_samples,
-                                           max_read=1 << 21)
+                                           max_read=1 << 21, reaches=reaches)
     long_run = (ends - starts) >= int(round(block_min_s * fs_hz))
     if long_run.any():
         raw = np.zeros(n_blocks, dtype=bool)
@@ -343,5 +374,7 @@ __all__ = [
     "measure_context",
     "rail_contact",
     "rail_levels_uV",
+    "rail_reach_uV",
     "rail_runs",
+    "rails_from_range_uV",
 ]
