@@ -9,6 +9,7 @@ from scipy import signal as sps
 
 from somnomotor.recording import Channel
 from somnomotor.signal.block_stream import (
+    block_envelope_parts,
     block_envelope_read,
     median_windows_above_read,
     value_range_read,
@@ -20,7 +21,8 @@ from somnomotor.signal.filters import (
     mains_ratios,
     median_windows_above,
 )
-from somnomotor.signal.saturation import rail_contact, rail_runs
+from somnomotor.signal.ecg import find_r_peaks, find_r_peaks_parts
+from somnomotor.signal.saturation import rail_contact, rail_reach_uV, rail_runs
 from somnomotor.signal.stretches import mains_stretches
 
 
@@ -68,6 +70,12 @@ def test_block_envelope_from_parts_equals_the_whole_channel(fs: float, n: int, q
     bare = block_envelope_read(reads, n, fs, sos=sos, decimation=q, chunk_s=chunk_s,
                                pad_s=2.0, part_samples=part, statistics=False)
     assert np.array_equal(bare.envelope_uV, whole.envelope_uV)
+    # the envelope handed out a part at a time: adjoining parts, the same values
+    firsts, pieces = zip(*block_envelope_parts(reads, n, fs, sos=sos, decimation=q,
+                                               chunk_s=chunk_s, pad_s=2.0,
+                                               part_samples=part), strict=True)
+    assert list(firsts) == np.cumsum([0] + [p.size for p in pieces[:-1]]).tolist()
+    assert np.array_equal(np.concatenate(pieces), whole.envelope_uV)
     assert bare.max_abs_uV.size == bare.max_jump_uV.size == bare.all_zero.size == 0
     # the raw-sample statistics, computed plainly
     n_blocks = -(-n // q)
@@ -161,8 +169,19 @@ def test_rail_runs_from_reads_equal_the_whole_channel() -> None:
     assert list(zip(runs_read[0].tolist(), runs_read[1].tolist(), strict=True)) == plain
     c_whole = rail_contact(x, max_abs, q, fs, (-rail, rail))
     c_read = rail_contact(reads, max_abs, q, fs, (-rail, rail), n_samples=n)
+    # only whether each block reaches the rail level, kept while reading (no max_abs)
+    level = rail_reach_uV((-rail, rail))
+    assert level == np.float32(rail - 10.0)  # 1 % of the 1000-µV range below the rail
+    kept = block_envelope_read(reads, n, fs, sos=design_bandpass(fs, low_hz=10, high_hz=100,
+                                                                 order=2),
+                               decimation=q, part_samples=7_000, max_abs_at_least_uV=level)
+    assert kept.max_abs_uV.size == 0
+    assert np.array_equal(kept.max_abs_reaches, max_abs >= np.float32(rail - 10.0))
+    c_kept = rail_contact(reads, np.zeros(0, np.float32), q, fs, (-rail, rail), n_samples=n,
+                          reaches=kept.max_abs_reaches)
     for name in ("run_starts", "run_ends", "run_sides", "blocked"):
         assert np.array_equal(getattr(c_whole, name), getattr(c_read, name)), name
+        assert np.array_equal(getattr(c_whole, name), getattr(c_kept, name)), name
 
 
 @pytest.mark.parametrize("seconds", [2.5, 7.0, 30.0, 3600.0])
@@ -182,3 +201,39 @@ def test_value_range_from_parts() -> None:
     x[77_777] = np.nan
     lo, hi = value_range_read(lambda a, b: x[a:b], x.size, part_samples=999)
     assert np.isnan(lo) and np.isnan(hi)
+
+
+def _spiky_envelope(n: int, fs: float, seed: int) -> np.ndarray:
+    """Beats of varying height every 0.6-1.4 s on a noisy floor, a flat stretch, NaN."""
+    rng = np.random.default_rng(seed)
+    env = (rng.random(n) * 2).astype(np.float32)
+    t = 0
+    while t < n:
+        env[t] = np.float32(rng.uniform(20, 40))  # each >= 0.4 x its neighbours
+        t += int(rng.uniform(0.6, 1.4) * fs)
+    env[n // 4:n // 4 + int(10 * fs)] = 0.0  # no beats, all equal: plateaus everywhere
+    env[n // 2] = np.nan
+    env[n // 2 + 500:n // 2 + 503] = 30.0  # a flat-topped peak
+    return env
+
+
+@pytest.mark.parametrize("part", [1, 50, 161, 997, 5_000, 100_000])
+def test_r_peaks_from_envelope_parts_equal_the_whole_envelope(part: int) -> None:
+    fs = 128.0
+    env = _spiky_envelope(int(fs * 600) + 17, fs, seed=part)
+    whole = find_r_peaks(env, fs)
+    parts = [(a, env[a:a + part]) for a in range(0, env.size, part)]
+    assert np.array_equal(find_r_peaks_parts(parts, env.size, fs), whole)
+    # and the beats are where they were put (reference: the spikes above 4 µV, at least
+    # 0.6 s apart, outside the flat stretch), whatever the parts
+    spikes = np.flatnonzero(env > 4.0)
+    assert np.array_equal(whole, spikes[np.isin(spikes, whole)])
+    assert whole.size >= 0.95 * spikes.size
+
+
+def test_r_peaks_from_parts_refuse_parts_that_leave_a_gap() -> None:
+    env = _spiky_envelope(10_000, 128.0, seed=1)
+    with pytest.raises(ValueError):
+        find_r_peaks_parts([(0, env[:100]), (200, env[200:])], env.size, 128.0)
+    with pytest.raises(ValueError):
+        find_r_peaks_parts([(0, env[:100])], env.size, 128.0)

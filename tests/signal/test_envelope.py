@@ -259,3 +259,19 @@ def test_hysteresis_holds_the_densest_possible_events(min_off: int) -> None:
     assert np.array_equal(starts, np.arange(0, n, period))
     assert np.array_equal(ends[:-1], starts[:-1] + 1)
     assert ends[-1] == n  # the last event is still open at the end
+
+
+def test_moving_average_into_a_buffer_equals_a_new_array_and_refuses_its_input() -> None:
+    rng = np.random.default_rng(9)
+    x = (rng.random(1001) * 5).astype(np.float32)
+    buf = np.full(x.size, np.nan, dtype=np.float32)
+    got = moving_average(x, 11, out=buf)
+    assert got is buf
+    # reference: plain centred means, cut at the ends
+    ref = np.array([x[max(0, i - 5):i + 6].astype(np.float64).mean() for i in range(x.size)])
+    assert np.allclose(got, ref, rtol=1e-6)
+    assert np.array_equal(got, moving_average(x, 11))
+    with pytest.raises(ValueError):
+        moving_average(x, 11, out=x)
+    with pytest.raises(ValueError):
+        moving_average(x, 11, out=np.zeros(x.size, dtype=np.float64))

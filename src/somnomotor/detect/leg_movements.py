@@ -482,7 +482,10 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
         envelope=env, saturation=contact.blocked, max_jump_uV=max_jump,
         all_zero=all_zero, fs_hz=fs_env, flat_limit_uV=params.flat_limit_uV,
         flat_min_s=params.flat_min_s, pop_jump_uV=params.pop_jump_uV, pop_ratio=params.pop_ratio)
-    del max_jump, all_zero  # keep only the envelope: memory
+    # keep only the envelope (memory); the jumps' buffer, of the envelope's size and
+    # float32, takes the smoothed copies below instead of new ones
+    scratch = max_jump
+    del max_jump, all_zero
     n_beats = 0
     if params.ecg_suppression:
         peaks = None
@@ -493,12 +496,14 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
             peaks = peaks[(peaks >= 0) & (peaks < env.size)]
         n_beats = suppress_ecg(env, fs_env, r_peaks=peaks, half_width_s=params.ecg_half_width_s,
                                min_contrast_uV=params.ecg_min_contrast_uV,
-                               min_train_beats=params.ecg_self_min_train_beats)
+                               min_train_beats=params.ecg_self_min_train_beats,
+                               scratch=scratch)
     # Pops are bridged so that their ringing neither starts a movement nor cuts one.
     blank_runs(env, masks["pop"], context=max(2, window_samples(0.05, fs_env)))
     contact = measure_context(contact, env, q, fs)
-    smooth = moving_average(env, window_samples(params.envelope_window_s, fs_env, odd=True))
-    del env
+    smooth = moving_average(env, window_samples(params.envelope_window_s, fs_env, odd=True),
+                            out=scratch)
+    del env, scratch
     bad = masks["flat"] | masks["disconnected"] | masks["saturation"]
     # Resting baseline and upper envelope share the 0.5-s maxima on the 0.1-s grid.
     k = coarse_factor(fs_env)

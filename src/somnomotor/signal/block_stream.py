@@ -26,7 +26,7 @@ Reader = Callable[[int, int], np.ndarray]
 
 #: Raw samples read per part (about 8 MB of float32); whole filter chunks are read, so a
 #: part may be longer when one chunk is.
-PART_SAMPLES = 1024 * 1024
+PART_SAMPLES = 512 * 1024
 
 
 @njit(cache=True, nogil=True)

@@ -274,7 +274,7 @@ def blank_intervals(envelope: np.ndarray, centres: np.ndarray, *, half_width: in
 
 def suppress_ecg(envelope: np.ndarray, fs_hz: float, *, r_peaks: np.ndarray | None = None,
                  half_width_s: float = 0.08, min_contrast_uV: float = 0.5,
-                 min_train_beats: int | None = 10) -> int:
+                 min_train_beats: int | None = 10, scratch: np.ndarray | None = None) -> int:
     """Blank QRS bleed in a leg envelope in place; returns the number of beats blanked.
 
     Parameters
@@ -294,6 +294,9 @@ def suppress_ecg(envelope: np.ndarray, fs_hz: float, *, r_peaks: np.ndarray | No
     min_train_beats : int or None
         Without R peaks: the regular train of bleed peaks a 60-s block must hold
         (:func:`find_bleed_peaks`).
+    scratch : numpy.ndarray, optional
+        A float32 array of the envelope's size the caller no longer needs, overwritten
+        with the lightly smoothed copy (memory: no new one is allocated).
     """
     peaks = (find_bleed_peaks(envelope, fs_hz, min_train_beats=min_train_beats)
              if r_peaks is None else np.asarray(r_peaks))
@@ -301,8 +304,9 @@ def suppress_ecg(envelope: np.ndarray, fs_hz: float, *, r_peaks: np.ndarray | No
         return 0
     # Only beats whose 60-s block shows bleed are blanked (contrast measured on a lightly
     # smoothed copy so one noisy bin does not decide).
-    smooth = moving_average(envelope, 3)
+    smooth = moving_average(envelope, 3, out=scratch)
     contrast, blk = bleed_contrast(smooth, peaks, fs_hz)
+    del smooth
     n = envelope.size
     b = window_samples(0.3, fs_hz)
     pk = peaks[(peaks >= b) & (peaks < n - b - 1)]

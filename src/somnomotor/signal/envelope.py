@@ -50,11 +50,21 @@ def _moving_average(x: np.ndarray, w: int, out: np.ndarray) -> None:  # pragma: 
         out[i] = acc / (min(n, h) - max(0, lo))
 
 
-def moving_average(x: np.ndarray, window: int) -> np.ndarray:
-    """Centred moving average over ``window`` samples (shrinking at the ends), float32."""
+def moving_average(x: np.ndarray, window: int, *, out: np.ndarray | None = None) -> np.ndarray:
+    """Centred moving average over ``window`` samples (shrinking at the ends), float32.
+
+    ``out``: a float32 array of ``x``'s size to write it into (a buffer the caller no
+    longer needs, so that no new one is allocated), not sharing memory with ``x``.
+    """
     if window < 1:
         raise ParameterError(f"window must be >= 1 sample, received {window!r}")
-    out = np.empty(x.size, dtype=np.float32)
+    if out is None:
+        out = np.empty(x.size, dtype=np.float32)
+    elif (out.dtype != np.float32 or out.shape != (x.size,) or not out.flags.c_contiguous
+          or not out.flags.writeable or np.may_share_memory(out, x)):
+        raise ParameterError(
+            f"out must be a writeable contiguous float32 array of {x.size} samples apart from "
+            f"x, received {out.dtype} of shape {out.shape}")
     if x.size:
         _moving_average(np.ascontiguousarray(x, dtype=np.float32), int(window), out)
     return out
