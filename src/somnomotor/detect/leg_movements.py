@@ -537,6 +537,7 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
         masks["noise"] &= ~isolated
         bad = bad | isolated
     unscorable_any = bad | masks["noise"]
+    del bad, noise
     # thresholds on the 0.1-s grid of the baseline; no onset in unscorable stretches
     low = base_c + np.float32(params.offset_above_baseline_uV)
     high = base_c + np.float32(params.onset_above_baseline_uV)
@@ -587,6 +588,8 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
                                          thresholds, sos=sos, pad=pad, window=morph_w)
     starts, ends = starts[keep], ends[keep]
     peaks_uV, means_uV = segment_peak_mean_above(smooth, base_c, starts, ends, step=k)
+    n_env = smooth.size
+    del smooth  # memory: the tables and the baseline's median below need the masks only
     onsets = on_s[keep]
     durs = off_s[keep] - onsets
     if onsets.size:
@@ -597,14 +600,17 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
     unscorable = _intervals_table(masks, fs_env, ch.label)
     n_unscorable = np.count_nonzero(unscorable_any | masks["pop"] if masks["pop"].any()
                                     else unscorable_any)
+    del masks
     unscorable_s = float(n_unscorable) / fs_env
-    # median of the baseline over the scorable blocks, on the 0.1-s grid with weights
+    # median of the baseline over the scorable blocks, on the 0.1-s grid with weights:
+    # each block's length less its unscorable samples (int32 below 2**31 samples: memory)
+    count_type = np.int32 if n_env < 2**31 else np.int64
+    counts = np.full(base_c.size, k, dtype=count_type)
+    counts[-1] = n_env - k * (base_c.size - 1)
     if unscorable_any.any():
-        counts = np.add.reduceat((~unscorable_any).view(np.uint8),
-                                 np.arange(0, smooth.size, k), dtype=np.int64)
-    else:
-        counts = np.full(base_c.size, k, dtype=np.int64)
-        counts[-1] = smooth.size - k * (base_c.size - 1)
+        counts -= np.add.reduceat(unscorable_any.view(np.uint8), np.arange(0, n_env, k),
+                                  dtype=count_type)
+    del unscorable_any
     counts[~np.isfinite(base_c)] = 0
     baseline = _weighted_median(base_c, counts)
     frac = unscorable_s / max(ch.duration_s, 1e-9)
