@@ -681,7 +681,7 @@ def detect_leg_movements(
     # The R peaks of the ECG channel (needed only at the ECG step of each leg) are found in a
     # thread of their own (the numba kernels release the GIL) while the first leg is
     # filtered. The legs run one after the other: each holds its envelope-rate arrays
-    # (about 21 bytes per 10-ms block, 62 MB per 8-h leg), so side by side they would double
+    # (about 15 bytes per 10-ms block, 42 MB per 8-h leg), so side by side they would double
     # the memory of the step for a fraction of a second of wall time.
     with ThreadPoolExecutor(max_workers=1) as pool:
         r_peaks = pool.submit(_ecg_r_peaks, recording, params)
