@@ -191,3 +191,22 @@ def test_local_maxima_and_window_max_at_equal_running_maximum() -> None:
             assert local_maxima(x, half).tolist() == np.flatnonzero(x == full).tolist()
             idx = np.flatnonzero(rng.random(n) < 0.4)
             assert np.array_equal(window_max_at(x, idx, half), full[idx])
+
+
+def test_scorable_median_is_the_median_over_the_scorable_samples() -> None:
+    # reference: the baseline repeated to the envelope's samples, the unscorable and the
+    # non-finite ones removed, np.median of the rest
+    from somnomotor.detect._leg_checks import _scorable_median
+
+    rng = np.random.default_rng(11)
+    for n, k in [(1000, 10), (1003, 10), (37, 4), (50, 50)]:
+        base = (rng.random(-(-n // k)) * 10).astype(np.float32)
+        base[rng.integers(0, base.size, 2)] = np.inf
+        for unscorable in (np.zeros(n, bool), rng.random(n) < 0.3, np.ones(n, bool)):
+            values = np.repeat(base, k)[:n]
+            keep = ~unscorable & np.isfinite(values)
+            got = _scorable_median(base, unscorable, k)
+            if keep.any():
+                assert got == float(np.median(values[keep]))
+            else:
+                assert np.isnan(got)

@@ -81,6 +81,22 @@ def _weighted_median(values: np.ndarray, counts: np.ndarray) -> float:
     return float((at(total // 2 - 1) + at(total // 2)) / 2)  # same dtype arithmetic as np.median
 
 
+def _scorable_median(base_c: np.ndarray, unscorable: np.ndarray, k: int) -> float:
+    """Median of the baseline ``base_c`` (one value per ``k`` envelope samples) over the
+    scorable samples (``~unscorable``, one per envelope sample): each value weighted by
+    its block's length less its unscorable samples (no inverted mask: memory; int32 below
+    2**31 samples)."""
+    n = unscorable.size
+    count_type = np.int32 if n < 2**31 else np.int64
+    counts = np.full(base_c.size, k, dtype=count_type)
+    counts[-1] = n - k * (base_c.size - 1)
+    if unscorable.any():
+        counts -= np.add.reduceat(unscorable.view(np.uint8), np.arange(0, n, k),
+                                  dtype=count_type)
+    counts[~np.isfinite(base_c)] = 0
+    return _weighted_median(base_c, counts)
+
+
 def _intervals_table(masks: Mapping[str, np.ndarray], fs_env: float, label: str) -> EventTable:
     onsets: list[float] = []
     durs: list[float] = []

@@ -44,8 +44,8 @@ from somnomotor.detect._leg_checks import (
     _check_blocks,
     _check_channel,
     _intervals_table,
+    _scorable_median,
     _Unusable,
-    _weighted_median,
 )
 from somnomotor.events import EventTable
 from somnomotor.io.edf_records import window_reader
@@ -588,7 +588,6 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
                                          thresholds, sos=sos, pad=pad, window=morph_w)
     starts, ends = starts[keep], ends[keep]
     peaks_uV, means_uV = segment_peak_mean_above(smooth, base_c, starts, ends, step=k)
-    n_env = smooth.size
     del smooth  # memory: the tables and the baseline's median below need the masks only
     onsets = on_s[keep]
     durs = off_s[keep] - onsets
@@ -602,17 +601,8 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
                                     else unscorable_any)
     del masks
     unscorable_s = float(n_unscorable) / fs_env
-    # median of the baseline over the scorable blocks, on the 0.1-s grid with weights:
-    # each block's length less its unscorable samples (int32 below 2**31 samples: memory)
-    count_type = np.int32 if n_env < 2**31 else np.int64
-    counts = np.full(base_c.size, k, dtype=count_type)
-    counts[-1] = n_env - k * (base_c.size - 1)
-    if unscorable_any.any():
-        counts -= np.add.reduceat(unscorable_any.view(np.uint8), np.arange(0, n_env, k),
-                                  dtype=count_type)
+    baseline = _scorable_median(base_c, unscorable_any, k)
     del unscorable_any
-    counts[~np.isfinite(base_c)] = 0
-    baseline = _weighted_median(base_c, counts)
     frac = unscorable_s / max(ch.duration_s, 1e-9)
     unusable = None
     if frac >= params.unusable_leg_fraction:
