@@ -1,12 +1,12 @@
-"""The block envelope of :func:`somnomotor.signal.filters.block_envelope`, read in parts.
+"""The block envelope of a channel, read in parts.
 
-:func:`~somnomotor.signal.filters.block_envelope` takes the whole raw channel in memory
-(59 MB per 8-h 512-Hz channel as float32, 177 MB for 24 h). It already filters the channel
-in chunks of a few minutes with their own padding, so each chunk's output depends only on
-the samples of that chunk and its padding. :func:`block_envelope_read` runs the same chunks
-on samples read a part of the night at a time (:func:`somnomotor.io.edf.read_window`), so
-the raw channel is never held whole; the values are the same bit for bit (the same chunk
-layout, the same arithmetic, the odd reflection at the recording's two ends included).
+The zero-phase band-pass filters the channel in chunks of a few minutes with their own
+padding, so each chunk's output depends only on the samples of that chunk and its padding.
+:func:`block_envelope_read` runs these chunks on samples read a part of the night at a time
+(:func:`somnomotor.io.edf.read_window`), so the raw channel (59 MB per 8-h 512-Hz channel as
+float32, 177 MB for 24 h) is never held whole; a channel already in memory goes through the
+same code (:func:`somnomotor.signal.filters.block_envelope` slices it), so the values do not
+depend on how the samples arrive (the odd reflection at the recording's two ends included).
 
 :func:`value_range_read` gives the lowest and highest sample of a channel the same way.
 """
@@ -65,8 +65,9 @@ def _envelope_blocks_part(
     pad: int, g_lo: int, g_hi: int, n_blocks: int, e_base: int, env: np.ndarray,
     maxabs: np.ndarray, maxjump: np.ndarray, allzero: np.ndarray, stats: bool,
 ) -> None:  # pragma: no cover - numba
-    """``filters._envelope_blocks`` for the chunks that start at blocks ``[g_lo, g_hi)``
-    (``g_lo`` a chunk start) of a signal of ``n_blocks`` blocks, from a part of x (see
+    """The filtered, rectified block means (and raw-sample statistics) of the chunks that
+    start at blocks ``[g_lo, g_hi)`` (``g_lo`` a chunk start; each chunk cut into four
+    streams filtered side by side, ``filters._section_x4``) of a signal of ``n_blocks`` blocks, from a part of x (see
     :func:`_fill_padded_part`); block ``blk`` is written at ``env[blk - e_base]`` (and the
     statistics likewise); without ``stats`` only the envelope."""
     per = max(1, -(-chunk_blocks // 4))

@@ -305,68 +305,6 @@ def _section_x4(buf: np.ndarray, length: int, sos: np.ndarray, k: int,
         buf[i + o3] = y3
 
 
-@njit(cache=True, nogil=True)
-def _envelope_blocks(
-    x: np.ndarray,
-    sos: np.ndarray,
-    q: int,
-    chunk_blocks: int,
-    pad: int,
-    env: np.ndarray,
-    maxabs: np.ndarray,
-    maxjump: np.ndarray,
-    allzero: np.ndarray,
-) -> None:  # pragma: no cover - numba
-    # Each chunk of ``chunk_blocks`` blocks is cut into four streams of equal length, each
-    # with ``pad`` samples of odd-reflected context on both sides, filtered together by
-    # _section_x4. In the last chunk the fourth stream is moved back so that it ends at
-    # the last block (its first blocks are computed twice, the same up to rounding).
-    n = x.size
-    n_blocks = env.size
-    per = max(1, -(-chunk_blocks // 4))
-    buf = np.empty(4 * (per * q + 2 * pad), dtype=np.float32)
-    ns = sos.shape[0]
-    firsts = np.empty(4, dtype=np.int64)
-    for g0 in range(0, n_blocks, 4 * per):
-        rem = min(n_blocks - g0, 4 * per)
-        sb = -(-rem // 4)
-        length = sb * q + 2 * pad
-        for s in range(4):
-            first = max(0, min(g0 + s * sb, n_blocks - sb))
-            firsts[s] = first
-            a = first * q
-            # samples past the end of x are odd-reflected like the padding
-            _fill_padded(x, a, a + sb * q, pad, buf[s * length:(s + 1) * length])
-        for k in range(ns):
-            _section_x4(buf, length, sos, k, False)
-        for k in range(ns):
-            _section_x4(buf, length, sos, k, True)
-        # block means of the rectified output, and the raw-sample statistics of the same
-        # blocks while they are in cache
-        for s in range(4):
-            first = firsts[s]
-            base = s * length + pad - first * q
-            prev = x[max(0, first * q - 1)]
-            for blk in range(first, first + sb):
-                s0 = blk * q
-                s1 = min(n, s0 + q)
-                acc = 0.0
-                mx = np.float32(0.0)
-                mj = np.float32(0.0)
-                nz = 0
-                for i in range(s0, s1):
-                    acc += abs(buf[base + i])
-                    xi = x[i]
-                    mx = max(mx, abs(xi))
-                    mj = max(mj, abs(xi - prev))
-                    prev = xi
-                    nz += xi != 0.0
-                env[blk] = acc / (s1 - s0)
-                maxabs[blk] = mx
-                maxjump[blk] = mj
-                allzero[blk] = nz == 0
-
-
 @dataclass(frozen=True)
 class BlockEnvelope:
     """Per-block results of :func:`block_envelope`.
@@ -429,21 +367,12 @@ def block_envelope(
     -------
     BlockEnvelope
     """
-    if decimation < 1:
-        raise ParameterError(f"decimation must be >= 1 sample, received {decimation!r}")
+    # one implementation: the channel in memory is read "a part at a time" by slicing it
+    from somnomotor.signal.block_stream import block_envelope_read  # builds on this module
+
     data = np.ascontiguousarray(x, dtype=np.float32)
-    n = data.size
-    n_blocks = -(-n // decimation) if n else 0
-    env = np.zeros(n_blocks, dtype=np.float32)
-    maxabs = np.zeros(n_blocks, dtype=np.float32)
-    maxjump = np.zeros(n_blocks, dtype=np.float32)
-    allzero = np.zeros(n_blocks, dtype=np.bool_)
-    if n_blocks:
-        chunk_blocks = max(1, int(round(chunk_s * fs_hz / decimation)))
-        pad = max(1, min(int(round(pad_s * fs_hz)), max(1, n - 1)))
-        _envelope_blocks(data, np.ascontiguousarray(sos, dtype=np.float64), int(decimation),
-                         chunk_blocks, pad, env, maxabs, maxjump, allzero)
-    return BlockEnvelope(env, maxabs, maxjump, allzero, fs_hz / decimation, int(decimation))
+    return block_envelope_read(lambda start, stop: data[start:stop], data.size, fs_hz,
+                               sos=sos, decimation=decimation, chunk_s=chunk_s, pad_s=pad_s)
 
 
 def filter_segment(x: np.ndarray, start: int, stop: int, *, sos: np.ndarray, pad: int) -> np.ndarray:
