@@ -14,6 +14,7 @@ from somnomotor.signal.block_stream import (
     median_windows_above_read,
     value_range_read,
 )
+from somnomotor.signal.ecg import find_r_peaks, find_r_peaks_parts
 from somnomotor.signal.filters import (
     block_envelope,
     design_bandpass,
@@ -21,7 +22,6 @@ from somnomotor.signal.filters import (
     mains_ratios,
     median_windows_above,
 )
-from somnomotor.signal.ecg import find_r_peaks, find_r_peaks_parts
 from somnomotor.signal.saturation import rail_contact, rail_reach_uV, rail_runs
 from somnomotor.signal.stretches import mains_stretches
 
