@@ -133,6 +133,23 @@ def test_edf_written_with_events_and_offset_start(tmp_path: Path) -> None:
     assert frame.loc[0, "side"] == "left"
 
 
+def test_stage_labels_with_other_separators_and_wording_make_the_hypnogram(
+        tmp_path: Path) -> None:
+    # The same stages as "Sleep stage X", written the ways other programs write them; the
+    # expected stages are the AASM names read off each label by hand.
+    path = tmp_path / "stages.edf"
+    labels = ["Sleep_stage_W", "Stage - N1", "stage: N2", "NREM 3", "Sleep-stage-R",
+              "Stage - 2"]
+    edf = edfio.Edf(
+        [edfio.EdfSignal(np.zeros(180), 1.0, label="dummy")],
+        annotations=[edfio.EdfAnnotation(30.0 * i, 30.0, text) for i, text in enumerate(labels)],
+    )
+    edf.write(path)
+    ann = read_annotations(path)
+    assert ann.hypnogram is not None
+    assert ann.hypnogram.stages == ("W", "N1", "N2", "N3", "R", "N2")
+
+
 def test_corrupt_edf_raises_annotation_error_naming_the_file(tmp_path: Path) -> None:
     path = tmp_path / "broken.edf"
     path.write_bytes(b"0       " + b"garbage" * 10)

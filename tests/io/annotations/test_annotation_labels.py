@@ -33,6 +33,12 @@ STAGE_CASES = [
     ("Stage 1 sleep|1", "N1"), ("Stage 3 sleep|3", "N3"), ("Unscored|9", "UNS"),
     # MNE-written EDF+ with channel suffix
     ("Sleep stage W@@EEG Fpz-Cz", "W"),
+    # the same words with other separators and wording, as scoring programs and exports
+    # vary them: underscores, hyphens, "Stage - X", "stage: X", "NREM n", trailing "sleep"
+    ("Sleep_stage_N2", "N2"), ("Sleep-stage-W", "W"), ("Stage - W", "W"),
+    ("Stage - N3", "N3"), ("Stage - R", "R"), ("Stage - 2", "N2"), ("stage: N1", "N1"),
+    ("NREM 2", "N2"), ("Sleep Stage NREM 3", "N3"), ("N2 sleep", "N2"),
+    ("Stage N2 sleep", "N2"), ("Schlafstadium N2", "N2"), ("Sleep_stage_?", "UNS"),
 ]
 
 
@@ -42,7 +48,10 @@ def test_stage_labels_normalise_to_aasm_stages(label: str, stage: str) -> None:
 
 
 @pytest.mark.parametrize("label", ["Hypopnea", "AROUSAL-SPONT", "PLM-LM", "Lights off",
-                                   "LeftLegPhasic", "SNORE", "Limb Movement (Left)"])
+                                   "LeftLegPhasic", "SNORE", "Limb Movement (Left)",
+                                   # "sleep"/"stage" words around something that is no stage
+                                   "Sleep apnea", "Sleep spindle", "Sleep onset", "Leg R",
+                                   "Stage - No Stage", "Stage 2 arousal", "2"])
 def test_non_stage_labels_are_not_stages(label: str) -> None:
     assert normalise_stage(label) is None
 

@@ -98,6 +98,11 @@ SIDE_PATTERNS: tuple[tuple[str, str], ...] = (
 _COMPILED_EVENTS = tuple((re.compile(p), kind) for p, kind in EVENT_PATTERNS)
 _COMPILED_SIDES = tuple((re.compile(p), side) for p, side in SIDE_PATTERNS)
 _WS = re.compile(r"\s+")
+#: Separators a stage label may use between its words ("Sleep_stage_N2", "Stage - N2").
+_STAGE_SEPARATORS = re.compile(r"[\s_.:/-]+")
+#: Words around the stage name itself, English and German ("Sleep stage", "Schlafstadium").
+_STAGE_WORDS = re.compile(r"^(?:sleep stage|sleep|stage|schlafstadium|stadium)\s+|\s+sleep$")
+_NREM_NUMBER = re.compile(r"^nrem\s+([1-4])$")
 
 
 def label_key(label: str) -> str:
@@ -114,12 +119,27 @@ def normalise_stage(label: str) -> str | None:
     label : str
         Label as in the file, e.g. ``"Sleep stage 4"``, ``"Stage 2 sleep|2"``, ``"Wach"``.
     """
-    key = label_key(label)
-    stage = STAGE_LABELS.get(key)
+    stage = _lookup_stage(label_key(label))
     if stage is None and "|" in str(label):
         # NSRR concepts may put the readable name second.
-        stage = STAGE_LABELS.get(_WS.sub(" ", str(label).split("|", 1)[1]).strip().lower())
+        stage = _lookup_stage(_WS.sub(" ", str(label).split("|", 1)[1]).strip().lower())
     return stage
+
+
+def _lookup_stage(key: str) -> str | None:
+    """The table's stage for a lower-case key, trying it as written, then with its
+    separators as spaces ("sleep_stage_n2", "stage - 2"), then reduced to the stage word
+    ("stage: n2", "n2 sleep", "sleep stage nrem 3" -> "nrem3"). Labs and scoring programs
+    vary these words and separators freely; the stage is the last word."""
+    stage = STAGE_LABELS.get(key)
+    if stage is not None:
+        return stage
+    spaced = _WS.sub(" ", _STAGE_SEPARATORS.sub(" ", key)).strip()
+    stage = STAGE_LABELS.get(spaced)
+    if stage is not None:
+        return stage
+    core = _NREM_NUMBER.sub(r"nrem\1", _STAGE_WORDS.sub("", spaced).strip())
+    return STAGE_LABELS.get(core)
 
 
 def classify_event(label: str) -> str:
