@@ -523,7 +523,9 @@ def main(argv: list[str] | None = None) -> int:
     tools = tuple(t for t in TOOLS if t in args.tools)
     load = os.getloadavg()
     print(f"# bench_plm {dt.datetime.now().isoformat(timespec='minutes')}; {args.duration_h} h nights; "
-          f"seeds {args.seeds}; tools {', '.join(tools)}; load average "
+          + (f"corpus nights {args.corpus_nights}" if args.corpus_nights else
+             f"seeds {args.seeds}" + (f", {args.corpus} corpus nights each" if args.corpus else ""))
+          + f"; tools {', '.join(tools)}; load average "
           f"{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} on {os.cpu_count()} CPUs", flush=True)
     if "somnomotor" in tools:
         _warm_up()
