@@ -510,6 +510,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=int, default=0, metavar="N",
                     help="instead of --conditions, N nights of the randomized corpus per seed "
                          "(night i of seed s: simulate_random_night(1000 * s + i))")
+    ap.add_argument("--corpus-nights", type=int, nargs="+", default=None, metavar="SEED",
+                    help="instead of --conditions/--corpus, these corpus nights "
+                         "(simulate_random_night(SEED)), e.g. 7002 9001")
     ap.add_argument("--tools", nargs="+", default=list(DEFAULT_TOOLS), choices=list(TOOLS),
                     help="tools to run (default: somnomotor psgscoring luna; luna-raw is Luna "
                          "LM at its defaults on the raw EMG)")
@@ -520,7 +523,9 @@ def main(argv: list[str] | None = None) -> int:
     tools = tuple(t for t in TOOLS if t in args.tools)
     load = os.getloadavg()
     print(f"# bench_plm {dt.datetime.now().isoformat(timespec='minutes')}; {args.duration_h} h nights; "
-          f"seeds {args.seeds}; tools {', '.join(tools)}; load average "
+          + (f"corpus nights {args.corpus_nights}" if args.corpus_nights else
+             f"seeds {args.seeds}" + (f", {args.corpus} corpus nights each" if args.corpus else ""))
+          + f"; tools {', '.join(tools)}; load average "
           f"{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} on {os.cpu_count()} CPUs", flush=True)
     if "somnomotor" in tools:
         _warm_up()
@@ -528,9 +533,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench_plm_") as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        plan = ([("corpus", 1000 * seed + i) for seed in args.seeds for i in range(args.corpus)]
-                if args.corpus else
-                [(name, seed) for seed in args.seeds for name in args.conditions])
+        if args.corpus_nights:
+            plan = [("corpus", night) for night in args.corpus_nights]
+        elif args.corpus:
+            plan = [("corpus", 1000 * seed + i) for seed in args.seeds for i in range(args.corpus)]
+        else:
+            plan = [(name, seed) for seed in args.seeds for name in args.conditions]
         for name, seed in plan:
             out = run_night(name, seed, args.duration_h, work, tools,
                             psg_offset_aasm=True if args.psg_offset_aasm else None)

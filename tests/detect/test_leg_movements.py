@@ -313,6 +313,36 @@ def test_electrode_pops_are_unscorable_and_make_no_movements() -> None:
     assert f1_of(res, truth) >= 0.95
 
 
+
+def test_one_large_emg_spike_inside_a_movement_is_not_a_pop() -> None:
+    # A 15-µV, 1.5-s movement whose carrier holds one isolated motor-unit-like spike of
+    # +-400 µV (two samples, back to the EMG within 4 ms) 0.2 s after its start: a jump of
+    # 800 µV, > 15x the movement's envelope, and no other jump near it. An electrode pop is a
+    # step the signal stays displaced by; this spike is not one, so the movement is scored.
+    x, _ = stepped([(100.0, 101.5)], rest_uV=1.5, seed=3)
+    rng = np.random.default_rng(3)
+    lm = slice(int(100.0 * FS), int(101.5 * FS))
+    x[lm] = (band_noise(rng, lm.stop - lm.start) * mean_rect_to_sigma(15.0)).astype(np.float32)
+    i = int(100.2 * FS)
+    x[i], x[i + 1] = 400.0, -400.0
+    res = detect_leg_movements(recording(("leg_left", x)))
+    assert res.unscorable.frame.query("reason == 'pop'").empty
+    assert f1_of(res, [(100.0, 101.5)]) == 1.0
+
+
+@pytest.mark.parametrize("tau_s", [0.05, 1.0])
+def test_a_step_decaying_within_tens_of_ms_is_still_a_pop(tau_s: float) -> None:
+    # The fastest decay the pop rule keeps: a 300-µV step falling with tau 0.05 s stays
+    # displaced by 0.69 of the jump on average over the 40 ms after it (1 - e^-0.8) / 0.8).
+    x, _ = stepped([], rest_uV=1.5, seed=4)
+    i = int(60.0 * FS)
+    x[i:] += (300.0 * np.exp(-np.arange(x.size - i) / (tau_s * FS))).astype(np.float32)
+    res = detect_leg_movements(recording(("leg_left", x)))
+    found = res.unscorable.frame.query("reason == 'pop'")["onset_s"].to_numpy()
+    assert found.size == 1 and abs(found[0] - 60.0) < 0.4
+    assert len(res.events) == 0
+
+
 # -- accuracy on synthetic nights ------------------------------------------------------------
 
 def ecg_bleed(n: int, rng: np.random.Generator, *, amp_uV: float, hr_bpm: float = 70.0

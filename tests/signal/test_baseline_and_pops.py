@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from somnomotor.signal.baseline import resting_baseline
-from somnomotor.signal.quality import pop_mask
+from somnomotor.signal.quality import pop_is_step, pop_mask
 
 FS_ENV = 100.0
 
@@ -36,3 +36,21 @@ def test_isolated_jump_is_a_pop_but_a_short_noisy_burst_is_not() -> None:
     mask = pop_mask(jump, env, FS_ENV, pop_jump_uV=50.0, pop_ratio=15.0)
     assert mask[300]
     assert not mask[700]
+
+
+def test_a_pop_is_a_jump_the_signal_stays_displaced_by() -> None:
+    # Rectangular pulses of 300 µV at rest: over the 40 ms after the jump a 15-ms pulse holds
+    # 15/40 = 0.375 of the jump (an EMG spike returns: not a pop), a 25-ms pulse 25/40 =
+    # 0.625 (>= 0.5: a step, a pop). 1000 Hz, blocks of 10 samples.
+    fs = 1000.0
+    x = np.zeros(4000, dtype=np.float32)
+    x[1000:1015] = 300.0
+    x[3000:3025] = -300.0
+    blocks = np.array([99, 299])  # the blocks of samples 990-999 / 2990-2999 hold no jump ...
+
+    def read(a: int, b: int) -> np.ndarray:
+        return x[max(0, a):max(0, b)]
+
+    assert list(pop_is_step(read, blocks, 10, fs, n_samples=x.size)) == [False, False]
+    blocks = np.array([100, 300])  # ... these hold the jumps
+    assert list(pop_is_step(read, blocks, 10, fs, n_samples=x.size)) == [False, True]

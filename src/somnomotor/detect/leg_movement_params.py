@@ -126,6 +126,12 @@ class LegMovementDetectionParams:
     pop_jump_uV, pop_ratio : float
         Electrode pop: a jump of at least 50 µV between consecutive raw samples that is at
         least 15 times the mean envelope over the next 0.5 s. Implementation choice.
+    pop_step_window_s, pop_step_fraction : float
+        ... and a step: the raw signal stays displaced, in the jump's direction, by at
+        least half the jump on average over the 40 ms after it (an electrode pop is a
+        step of the electrode potential that decays over tens to hundreds of ms; a spike
+        of the EMG swings back within a few ms). ``pop_step_window_s=None`` does not ask.
+        Implementation choice.
     unusable_leg_fraction : float
         A leg channel unscorable for at least this fraction of the recording (0.9) while
         another leg channel is not is *left out*: its movements and its unscorable
@@ -182,6 +188,8 @@ class LegMovementDetectionParams:
     rail_block_min_s: float = 0.5
     pop_jump_uV: float = 50.0
     pop_ratio: float = 15.0
+    pop_step_window_s: float | None = 0.04
+    pop_step_fraction: float = 0.5
     unusable_leg_fraction: float = 0.9
     ecg_suppression: bool = True
     ecg_half_width_s: float = 0.08
@@ -220,6 +228,12 @@ class LegMovementDetectionParams:
         if self.morphology_window_s is not None and not self.morphology_window_s > 0:
             raise ParameterError("morphology_window_s must be > 0 s or None, received "
                                  f"{self.morphology_window_s!r}")
+        if self.pop_step_window_s is not None and not self.pop_step_window_s > 0:
+            raise ParameterError("pop_step_window_s must be > 0 s or None, received "
+                                 f"{self.pop_step_window_s!r}")
+        if not 0.0 < self.pop_step_fraction <= 1.0:
+            raise ParameterError("pop_step_fraction must be in (0, 1], received "
+                                 f"{self.pop_step_fraction!r}")
         if not 0.0 < self.unusable_leg_fraction <= 1.0:
             raise ParameterError("unusable_leg_fraction must be in (0, 1], received "
                                  f"{self.unusable_leg_fraction!r}")

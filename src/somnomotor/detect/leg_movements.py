@@ -24,6 +24,7 @@ Pipeline per leg channel (see docs/leg-movement-detection.md for the numbers and
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from collections.abc import Callable
@@ -74,6 +75,7 @@ from somnomotor.signal.filters import (
 from somnomotor.signal.quality import (
     blank_runs,
     noise_mask_coarse,
+    pop_is_step,
     quality_segments,
 )
 from somnomotor.signal.saturation import (
@@ -231,7 +233,10 @@ def _detect_usable_channel(ch: Channel, side: str, params: LegMovementDetectionP
     masks = quality_segments(
         envelope=env, saturation=contact.blocked, max_jump_uV=max_jump,
         all_zero=all_zero, fs_hz=fs_env, flat_limit_uV=params.flat_limit_uV,
-        flat_min_s=params.flat_min_s, pop_jump_uV=params.pop_jump_uV, pop_ratio=params.pop_ratio)
+        flat_min_s=params.flat_min_s, pop_jump_uV=params.pop_jump_uV, pop_ratio=params.pop_ratio,
+        pop_is_step=None if params.pop_step_window_s is None else functools.partial(
+            pop_is_step, read, decimation=q, fs_hz=fs, n_samples=n,
+            window_s=params.pop_step_window_s, min_fraction=params.pop_step_fraction))
     # keep only the envelope (memory); the jumps' buffer, of the envelope's size and
     # float32, takes the smoothed copies below instead of new ones
     scratch = max_jump

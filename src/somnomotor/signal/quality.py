@@ -21,10 +21,16 @@ pop
     that is ``pop_ratio`` times larger than the mean envelope over the 0.5 s before and
     the 0.5 s after it, while no other jump within ±0.25 s reaches a third of it (EMG
     bursts have sample jumps of a few times their envelope, many of similar size; a pop is
-    one step with little sustained band-limited activity after it).
+    one step with little sustained band-limited activity after it). With a raw-sample
+    reader (:func:`pop_is_step`), the signal must also stay displaced by the jump: on average
+    over the 40 ms after it by at least half of it, in its direction. An electrode pop is a
+    step of the electrode potential that decays over tens to hundreds of ms; EMG, spikes
+    of a heavy-tailed carrier included, swings back within a few ms (10-100 Hz).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from numba import njit
@@ -103,9 +109,67 @@ def saturation_mask(max_abs_uV: np.ndarray, *, min_blocks: int = 3) -> np.ndarra
     return hit
 
 
+def pop_is_step(read: Callable[[int, int], np.ndarray], blocks: np.ndarray, decimation: int,
+                fs_hz: float, *, n_samples: int, window_s: float = 0.04,
+                min_fraction: float = 0.5) -> np.ndarray:
+    """Whether the largest raw jump of each block is a step the signal stays displaced by.
+
+    For block ``c`` (samples ``c * decimation`` .. ``(c + 1) * decimation - 1``) the largest
+    jump ``J = x[j + 1] - x[j]`` whose later sample lies in the block is taken; it is a step
+    when the mean of the ``window_s`` after it minus the mean of the ``window_s`` before it
+    (``x[j + 1 - m .. j]``) is at least ``min_fraction`` of ``J``, with the sign of ``J``.
+
+    Parameters
+    ----------
+    read : callable
+        ``read(start, stop)`` returns raw samples ``[start, stop)`` in µV.
+    blocks : numpy.ndarray of int
+        Candidate block indices.
+    decimation : int
+        Samples per block.
+    fs_hz : float
+        Sampling rate of the raw samples, Hz.
+    n_samples : int
+        Length of the channel in samples.
+    window_s : float
+        Length in s of the stretches compared before and after the jump (0.04 s).
+    min_fraction : float
+        Smallest displacement, as a fraction of the jump (0.5).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One value per block.
+    """
+    m = max(1, round(window_s * fs_hz))
+    out = np.zeros(len(blocks), dtype=bool)
+    for k, c in enumerate(np.asarray(blocks, dtype=np.int64)):
+        first = int(c) * decimation  # first sample of the block
+        a = max(0, first - 1 - m)
+        x = np.asarray(read(a, min(n_samples, first + decimation + m)), dtype=np.float64)
+        lo = first - 1 - a  # index in x of the sample before the block
+        hi = min(x.size - 1, lo + decimation)
+        if lo < 0 or hi <= lo:
+            continue
+        d = np.diff(x[lo:hi + 1])
+        i = int(np.argmax(np.abs(d)))
+        jump = float(d[i])
+        j = lo + i  # the jump is x[j] -> x[j + 1]
+        if jump == 0.0 or j + 1 - m < 0:
+            continue
+        after = x[j + 1:j + 1 + m]
+        before = x[j + 1 - m:j + 1]
+        shift = float(after.mean() - before.mean())
+        out[k] = shift * np.sign(jump) >= min_fraction * abs(jump)
+    return out
+
+
 def pop_mask(max_jump_uV: np.ndarray, envelope: np.ndarray, fs_hz: float, *,
-             pop_jump_uV: float, pop_ratio: float) -> np.ndarray:
-    """Blocks holding an electrode pop (see module docstring)."""
+             pop_jump_uV: float, pop_ratio: float,
+             is_step: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """Blocks holding an electrode pop (see module docstring); ``is_step`` (given candidate
+    block indices, whether each holds a step, e.g. :func:`pop_is_step` with a reader) is
+    asked last, of the few blocks that pass the other tests."""
     n = envelope.size
     if n == 0:
         return np.zeros(0, dtype=bool)
@@ -142,11 +206,18 @@ def pop_mask(max_jump_uV: np.ndarray, envelope: np.ndarray, fs_hz: float, *,
     # the envelope test above, but its noise makes many jumps of similar size (measured on
     # the simulator's 0.3-s, 50-µV "too short" movements: the largest jump 146 µV, dozens
     # of others > 50 µV within 0.1 s).
+    isolated = []
     for c in cand:
         a, b = max(0, c - h), min(n, c + h + 1)
         others = np.concatenate([max_jump_uV[a:max(a, c - 1)], max_jump_uV[min(b, c + 2):b]])
         if others.size == 0 or float(others.max()) < max_jump_uV[c] / 3.0:
-            out[c] = True
+            isolated.append(c)
+    cand = np.asarray(isolated, dtype=np.int64)
+    if is_step is not None and cand.size:
+        # A spike of a heavy-tailed EMG carrier can be isolated and 15x its envelope; it
+        # swings back within milliseconds, a pop leaves the signal displaced.
+        cand = cand[np.asarray(is_step(cand), dtype=bool)]
+    out[cand] = True
     return out
 
 
@@ -163,6 +234,7 @@ def quality_segments(
     pop_ratio: float,
     pop_before_s: float = 0.25,
     pop_after_s: float = 1.0,
+    pop_is_step: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Boolean block masks per artefact reason (``saturation``, ``flat``, ``disconnected``,
     ``pop``); a block has at most one reason, in the order flat/disconnected, saturation,
@@ -187,6 +259,9 @@ def quality_segments(
         Pop criterion: raw jump in µV and ratio to the following envelope.
     pop_before_s, pop_after_s : float
         Stretch in s marked around a pop (the filter rings after the step).
+    pop_is_step : callable or None
+        Given candidate pop blocks, whether each holds a step of the raw signal
+        (:func:`pop_is_step` with the channel's reader); None: not asked.
     """
     n = envelope.size
     flat_any = np.zeros(n, dtype=bool)
@@ -214,7 +289,8 @@ def quality_segments(
             taken |= sat
         else:
             taken = sat.copy()
-    pops = pop_mask(max_jump_uV, envelope, fs_hz, pop_jump_uV=pop_jump_uV, pop_ratio=pop_ratio)
+    pops = pop_mask(max_jump_uV, envelope, fs_hz, pop_jump_uV=pop_jump_uV, pop_ratio=pop_ratio,
+                    is_step=pop_is_step)
     pops = dilate(pops, window_samples(pop_before_s, fs_hz), window_samples(pop_after_s, fs_hz))
     if taken is not None and pops.any():
         pops &= ~taken
@@ -284,6 +360,7 @@ __all__ = [
     "dilate",
     "noise_mask",
     "noise_mask_coarse",
+    "pop_is_step",
     "pop_mask",
     "quality_segments",
     "runs",
