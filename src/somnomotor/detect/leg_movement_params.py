@@ -131,7 +131,10 @@ class LegMovementDetectionParams:
         least half the jump on average over the 40 ms after it (an electrode pop is a
         step of the electrode potential that decays over tens to hundreds of ms; a spike
         of the EMG swings back within a few ms). ``pop_step_window_s=None`` does not ask.
-        Implementation choice.
+        Implementation choice. The fastest decay it keeps is a time constant of about
+        25 ms, so on a channel stored after a high-pass of about 6 Hz or more (time
+        constant under 25 ms) a pop is no longer marked; its short transient is still
+        shorter than the 0.5-s minimum of a leg movement.
     unusable_leg_fraction : float
         A leg channel unscorable for at least this fraction of the recording (0.9) while
         another leg channel is not is *left out*: its movements and its unscorable
