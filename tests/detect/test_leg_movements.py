@@ -343,6 +343,19 @@ def test_a_step_decaying_within_tens_of_ms_is_still_a_pop(tau_s: float) -> None:
     assert len(res.events) == 0
 
 
+@pytest.mark.parametrize("amp_uV", [300.0, 1000.0])
+def test_a_pop_decaying_faster_than_the_step_test_keeps_is_no_movement(amp_uV: float) -> None:
+    # A step stored after a 10-Hz high-pass decays with tau 16 ms: (1 - e^-2.5) / 2.5 = 0.37
+    # of the jump over the 40 ms after it, so it is not marked as a pop; its transient is
+    # far shorter than the 0.5-s minimum, so it makes no leg movement either.
+    x, _ = stepped([], rest_uV=1.5, seed=4)
+    i = int(60.0 * FS)
+    x[i:] += (amp_uV * np.exp(-np.arange(x.size - i) / (0.016 * FS))).astype(np.float32)
+    res = detect_leg_movements(recording(("leg_left", x)))
+    assert res.unscorable.frame.query("reason == 'pop'").empty
+    assert len(res.events) == 0
+
+
 # -- accuracy on synthetic nights ------------------------------------------------------------
 
 def ecg_bleed(n: int, rng: np.random.Generator, *, amp_uV: float, hr_bpm: float = 70.0
