@@ -119,3 +119,24 @@ def test_existing_results_are_not_replaced_without_overwrite(capsys, tmp_path, m
 def test_debug_shows_the_traceback(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         main(["--debug", "analyze", str(tmp_path / "nope.edf")])
+
+
+def test_debug_after_the_command_shows_the_traceback_too(tmp_path):
+    # "somnomotor analyze night.edf --debug" is how a user adds it when a run fails
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        main(["analyze", str(tmp_path / "nope.edf"), "--debug"])
+
+
+@pytest.mark.parametrize("flag", ["-q", "--quiet", "-v", "-vv"])
+def test_output_options_after_the_command_keep_the_one_line_error(tmp_path, capsys, flag):
+    assert main(["analyze", str(tmp_path / "nope.edf"), flag]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"somnomotor analyze: error: recording {str(tmp_path / 'nope.edf')!r} "
+                   "does not exist"]
+
+
+def test_quiet_before_the_command_is_not_undone_by_the_command_parser(tmp_path):
+    from somnomotor.cli.main import build_parser
+
+    args = build_parser().parse_args(["-q", "--debug", "channels", str(tmp_path / "x.edf")])
+    assert args.quiet and args.debug and args.verbose == 0

@@ -118,16 +118,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "'somnomotor COMMAND --help' explains each command.",
     )
     parser.add_argument("--version", action="version", version=f"somnomotor {__version__}")
-    parser.add_argument("--debug", action="store_true",
-                        help="show full tracebacks and debug logging")
-    parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="more log output (repeatable)")
-    parser.add_argument("-q", "--quiet", action="store_true",
-                        help="only errors on stderr; no progress bars")
+    _add_output_options(parser, default_from_here=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     if command is None:
         for module in _load_subcommands():
             module.add_parser(sub)
+        _output_options_after_command(sub)
         return parser
     module_name = command.replace("-", "_")
     loaded = _load_subcommands(module_name) if command in SUBCOMMAND_HELP else []
@@ -136,7 +132,29 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             loaded[0].add_parser(sub)
         elif importlib.util.find_spec(f"somnomotor.cli.{name}") is not None:
             sub.add_parser(name.replace("_", "-"), help=SUBCOMMAND_HELP[name.replace("_", "-")])
+    _output_options_after_command(sub)
     return parser
+
+
+def _add_output_options(parser: argparse.ArgumentParser, *, default_from_here: bool) -> None:
+    """--debug, -v and -q. The main parser sets their defaults; a subcommand's parser
+    accepts them too ("somnomotor analyze night.edf --debug") without resetting what was
+    given before the command."""
+    default: dict[str, object] = ({} if default_from_here
+                                  else {"default": argparse.SUPPRESS})
+    parser.add_argument("--debug", action="store_true",
+                        help="show full tracebacks and debug logging",
+                        **({"default": False} | default))
+    parser.add_argument("-v", "--verbose", action="count",
+                        help="more log output (repeatable)", **({"default": 0} | default))
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="only errors on stderr; no progress bars",
+                        **({"default": False} | default))
+
+
+def _output_options_after_command(sub: argparse._SubParsersAction) -> None:
+    for command_parser in sub.choices.values():
+        _add_output_options(command_parser, default_from_here=False)
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
