@@ -131,8 +131,8 @@ def test_debug_after_the_command_shows_the_traceback_too(tmp_path):
 def test_output_options_after_the_command_keep_the_one_line_error(tmp_path, capsys, flag):
     assert main(["analyze", str(tmp_path / "nope.edf"), flag]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"somnomotor analyze: error: recording {str(tmp_path / 'nope.edf')!r} "
-                   "does not exist"]
+    assert err == [(f"somnomotor analyze: error: recording {str(tmp_path / 'nope.edf')!r} "
+                    "does not exist")]
 
 
 def test_quiet_before_the_command_is_not_undone_by_the_command_parser(tmp_path):
